@@ -1,0 +1,52 @@
+# citizen-bot — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8080
+HOST ?= 127.0.0.1
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test lint bench eval install install-dev browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+# Debian's Chromium for the browser tests (Playwright drives it via executable_path).
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium missing: run 'sudo apt-get install chromium' (browser tests will be skipped)"; fi; }
+
+run: install
+	$(BIN)/citizen-bot prepare
+	$(BIN)/citizen-bot serve --host $(HOST) --port $(PORT)
+
+test: install-dev browser
+	$(BIN)/ruff check .
+	$(BIN)/citizen-bot kb validate
+	$(BIN)/pytest -q
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+eval: install
+	$(BIN)/citizen-bot eval ../shared/eval/dev.jsonl
+
+bench: install
+	$(BIN)/python bench/matching.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

@@ -1,0 +1,1 @@
+"""The runtime: configuration, storage, channels, web app and the command line."""

@@ -1,0 +1,229 @@
+"""What the summary says, independent of the file format.
+
+Markdown and HTML are rendered from the same :class:`Document`, so the two can
+never disagree. Text is kept as plain spans (``Span``) and escaped only by the
+renderer that knows its format; question examples come from citizens and must
+never be trusted as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from bot.reports import formatting as f
+from bot.reports.gaps import GAP_DETAILS, GAP_EXPLANATION, TopicGap
+from bot.reports.model import FOLLOWUP_ANSWERS, QUESTION_DECISIONS, WeekStats
+
+TOP_N = 5  # lines per list: the phone summary stays short, the CSVs have everything
+TOP_GROUPS = 6
+PRIVACY_NOTE = ("Báo cáo chỉ có số liệu tổng hợp; ví dụ câu hỏi đã được che thông tin cá nhân "
+                "(số căn cước, số điện thoại, email…).")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    text: str
+    bold: bool = False
+
+
+Line = tuple[Span, ...]
+
+
+def line(*parts: str | Span) -> Line:
+    return tuple(p if isinstance(p, Span) else Span(p) for p in parts)
+
+
+def b(value: str) -> Span:
+    return Span(value, bold=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A heading, optional lead paragraphs, a list and an optional chart file name."""
+
+    title: str
+    lead: tuple[Line, ...] = ()
+    items: tuple[Line, ...] = ()
+    ordered: bool = False
+    chart: str | None = None
+    notes: tuple[Line, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    title: str
+    subtitle: str
+    sections: tuple[Section, ...] = field(default_factory=tuple)
+    footer: tuple[str, ...] = ()
+
+
+def build_document(stats: WeekStats, ranked: Sequence[TopicGap], unknown: Sequence[TopicGap],
+                   suggestions: Sequence[str], charts: dict[str, str]) -> Document:
+    """The whole summary. ``charts`` maps a chart key to its file name."""
+    title = f"Báo cáo {f.week_title(stats.week)}".replace("Báo cáo Tuần", "Báo cáo tuần")
+    if stats.commune:
+        title += f" — {stats.commune}"
+    subtitle = f"{f.period(stats.start, stats.end)} · trợ lý dịch vụ công trực tuyến"
+    sections = [_summary(stats, charts.get("per_day"))]
+    if suggestions:
+        sections.append(Section("Việc nên làm", items=tuple(line(s) for s in suggestions),
+                                ordered=True))
+    if not stats.is_empty:
+        sections.append(_top_topics(stats, charts.get("top_topics")))
+        sections.append(_unanswered(stats, charts.get("decisions")))
+    gap_section = _gaps(ranked, unknown, charts.get("uptake_gap"))
+    if gap_section:
+        sections.append(gap_section)
+    for build in (_followups, _helpful, _stale):
+        section = build(stats)
+        if section:
+            sections.append(section)
+    footer = (PRIVACY_NOTE, "Số liệu đầy đủ từng chủ đề: topics.csv; câu hỏi chưa trả lời "
+              "được: unanswered.csv.")
+    return Document(title, subtitle, tuple(sections), footer)
+
+
+def _summary(stats: WeekStats, chart: str | None) -> Section:
+    if stats.is_empty:
+        before = (f"tuần trước có {f.num(stats.prev_questions)} câu" if stats.prev_questions
+                  else "tuần trước cũng không có")
+        lead = [line(b("Tuần này không có câu hỏi nào"), f" ({before}).")]
+        return Section("Tóm tắt", lead=tuple(lead), chart=chart)
+    items = [line(b(f.num(stats.questions)), " câu hỏi — ",
+                  f.change(stats.questions, stats.prev_questions))]
+    if stats.people or stats.prev_people:
+        items.append(line(b(f.num(stats.people)), " người hỏi (tuần trước ",
+                          f.num(stats.prev_people), ")"))
+    shares = [
+        (f.DECISION_LABELS[d], stats.share(d)) for d in QUESTION_DECISIONS
+    ]
+    parts: list[str | Span] = []
+    for i, (label, share) in enumerate(shares):
+        parts += [" · " if i else "", f"{label if i == 0 else label.lower()} ", b(f.pct(share))]
+    items.append(line(*parts))
+    votes = stats.helpful + stats.not_helpful
+    if votes:
+        items.append(line("Đánh giá hữu ích: ", b(f.pct(stats.helpful / votes)), " (",
+                          f.num(stats.helpful), " trên ", f.num(votes), " lượt)"))
+    if stats.channels:
+        items.append(line("Kênh: " + " · ".join(
+            f"{f.channel(name)} {f.num(count)}" for name, count in stats.channels.items())))
+    if stats.smalltalk:
+        items.append(line(f"Ngoài ra {f.num(stats.smalltalk)} tin chào hỏi, cảm ơn."))
+    return Section("Tóm tắt", items=tuple(items), chart=chart)
+
+
+def _top_topics(stats: WeekStats, chart: str | None) -> Section:
+    topics = stats.active_topics[:TOP_N]
+    items = tuple(
+        line(f.one_line(t.title, 90), " — ", b(f.num(t.questions)), " câu ",
+             f"({f.signed(t.change)})")
+        for t in topics
+    )
+    lead = (line("Số trong ngoặc: thay đổi so với tuần trước."),) if items else ()
+    return Section("Chủ đề được hỏi nhiều nhất", lead=lead, items=items, ordered=True, chart=chart)
+
+
+def _unanswered(stats: WeekStats, chart: str | None) -> Section:
+    groups = stats.unanswered[:TOP_GROUPS]
+    total = sum(g.count for g in stats.unanswered)
+    if not groups:
+        return Section("Câu hỏi chưa trả lời được",
+                       lead=(line("Tuần này trợ lý trả lời được mọi câu hỏi."),), chart=chart)
+    lead = (line(b(f.num(total)), " câu hỏi trợ lý chưa trả lời được hoặc chỉ gợi ý, gom thành ",
+                 b(f.num(len(stats.unanswered))), " nhóm. Đây là những chỗ cần bổ sung kho "
+                 "kiến thức."),)
+    items = tuple(
+        line(b(f.num(g.count)), " câu", _unanswered_detail(g.count, g.unanswered), ", ví dụ: “",
+             f.one_line(g.example, 120), "”")
+        for g in groups
+    )
+    notes = ()
+    if len(stats.unanswered) > len(groups):
+        notes = (line(f"Còn {f.num(len(stats.unanswered) - len(groups))} nhóm nhỏ hơn "
+                      "trong unanswered.csv."),)
+    return Section("Câu hỏi chưa trả lời được", lead=lead, items=items, ordered=True,
+                   chart=chart, notes=notes)
+
+
+def _unanswered_detail(count: int, unanswered: int) -> str:
+    if unanswered == count:
+        return " chưa trả lời được"
+    if unanswered == 0:
+        return " chỉ được gợi ý"
+    return f" ({f.num(unanswered)} chưa trả lời được)"
+
+
+def _gaps(ranked: Sequence[TopicGap], unknown: Sequence[TopicGap],
+          chart: str | None) -> Section | None:
+    if not ranked and not unknown:
+        return None
+    items = []
+    for g in ranked[:TOP_N]:
+        source = "hồ sơ" if g.source == "official" else "hỏi lại"
+        items.append(line(f.one_line(g.title, 90), ": ", b(f.num(g.demand)), " câu hỏi, ",
+                          b(f.pct(g.online_share)), " làm trực tuyến ",
+                          f"({source}: {f.num(g.online_done)}/{f.num(g.basis)}) → khoảng ",
+                          b(f.num(g.gap or 0)), " người chưa làm trực tuyến"))
+    notes = []
+    if unknown:
+        names = ", ".join(f"{f.one_line(g.title, 60)} ({f.num(g.demand)} câu)"
+                          for g in unknown[:5])
+        more = f" và {f.num(len(unknown) - 5)} chủ đề khác" if len(unknown) > 5 else ""
+        notes.append(line("Chưa có số liệu kết quả: ", names, more, "."))
+    notes.append(line(GAP_DETAILS))
+    return Section("Nơi nhiều người hỏi nhưng ít người làm trực tuyến",
+                   lead=(line(GAP_EXPLANATION),), items=tuple(items), ordered=True,
+                   chart=chart if ranked else None, notes=tuple(notes))
+
+
+def _followups(stats: WeekStats) -> Section | None:
+    total = sum(stats.followups.values())
+    if not total:
+        return None
+    lead = (line(*_followup_parts(stats.followups, f.FOLLOWUP_LABELS),
+                 f" (trên {f.num(total)} câu trả lời)"),)
+    topics = sorted((t for t in stats.topics if t.followup_total),
+                    key=lambda t: (-t.followup_total, t.title))[:TOP_N]
+    items = tuple(line(f.one_line(t.title, 90), ": ",
+                       *_followup_parts(t.followups, f.FOLLOWUP_SHORT)) for t in topics)
+    weeks = stats.followup_weeks
+    return Section(f"Người dân đã làm thủ tục chưa? ({weeks} tuần gần nhất)", lead=lead,
+                   items=items)
+
+
+def _followup_parts(counts: Mapping[str, int], labels: Mapping[str, str]) -> list[str | Span]:
+    """"Đã làm trực tuyến 3 · đã làm trực tiếp 2 · …" (first label keeps its capital)."""
+    parts: list[str | Span] = []
+    for i, answer in enumerate(FOLLOWUP_ANSWERS):
+        label = labels[answer] if i == 0 else labels[answer].lower()
+        parts += [" · " if i else "", f"{label} ", b(f.num(counts.get(answer, 0)))]
+    return parts
+
+
+def _helpful(stats: WeekStats) -> Section | None:
+    rated = [t for t in stats.topics if t.helpful + t.not_helpful]
+    if not rated:
+        return None
+    rated.sort(key=lambda t: (t.helpful / (t.helpful + t.not_helpful),
+                              -(t.helpful + t.not_helpful), t.title))
+    items = tuple(
+        line(f.one_line(t.title, 90), ": ", b(f.pct(t.helpful / (t.helpful + t.not_helpful))),
+             f" hữu ích ({f.num(t.helpful)}/{f.num(t.helpful + t.not_helpful)} lượt)")
+        for t in rated[:TOP_N]
+    )
+    return Section("Đánh giá hữu ích theo chủ đề",
+                   lead=(line("Thấp nhất trước: đó là câu trả lời nên viết lại."),), items=items)
+
+
+def _stale(stats: WeekStats) -> Section | None:
+    if not stats.stale:
+        return None
+    items = tuple(line(f.one_line(s.title, 90), " — rà soát lần cuối ", b(f.day(s.reviewed)))
+                  for s in stats.stale[:TOP_N])
+    notes = ()
+    if len(stats.stale) > TOP_N:
+        notes = (line(f"Và {f.num(len(stats.stale) - TOP_N)} chủ đề khác."),)
+    return Section(f"Nội dung quá {stats.stale_months} tháng chưa rà soát", items=items,
+                   notes=notes)

@@ -1,0 +1,98 @@
+"""A few concrete things to do next week, in plain Vietnamese.
+
+Figures alone do not tell a busy leader what to do; each rule below turns one
+pattern in the week into one action (outreach, filling a knowledge gap, fixing
+an answer people found unhelpful, re-checking an old entry). Rules fire only on
+enough evidence, so a quiet week yields few suggestions instead of noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.reports.formatting import day, num, one_line, pct
+from bot.reports.gaps import TopicGap
+from bot.reports.model import WeekStats
+
+MAX_SUGGESTIONS = 6
+MIN_GAP_DEMAND = 3
+MAX_GAP_SHARE = 0.5
+MIN_GROUP = 2
+MIN_VOTES = 3
+MAX_HELPFUL_SHARE = 0.6
+MIN_DIFFICULTY = 2
+
+
+def suggest(stats: WeekStats, ranked: Sequence[TopicGap], unknown: Sequence[TopicGap],
+            limit: int = MAX_SUGGESTIONS) -> list[str]:
+    """Suggestions, most useful first: uptake gaps, knowledge gaps, bad answers, upkeep."""
+    out: list[str] = []
+    if stats.is_empty:
+        out.append("Tuần này chưa có ai hỏi trợ lý — nên giới thiệu trợ lý (mã QR, số Zalo) "
+                   "trong buổi họp thôn/phố và tại Bộ phận một cửa.")
+
+    out.extend(_gap_suggestions(ranked)[:2])
+    out.extend(_knowledge_gaps(stats)[:2])
+    out.extend(_unhelpful(stats)[:1])
+    out.extend(_difficulty(stats)[:1])
+    if unknown and unknown[0].demand >= MIN_GAP_DEMAND:
+        top = unknown[0]
+        out.append(f"{num(top.demand)} câu hỏi về “{one_line(top.title, 70)}” nhưng chưa biết bao "
+                   "nhiêu người đã làm trực tuyến — nên nhập số liệu hồ sơ từ cổng dịch vụ công "
+                   "(citizen-bot uptake import).")
+    if stats.stale:
+        oldest = stats.stale[0]
+        more = f" và {num(len(stats.stale) - 1)} chủ đề khác" if len(stats.stale) > 1 else ""
+        out.append(f"Chủ đề “{one_line(oldest.title, 70)}”{more} chưa được rà soát từ "
+                   f"{day(oldest.reviewed)} — nên kiểm tra lại với văn bản mới nhất.")
+    return out[:limit]
+
+
+def _gap_suggestions(ranked: Sequence[TopicGap]) -> list[str]:
+    out = []
+    for gap in ranked:
+        share = gap.online_share
+        if gap.demand < MIN_GAP_DEMAND or share is None or share > MAX_GAP_SHARE:
+            continue
+        title = one_line(gap.title, 70)
+        if gap.source == "followup":
+            evidence = (f"chỉ {num(gap.online_done)}/{num(gap.basis)} người được hỏi lại "
+                        "đã làm trực tuyến")
+        else:
+            evidence = f"chỉ {pct(share)} hồ sơ được nộp trực tuyến"
+        out.append(f"{num(gap.demand)} câu hỏi về “{title}” nhưng {evidence} — nên hướng dẫn "
+                   "tận thôn/phố và giúp người dân làm ngay trên điện thoại.")
+    return out
+
+
+def _knowledge_gaps(stats: WeekStats) -> list[str]:
+    return [
+        f"{num(group.count)} câu hỏi giống “{one_line(group.example, 80)}” chưa có câu trả lời "
+        "tốt — nên bổ sung vào kho kiến thức."
+        for group in stats.unanswered if group.count >= MIN_GROUP
+    ]
+
+
+def _unhelpful(stats: WeekStats) -> list[str]:
+    weak = []
+    for topic in stats.topics:
+        votes = topic.helpful + topic.not_helpful
+        if votes >= MIN_VOTES and topic.helpful / votes < MAX_HELPFUL_SHARE:
+            weak.append((topic.helpful / votes, -votes, topic.title, topic))
+    weak.sort(key=lambda w: w[:3])
+    return [
+        f"Câu trả lời về “{one_line(t.title, 70)}” chỉ được {num(t.helpful)}/"
+        f"{num(t.helpful + t.not_helpful)} lượt đánh giá là hữu ích — nên viết lại cho dễ hiểu "
+        "hơn." for *_, t in weak
+    ]
+
+
+def _difficulty(stats: WeekStats) -> list[str]:
+    stuck = sorted(
+        (t for t in stats.topics if t.followups.get("difficulty", 0) >= MIN_DIFFICULTY),
+        key=lambda t: (-t.followups.get("difficulty", 0), t.title),
+    )
+    return [
+        f"{num(t.followups['difficulty'])} người gặp khó khăn khi làm “{one_line(t.title, 70)}” "
+        "trực tuyến — nên hỏi rõ vướng ở bước nào và bổ sung hướng dẫn." for t in stuck
+    ]

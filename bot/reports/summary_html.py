@@ -1,0 +1,75 @@
+"""``summary.html``: one self-contained file a leader can open offline on a phone.
+
+No external resource of any kind (fonts, scripts, images): CSS is inline and
+charts are base64 PNG data URIs, so the file can be forwarded on Zalo or e-mail
+and still look the same. Every dynamic string goes through :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+
+from bot.reports.content import Document, Line, Section
+
+CSS = """
+*{box-sizing:border-box}
+body{margin:0;background:#f7fafc;color:#1a202c;
+ font:17px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","DejaVu Sans",sans-serif}
+main{max-width:760px;margin:0 auto;padding:16px}
+h1{font-size:1.45em;line-height:1.25;margin:.2em 0}
+.sub{color:#4a5568;margin:0 0 1em}
+section{background:#fff;border:1px solid #e2e8f0;border-radius:10px;padding:12px 16px;
+ margin:14px 0}
+h2{font-size:1.15em;margin:.2em 0 .5em;color:#2b6cb0}
+p{margin:.4em 0}
+ol,ul{padding-left:1.3em;margin:.4em 0}
+li{margin:.35em 0}
+img{display:block;width:100%;height:auto;margin:.6em 0}
+.note{color:#4a5568;font-size:.92em}
+footer{color:#4a5568;font-size:.88em;margin:18px 4px}
+"""
+
+
+def _line(parts: Line) -> str:
+    return "".join(f"<strong>{escape(p.text)}</strong>" if p.bold else escape(p.text)
+                   for p in parts)
+
+
+def _section(section: Section, images: dict[str, bytes]) -> str:
+    out = [f"<section><h2>{escape(section.title)}</h2>"]
+    out += [f"<p>{_line(lead)}</p>" for lead in section.lead]
+    if section.items:
+        tag = "ol" if section.ordered else "ul"
+        out.append(f"<{tag}>" + "".join(f"<li>{_line(i)}</li>" for i in section.items)
+                   + f"</{tag}>")
+    if section.chart and section.chart in images:
+        data = base64.b64encode(images[section.chart]).decode("ascii")
+        out.append(f'<img alt="{escape(section.title)}" src="data:image/png;base64,{data}">')
+    out += [f'<p class="note">{_line(note)}</p>' for note in section.notes]
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def render_html(doc: Document, images: dict[str, bytes]) -> str:
+    """``images`` maps the chart file names used in the document to PNG bytes."""
+    body = "\n".join(_section(s, images) for s in doc.sections)
+    footer = "".join(f"<p>{escape(text)}</p>" for text in doc.footer)
+    return f"""<!DOCTYPE html>
+<html lang="vi">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(doc.title)}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<main>
+<h1>{escape(doc.title)}</h1>
+<p class="sub">{escape(doc.subtitle)}</p>
+{body}
+<footer>{footer}</footer>
+</main>
+</body>
+</html>
+"""

@@ -1,0 +1,63 @@
+"""Storage: the demand log, follow-ups, uptake figures and per-chat state.
+
+The app creates one :class:`Storage` per process at start-up and closes it on the
+way out, so queued events are written before the process exits::
+
+    storage = await Storage.open(settings)
+    storage.events.record(EventRecord(...))
+    ...
+    await storage.close()
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.storage.engine import create_engine, migrate
+from bot.storage.events import EventLog, EventRecord
+from bot.storage.followups import FollowupRepository
+from bot.storage.state import ConversationStateStore
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+__all__ = ["EventLog", "EventRecord", "Storage", "create_engine", "migrate"]
+
+DEFAULT_FOLLOWUP_DELAY_DAYS = 3
+
+
+@dataclass
+class Storage:
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    events: EventLog
+    followups: FollowupRepository
+    state: ConversationStateStore
+
+    @classmethod
+    async def open(cls, settings: Settings, *, url: str | None = None) -> Storage:
+        """Create the engine, migrate to head and start the event writer."""
+        engine = create_engine(url or settings.effective_database_url)
+        try:
+            await migrate(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        delay = getattr(settings, "followup_delay_days", DEFAULT_FOLLOWUP_DELAY_DAYS)
+        storage = cls(engine, sessions, EventLog(sessions),
+                      FollowupRepository(sessions, delay=dt.timedelta(days=delay)),
+                      ConversationStateStore(sessions))
+        storage.events.start()
+        return storage
+
+    async def close(self) -> None:
+        """Flush the event log, then release the connections."""
+        try:
+            await self.events.stop()
+        finally:
+            await self.engine.dispose()

@@ -1,0 +1,179 @@
+"""The demand log's tables (SQLAlchemy 2 typed declarative).
+
+Portable types only, so the same models run on SQLite and PostgreSQL; the initial
+Alembic migration mirrors this file exactly (a test runs the autogenerate comparison).
+Times are stored in UTC: SQLite keeps no zone, so :class:`UTCDateTime` writes naive UTC
+there and hands back aware datetimes on every backend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Named constraints keep Alembic batch migrations on SQLite and autogenerate stable.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def new_id() -> str:
+    """Event ids are made by the app so a feedback button can name its event at once."""
+    return uuid.uuid4().hex
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime on every backend; naive input is refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect
+                           ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware (UTC) datetime")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect
+                             ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Event(Base):
+    """One incoming message and what the bot did with it."""
+
+    __tablename__ = "events"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(64))
+    area: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    # Nulled by the retention job; everything below them stays for the aggregates.
+    text_redacted: Mapped[str | None] = mapped_column(Text)
+    text_normalized: Mapped[str | None] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(String(16))
+    topic_id: Mapped[str | None] = mapped_column(String(80))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    candidates: Mapped[list[Any]] = mapped_column(default=list)
+    latency_ms: Mapped[int] = mapped_column(Integer, default=0)
+    redactions: Mapped[list[Any]] = mapped_column(default=list)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        Index("ix_events_created_at", "created_at"),
+        Index("ix_events_topic_id_created_at", "topic_id", "created_at"),
+    )
+
+
+class Feedback(Base):
+    """A helpful / not helpful vote on one answer."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
+                                          index=True)
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Followup(Base):
+    """The "did you manage to do it online?" question, one per topic per user."""
+
+    __tablename__ = "followups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_key: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    # The channel's address for the user (Telegram chat id, Zalo user id…), needed to
+    # deliver the question later; opaque to storage and never shown in reports.
+    chat_ref: Mapped[str] = mapped_column(String(128))
+    topic_id: Mapped[str] = mapped_column(String(80))
+    event_id: Mapped[str | None] = mapped_column(
+        ForeignKey("events.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[dt.datetime | None]
+    sent_at: Mapped[dt.datetime | None]
+    answer: Mapped[str | None] = mapped_column(String(16))
+    answered_at: Mapped[dt.datetime | None]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("user_key", "topic_id"),
+        Index("ix_followups_state_due_at", "state", "due_at"),
+    )
+
+
+class UptakeFigure(Base):
+    """Official online/total dossier counts for one procedure and period."""
+
+    __tablename__ = "uptake_figures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    topic_id: Mapped[str] = mapped_column(String(80))
+    period_start: Mapped[dt.date]
+    period_end: Mapped[dt.date]
+    online_count: Mapped[int] = mapped_column(Integer)
+    total_count: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(200))
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    import_batch: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (UniqueConstraint("topic_id", "period_start", "period_end"),)
+
+
+class ConversationState(Base):
+    """Short-lived per-chat state (Zalo numbered choices, a pending question).
+
+    Kept in the database rather than in memory so it survives restarts and is shared
+    by every worker.
+    """
+
+    __tablename__ = "conversation_state"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

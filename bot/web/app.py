@@ -1,0 +1,99 @@
+"""The ASGI app: local chat page, chat API and health check.
+
+Later channels (Telegram, Zalo webhooks) and the staff pages mount on this same
+app, so one process serves everything behind one port.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot.assistant import Assistant
+from bot.privacy import pseudonymise
+from bot.web.serialize import reply_to_json
+from handlers.messages import Incoming, MessageKind
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 64 * 1024
+MAX_ACTION_CHARS = 80
+CHANNEL = "web"
+
+Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _read_json(request: Request) -> dict[str, object] | None:
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        return None
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def build_app(assistant: Assistant, salt: bytes, *, lifespan: Lifespan | None = None,
+              extra_routes: list[Route | Mount] | None = None) -> Starlette:
+    """Wire the routes around one shared :class:`Assistant`."""
+
+    async def chat(request: Request) -> Response:
+        data = await _read_json(request)
+        if data is None:
+            return _error(400, "Yêu cầu không hợp lệ (JSON tối đa 64 KB).")
+        client_id, text, action = data.get("client_id"), data.get("text"), data.get("action")
+        if not isinstance(client_id, str) or not 8 <= len(client_id) <= 64:
+            return _error(400, "Thiếu mã phiên trò chuyện (client_id).")
+        if text is not None and not isinstance(text, str):
+            return _error(400, "Trường 'text' phải là chuỗi.")
+        if action is not None and (not isinstance(action, str) or len(action) > MAX_ACTION_CHARS):
+            return _error(400, "Trường 'action' không hợp lệ.")
+        user_key = pseudonymise(CHANNEL, client_id, salt)
+        if action:
+            msg = Incoming(CHANNEL, user_key, kind=MessageKind.ACTION, action=action)
+        else:
+            msg = Incoming(CHANNEL, user_key, text=text or "")
+        turn = assistant.handle(msg)
+        return JSONResponse({"event_id": turn.event_id, "reply": reply_to_json(turn.reply)})
+
+    async def healthz(request: Request) -> Response:
+        snap = assistant.conversation.knowledge.current
+        return JSONResponse({"status": "ok", "knowledge_version": snap.version,
+                             "topics": len(snap.kb.topics), "commune": snap.kb.commune.name})
+
+    async def index(request: Request) -> Response:
+        return FileResponse(STATIC_DIR / "index.html",
+                            headers={"Cache-Control": "no-cache",
+                                     "Content-Security-Policy": _CSP})
+
+    routes: list[Route | Mount] = [
+        Route("/", index),
+        Route("/api/chat", chat, methods=["POST"]),
+        Route("/healthz", healthz),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        *(extra_routes or []),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan or _no_lifespan)
+
+
+_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+
+@asynccontextmanager
+async def _no_lifespan(app: Starlette) -> AsyncIterator[None]:
+    yield

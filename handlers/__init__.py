@@ -1,0 +1,1 @@
+"""The conversation, channel-neutral: an incoming message becomes a reply."""

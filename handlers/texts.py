@@ -1,0 +1,83 @@
+"""Fixed Vietnamese wording of the conversation, kept in one place for review."""
+
+GREETING = (
+    "Xin chào! Mình là trợ lý hướng dẫn thủ tục hành chính và dịch vụ công trực tuyến "
+    "của xã {commune}."
+)
+CAN_DO = (
+    "Mình có thể chỉ bạn cách làm thủ tục: căn cước, VNeID, cư trú, khai sinh, kết hôn, "
+    "chứng thực, bảo hiểm, giấy phép lái xe… — làm ở đâu, cần giấy tờ gì, lệ phí, "
+    "bao lâu, và cách làm trực tuyến để khỏi phải đi lại."
+)
+CANNOT_DO = (
+    "Mình không nhận hồ sơ, không tra cứu hồ sơ cá nhân và không bao giờ hỏi mật khẩu, "
+    "mã OTP hay số căn cước của bạn."
+)
+ASK_HINT = (
+    "Bạn cứ gõ câu hỏi bằng lời của mình, có dấu hay không dấu đều được. "
+    "Ví dụ: “làm căn cước cho con ở đâu”."
+)
+THANKS = "Không có gì ạ! Bạn cần hỏi thêm thủ tục nào cứ nhắn cho mình nhé."
+ACK = "Dạ. Bạn cần hỏi thêm gì cứ nhắn cho mình nhé."
+BYE = "Chào bạn, chúc bạn làm thủ tục thuận lợi!"
+MENU_TITLE = "Bạn muốn hỏi về nhóm thủ tục nào?"
+CATEGORY_TITLE = "{label} — chọn thủ tục bạn cần:"
+SUGGEST_TITLE = "Mình chưa chắc bạn hỏi về thủ tục nào. Có phải bạn muốn hỏi:"
+SUGGEST_NONE = "Không phải các mục trên"
+FALLBACK_TITLE = "Xin lỗi, mình chưa tìm thấy hướng dẫn phù hợp với câu hỏi này."
+FALLBACK_BODY = (
+    "Bạn thử hỏi ngắn gọn hơn (ví dụ: “đăng ký tạm trú”, “cấp lại căn cước”), chọn trong "
+    "danh mục, hoặc hỏi trực tiếp cán bộ."
+)
+UNSUPPORTED = (
+    "Mình chỉ đọc được tin nhắn chữ. Bạn vui lòng gõ câu hỏi bằng chữ nhé — có dấu hay "
+    "không dấu đều được."
+)
+TOO_LONG = (
+    "Tin nhắn khá dài, mình đọc phần đầu để trả lời. Bạn có thể hỏi ngắn gọn hơn để mình "
+    "hiểu đúng hơn."
+)
+EMPTY = "Bạn chưa nhập nội dung. Bạn cần hỏi thủ tục gì ạ?"
+FEEDBACK_YES = "Cảm ơn bạn đã phản hồi! Chúc bạn làm thủ tục thuận lợi."
+FEEDBACK_NO = (
+    "Cảm ơn bạn đã cho biết. Bạn thử hỏi lại theo cách khác, chọn trong danh mục, hoặc hỏi "
+    "trực tiếp cán bộ:"
+)
+HANDOFF_SENT = (
+    "Mình đã chuyển câu hỏi của bạn tới cán bộ xã. Cán bộ sẽ trả lời bạn tại đây trong giờ "
+    "làm việc."
+)
+HANDOFF_NO_STAFF = "Hiện chưa có cán bộ trực tuyến. Bạn có thể liên hệ trực tiếp:"
+CONTACT_TITLE = "Liên hệ"
+CONTACT_UNKNOWN = (
+    "Bạn có thể đến trực tiếp {centre} hoặc hỏi công an xã. Thông tin địa chỉ, giờ làm việc "
+    "đang được xã cập nhật."
+)
+EXPIRED = "Nút này đã hết hạn. Bạn gõ câu hỏi hoặc chọn lại trong danh mục nhé."
+REVIEWED_NOTE = (
+    "Thông tin rà soát ngày {date}. Quy định có thể thay đổi — kiểm tra lại trên "
+    "dichvucong.gov.vn hoặc hỏi Trung tâm Phục vụ hành chính công xã."
+)
+CHECK_LOCALLY = "Cần hỏi lại ở xã"
+
+LABEL_WHERE = "Làm ở đâu"
+LABEL_STEPS = "Các bước"
+LABEL_DOCUMENTS = "Giấy tờ cần chuẩn bị"
+LABEL_FEE = "Lệ phí"
+LABEL_TIME = "Thời gian giải quyết"
+LABEL_NOTES = "Lưu ý"
+LABEL_LEGAL = "Căn cứ pháp lý"
+LABEL_SOURCES = "Nguồn"
+LABEL_ADDRESS = "Địa chỉ"
+LABEL_HOURS = "Giờ làm việc"
+LABEL_HOTLINE = "Điện thoại"
+LABEL_EMAIL = "Email"
+LABEL_WEBSITE = "Trang web"
+LABEL_POLICE = "Công an xã"
+
+BUTTON_HELPFUL = "👍 Có ích"
+BUTTON_NOT_HELPFUL = "👎 Chưa đúng"
+BUTTON_HANDOFF = "🙋 Hỏi cán bộ"
+BUTTON_MENU = "📋 Danh mục"
+BUTTON_CONTACT = "☎️ Liên hệ xã"
+BUTTON_BACK = "⬅️ Quay lại danh mục"

@@ -1,0 +1,1 @@
+"""The knowledge base: schema, loading, Vietnamese normalisation and matching."""

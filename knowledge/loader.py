@@ -1,0 +1,206 @@
+"""Load and validate the knowledge base from YAML files.
+
+Loading is all-or-nothing: every problem in every file is collected and
+reported as ``file: field: message``; a knowledge base with any error is never
+returned, so a broken edit can't half-load and the caller keeps serving the
+last good one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from knowledge.schema import Category, CommuneProfile, Topic
+
+DEFAULT_CONTENT_DIR = Path(__file__).parent / "content"
+TOPICS_SUBDIR = "topics"
+COMMUNE_FILE = "commune.yaml"
+CATEGORIES_FILE = "categories.yaml"
+MAX_FILE_BYTES = 512 * 1024
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation finding, located precisely enough for a non-programmer."""
+
+    file: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge base has errors; nothing from it may be served."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """A validated, immutable snapshot of everything the bot knows."""
+
+    topics: Mapping[str, Topic]
+    categories: tuple[Category, ...]
+    commune: CommuneProfile
+    version: str
+    warnings: tuple[Problem, ...] = field(default=())
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return self.topics.get(topic_id)
+
+    def by_category(self, category_id: str) -> list[Topic]:
+        return [t for t in self.topics.values() if t.category == category_id]
+
+    def category(self, category_id: str) -> Category | None:
+        return next((c for c in self.categories if c.id == category_id), None)
+
+
+def _field_path(loc: Iterable[int | str]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
+        else:
+            parts.append(str(item))
+    return ".".join(parts) or "(tệp)"
+
+
+def _validate(model: type[BaseModel], data: Any, file: str) -> tuple[Any, list[Problem]]:
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, [Problem(file, _field_path(e["loc"]), e["msg"]) for e in exc.errors()]
+
+
+def _read_yaml(path: Path, label: str) -> tuple[Any, list[Problem]]:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None, [Problem(label, "(tệp)", f"tệp quá lớn (> {MAX_FILE_BYTES} byte)")]
+        return yaml.safe_load(path.read_text(encoding="utf-8")), []
+    except FileNotFoundError:
+        return None, [Problem(label, "(tệp)", "không tìm thấy tệp")]
+    except UnicodeDecodeError:
+        return None, [Problem(label, "(tệp)", "tệp không phải UTF-8")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"dòng {mark.line + 1}" if mark else "(tệp)"
+        return None, [Problem(label, where, f"YAML sai cú pháp: {getattr(exc, 'problem', exc)}")]
+
+
+def parse_documents(
+    topic_docs: Mapping[str, Any], commune_doc: Any, categories_doc: Any
+) -> KnowledgeBase:
+    """Validate raw documents (from YAML files, a spreadsheet or the database)."""
+    problems: list[Problem] = []
+    commune, errs = _validate(CommuneProfile, commune_doc, COMMUNE_FILE)
+    problems += errs
+    categories: list[Category] = []
+    if not isinstance(categories_doc, list):
+        problems.append(Problem(CATEGORIES_FILE, "(tệp)", "phải là một danh sách nhóm"))
+    else:
+        for i, doc in enumerate(categories_doc):
+            cat, errs = _validate(Category, doc, CATEGORIES_FILE)
+            problems += [Problem(e.file, f"[{i}].{e.field}", e.message) for e in errs]
+            if cat:
+                categories.append(cat)
+    topics: dict[str, Topic] = {}
+    for label, doc in topic_docs.items():
+        topic, errs = _validate(Topic, doc, label)
+        problems += errs
+        if topic is not None and topic.id not in topics:
+            topics[topic.id] = topic
+    problems += _cross_check(topic_docs, {c.id for c in categories})
+    if problems:
+        raise KnowledgeError(problems)
+    return KnowledgeBase(
+        topics=dict(sorted(topics.items())),
+        categories=tuple(categories),
+        commune=commune,
+        version=_content_hash(topic_docs, commune_doc, categories_doc),
+        warnings=tuple(_warnings(commune, topics.values())),
+    )
+
+
+def _cross_check(topic_docs: Mapping[str, Any], category_ids: set[str]) -> list[Problem]:
+    """Checks across files, on the raw documents so one broken file can't hide others."""
+    problems: list[Problem] = []
+    owner: dict[str, str] = {}
+    docs = {label: doc for label, doc in topic_docs.items() if isinstance(doc, dict)}
+    for label, doc in docs.items():
+        topic_id = doc.get("id")
+        if not isinstance(topic_id, str):
+            continue
+        if topic_id in owner:
+            problems.append(Problem(label, "id", f"trùng mã chủ đề '{topic_id}' "
+                                                 f"(đã có trong {owner[topic_id]})"))
+        else:
+            owner[topic_id] = label
+        if label.endswith(".yaml") and Path(label).stem != topic_id:
+            problems.append(Problem(label, "id", f"tên tệp phải là '{topic_id}.yaml'"))
+    for label, doc in docs.items():
+        category = doc.get("category")
+        if isinstance(category, str) and category_ids and category not in category_ids:
+            problems.append(Problem(label, "category", f"nhóm '{category}' không tồn tại"))
+        related = doc.get("related")
+        for rel in related if isinstance(related, list) else []:
+            if isinstance(rel, str) and rel not in owner:
+                problems.append(
+                    Problem(label, "related", f"chủ đề liên quan '{rel}' không tồn tại"))
+    return problems
+
+
+def _warnings(commune: CommuneProfile, topics: Iterable[Topic]) -> list[Problem]:
+    warns = [
+        Problem(COMMUNE_FILE, name, "chưa có thông tin (câu trả lời sẽ bỏ qua mục này)")
+        for name in commune.missing_fields()
+    ]
+    warns += [
+        Problem(f"{TOPICS_SUBDIR}/{t.id}.yaml", "check_locally", "; ".join(t.check_locally))
+        for t in topics
+        if t.check_locally
+    ]
+    return warns
+
+
+def _content_hash(*docs: Any) -> str:
+    blob = json.dumps(docs, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def load_directory(content_dir: Path = DEFAULT_CONTENT_DIR) -> KnowledgeBase:
+    """Read every YAML file under ``content_dir`` and validate them together."""
+    problems: list[Problem] = []
+    topic_docs: dict[str, Any] = {}
+    topic_dir = content_dir / TOPICS_SUBDIR
+    files = sorted(topic_dir.glob("*.yaml")) if topic_dir.is_dir() else []
+    if not files:
+        problems.append(Problem(f"{TOPICS_SUBDIR}/", "(thư mục)", "không có tệp chủ đề nào"))
+    for path in files:
+        label = f"{TOPICS_SUBDIR}/{path.name}"
+        doc, errs = _read_yaml(path, label)
+        problems += errs
+        if not errs:
+            topic_docs[label] = doc
+    commune_doc, errs = _read_yaml(content_dir / COMMUNE_FILE, COMMUNE_FILE)
+    problems += errs
+    categories_doc, errs = _read_yaml(content_dir / CATEGORIES_FILE, CATEGORIES_FILE)
+    problems += errs
+    try:
+        kb = parse_documents(topic_docs, commune_doc, categories_doc)
+    except KnowledgeError as exc:
+        raise KnowledgeError(problems + exc.problems) from None
+    if problems:
+        raise KnowledgeError(problems)
+    return kb

@@ -1,0 +1,65 @@
+"""Recognise greetings, thanks, acknowledgements and requests for help.
+
+These must not reach the topic matcher as questions ("chào bạn" is not about
+any procedure) and they deserve a friendly, short reply with the menu.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from knowledge.normalize import DEFAULT_DICTIONARY_DIR, Normalized, Normalizer
+from knowledge.vietnamese import fold
+
+SMALLTALK_FILE = "smalltalk.yaml"
+# Politeness particles that may surround a social message without changing it.
+PARTICLES = frozenset(
+    "a ah ạ à ơi nhé nhe nha nhá với đi luôn hen nghen ha hả vậy dạ vâng bạn ad admin bot "
+    "em anh chị cháu bác".split()
+)
+MAX_TOKENS = 8
+
+
+class SmalltalkDetector:
+    """Looks a short message up in the phrase list, ignoring particles."""
+
+    def __init__(self, phrases: dict[str, list[str]], normalizer: Normalizer) -> None:
+        self._phrases: dict[str, str] = {}
+        self._particles = frozenset(fold(p) for p in PARTICLES)
+        for kind, items in phrases.items():
+            for phrase in items or []:
+                norm = normalizer.normalize(str(phrase))
+                self._phrases.setdefault(self._key(norm), kind)
+                stripped = self._strip(norm)
+                if stripped:
+                    self._phrases.setdefault(stripped, kind)
+
+    @classmethod
+    def from_directory(cls, normalizer: Normalizer, directory: Path | None = None
+                       ) -> SmalltalkDetector:
+        path = (directory or DEFAULT_DICTIONARY_DIR) / SMALLTALK_FILE
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+        return cls(data or {}, normalizer)
+
+    @staticmethod
+    def _key(norm: Normalized) -> str:
+        return " ".join(t.folded for t in norm.tokens)
+
+    def _strip(self, norm: Normalized) -> str:
+        return " ".join(t.folded for t in norm.tokens if t.folded not in self._particles)
+
+    def detect(self, norm: Normalized) -> str | None:
+        """The kind of social message ("greeting", "thanks"…), or None."""
+        if not norm.tokens:
+            return "empty"
+        if len(norm.tokens) > MAX_TOKENS:
+            return None
+        kind = self._phrases.get(self._key(norm))
+        if kind:
+            return kind
+        stripped = self._strip(norm)
+        if not stripped:
+            return "greeting"
+        return self._phrases.get(stripped)

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import dataclasses
+
+from bot.reports.gaps import uptake_gaps
+from bot.reports.grouping import QuestionGroup
+from bot.reports.model import TopicWeek, compute_week
+from bot.reports.suggestions import MAX_SUGGESTIONS, suggest
+from tests.bot.reports.conftest import WEEK
+
+
+def run(stats):
+    ranked, unknown = uptake_gaps(stats.topics)
+    return suggest(stats, ranked, unknown)
+
+
+def test_uptake_gap_suggestion_names_demand_and_follow_up_evidence(stats):
+    text = " ".join(run(stats))
+    # khai-sinh: 4 questions, 1 of 5 follow-up answers online.
+    assert "4 câu hỏi về “Liên thông khai sinh” nhưng chỉ 1/5 người được hỏi lại" in text
+    # can-cuoc: official figures, 25% online.
+    assert "3 câu hỏi về “Cấp thẻ căn cước” nhưng chỉ 25% hồ sơ được nộp trực tuyến" in text
+
+
+def test_knowledge_gap_and_stale_suggestions(stats):
+    text = " ".join(run(stats))
+    assert "2 câu hỏi giống “đăng ký xe máy điện ở đâu” chưa có câu trả lời tốt" in text
+    assert "“Giờ làm việc của xã” và 1 chủ đề khác chưa được rà soát từ 31/12/2025" in text
+
+
+def test_unhelpful_answers_and_difficulties_need_enough_evidence(stats):
+    text = " ".join(run(stats))
+    assert "hữu ích — nên viết lại" not in text  # khai-sinh 2/3 helpful is fine
+    assert "gặp khó khăn" not in text  # a single difficulty is not a pattern
+    busy = dataclasses.replace(
+        stats.topics[0], helpful=1, not_helpful=4,
+        followups={"online": 0, "in_person": 0, "not_yet": 0, "difficulty": 3})
+    text = " ".join(run(dataclasses.replace(stats, topics=(busy, *stats.topics[1:]))))
+    assert "“Liên thông khai sinh” chỉ được 1/5 lượt đánh giá là hữu ích" in text
+    assert "3 người gặp khó khăn khi làm “Liên thông khai sinh”" in text
+
+
+def test_missing_outcome_data_prompts_an_import(stats):
+    unknown_topic = TopicWeek("dang-ky-xe", "Đăng ký xe", "transport", "partial", questions=7)
+    text = " ".join(run(dataclasses.replace(stats, topics=(*stats.topics, unknown_topic))))
+    assert "7 câu hỏi về “Đăng ký xe” nhưng chưa biết bao nhiêu người đã làm trực tuyến" in text
+
+
+def test_suggestions_are_capped(stats):
+    groups = tuple(QuestionGroup(f"câu hỏi {i}", 5, f"cau hoi {i}") for i in range(10))
+    assert len(run(dataclasses.replace(stats, unanswered=groups))) <= MAX_SUGGESTIONS
+
+
+def test_empty_week_suggests_introducing_the_bot():
+    stats = compute_week([], [], [], [], [], WEEK)
+    assert run(stats) == [
+        "Tuần này chưa có ai hỏi trợ lý — nên giới thiệu trợ lý (mã QR, số Zalo) trong buổi "
+        "họp thôn/phố và tại Bộ phận một cửa."
+    ]

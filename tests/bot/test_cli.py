@@ -1,0 +1,86 @@
+"""The command line, run as a real process: the `match` contract and `eval` floors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, shared_file
+
+CLI = [sys.executable, "-m", "bot.cli"]
+
+
+def run(args: list[str], stdin: str = "", tmp_path: Path | None = None
+        ) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path or REPO / "data"),
+           "LOG_LEVEL": "WARNING"}
+    return subprocess.run(CLI + args, input=stdin, capture_output=True, text=True, cwd=REPO,
+                          env=env, timeout=120, check=False)
+
+
+def test_match_contract_plain_lines_and_json_objects(tmp_path: Path) -> None:
+    out = run(["match"], 'lam can cuoc cho con o dau\n{"q": "giá vàng hôm nay"}\n\nchào bạn\n',
+              tmp_path)
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["q"] for r in rows] == ["lam can cuoc cho con o dau", "giá vàng hôm nay",
+                                      "chào bạn"]
+    for row in rows:
+        assert set(row) == {"q", "decision", "topic", "score", "candidates"}
+        assert row["decision"] in {"answer", "suggest", "fallback", "smalltalk"}
+        assert isinstance(row["score"], float)
+        assert len(row["candidates"]) <= 3
+        assert all(set(c) == {"topic", "score"} for c in row["candidates"])
+        assert (row["topic"] is not None) == (row["decision"] == "answer")
+    assert rows[0]["decision"] == "answer" and rows[0]["topic"] == "can-cuoc-cap-moi"
+    assert rows[1]["decision"] != "answer"
+    assert rows[2]["decision"] == "smalltalk"
+
+
+def test_ask_prints_steps_and_sources(tmp_path: Path) -> None:
+    out = run(["ask", "làm căn cước cho con ở đâu"], tmp_path=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "1. " in out.stdout and "VNeID" in out.stdout
+    assert "https://" in out.stdout
+
+
+def test_kb_validate_fails_with_located_errors(tmp_path: Path) -> None:
+    import shutil
+
+    from knowledge.loader import DEFAULT_CONTENT_DIR
+
+    content = tmp_path / "content"
+    shutil.copytree(DEFAULT_CONTENT_DIR, content)
+    (content / "topics" / "khai-sinh.yaml").write_text("id: khai-sinh\ntitle: [\n")
+    out = run(["kb", "validate", "--dir", str(content)], tmp_path=tmp_path)
+    assert out.returncode == 1
+    assert "topics/khai-sinh.yaml: dòng" in out.stderr
+    ok = run(["kb", "validate"], tmp_path=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+
+
+# Floors a little under the measured figures (README), so a regression fails CI.
+FLOORS = {"in_scope_top1": 0.88, "in_scope_top3": 0.97}
+CEILING_OOS = 0.07
+
+
+def test_eval_on_dev_set_meets_floors(tmp_path: Path) -> None:
+    dev = shared_file("eval/dev.jsonl")
+    out = run(["eval", str(dev), "--json"], tmp_path=tmp_path)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    for key, floor in FLOORS.items():
+        assert report["all"][key] >= floor, report
+    assert report["all"]["out_of_scope_answered"] <= CEILING_OOS, report
+    assert report["all"]["smalltalk_recognised"] >= 0.8, report
+    gap = report["with_diacritics"]["in_scope_top1"] - report["no_diacritics"]["in_scope_top1"]
+    assert gap <= 0.05, report
+
+
+@pytest.mark.parametrize("args", [["--help"], ["kb", "--help"]])
+def test_help_works(args: list[str]) -> None:
+    assert run(args).returncode == 0

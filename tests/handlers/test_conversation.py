@@ -1,0 +1,143 @@
+"""The channel-neutral conversation on the real starter knowledge base."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers import texts
+from handlers.conversation import Conversation
+from handlers.messages import BlockKind, Incoming, MessageKind, Reply, ReplyKind
+from knowledge.service import KnowledgeService
+
+
+@pytest.fixture
+def chat(knowledge: KnowledgeService) -> Conversation:
+    return Conversation(knowledge, max_chars=500)
+
+
+def say(chat: Conversation, text: str) -> Reply:
+    return chat.handle(Incoming("test", "u1", text=text)).reply
+
+
+def press(chat: Conversation, action: str) -> Reply:
+    return chat.handle(Incoming("test", "u1", kind=MessageKind.ACTION, action=action)).reply
+
+
+def actions(reply: Reply) -> list[str]:
+    return [c.action for c in reply.choices]
+
+
+def test_start_greets_and_offers_every_non_empty_category(chat: Conversation) -> None:
+    reply = say(chat, "/start")
+    assert reply.kind is ReplyKind.INFO
+    assert "Phủ Thông" in reply.blocks[0].text
+    cats = [a for a in actions(reply) if a.startswith("cat:")]
+    assert "cat:identity" in cats and "cat:civil-status" in cats
+    assert all(chat.knowledge.current.kb.by_category(a[4:]) for a in cats)
+
+
+def test_answer_has_steps_facts_sources_and_feedback(chat: Conversation) -> None:
+    turn = chat.handle(Incoming("test", "u1", text="lam can cuoc cho con o dau"))
+    reply = turn.reply
+    assert reply.kind is ReplyKind.ANSWER and reply.topic_id == "can-cuoc-cap-moi"
+    kinds = [b.kind for b in reply.blocks]
+    assert BlockKind.STEPS in kinds and BlockKind.LINKS in kinds
+    labels = {b.label for b in reply.blocks}
+    assert {texts.LABEL_FEE, texts.LABEL_TIME, texts.LABEL_LEGAL, texts.LABEL_WHERE} <= labels
+    assert f"fb:y:{turn.event_id}" in actions(reply)
+    assert f"fb:n:{turn.event_id}" in actions(reply)
+    assert "handoff:can-cuoc-cap-moi" in actions(reply)
+    assert all(len(a.encode()) <= 64 for a in actions(reply))
+    assert "rà soát ngày" in reply.blocks[-1].text
+
+
+def test_every_topic_renders_and_links_only_to_existing_topics(chat: Conversation) -> None:
+    kb = chat.knowledge.current.kb
+    for topic_id in kb.topics:
+        reply = press(chat, f"topic:{topic_id}")
+        assert reply.kind is ReplyKind.ANSWER
+        for action in actions(reply):
+            if action.startswith("topic:"):
+                assert action[6:] in kb.topics
+
+
+def test_out_of_scope_gets_menu_person_and_contact(chat: Conversation) -> None:
+    reply = say(chat, "giá vàng hôm nay bao nhiêu")
+    assert reply.kind in {ReplyKind.FALLBACK, ReplyKind.SUGGEST}
+    assert reply.topic_id is None
+    if reply.kind is ReplyKind.FALLBACK:
+        assert {"menu", "handoff", "contact"} <= set(actions(reply))
+
+
+def test_suggestion_offers_topics_and_a_way_out(chat: Conversation) -> None:
+    reply = say(chat, "tam tru tam vang")
+    assert reply.kind in {ReplyKind.SUGGEST, ReplyKind.ANSWER}
+    if reply.kind is ReplyKind.SUGGEST:
+        assert actions(reply)[-1] == "menu"
+        assert 2 <= len(reply.choices) <= 4
+
+
+def test_category_then_topic(chat: Conversation) -> None:
+    reply = press(chat, "cat:residence")
+    assert reply.kind is ReplyKind.MENU
+    assert "topic:dang-ky-tam-tru" in actions(reply) and actions(reply)[-1] == "menu"
+    assert press(chat, "topic:dang-ky-tam-tru").topic_id == "dang-ky-tam-tru"
+
+
+@pytest.mark.parametrize("action", ["topic:khong-co", "cat:xyz", "fb:", "nonsense", "fb:y:",
+                                    "topic:" + "x" * 70])
+def test_stale_or_tampered_actions_are_refused_politely(chat: Conversation, action: str) -> None:
+    reply = press(chat, action)
+    assert reply.kind is ReplyKind.ERROR
+    assert reply.blocks[0].text == texts.EXPIRED
+
+
+def test_feedback_is_reported_for_logging(chat: Conversation) -> None:
+    turn = chat.handle(Incoming("test", "u1", kind=MessageKind.ACTION, action="fb:n:abc123"))
+    assert turn.feedback == ("abc123", False)
+    assert "handoff" in actions(turn.reply)
+
+
+@pytest.mark.parametrize("kind", [MessageKind.IMAGE, MessageKind.STICKER, MessageKind.VOICE,
+                                  MessageKind.FILE, MessageKind.LOCATION, MessageKind.OTHER])
+def test_non_text_messages_get_a_polite_text_only_reply(chat: Conversation,
+                                                        kind: MessageKind) -> None:
+    reply = chat.handle(Incoming("test", "u1", kind=kind)).reply
+    assert reply.kind is ReplyKind.UNSUPPORTED and reply.blocks[0].text == texts.UNSUPPORTED
+
+
+def test_empty_and_huge_messages(chat: Conversation) -> None:
+    assert say(chat, "   ").blocks[0].text == texts.EMPTY
+    turn = chat.handle(Incoming("test", "u1", text="làm căn cước cho con ở đâu " * 500))
+    assert turn.truncated and turn.reply.blocks[0].text == texts.TOO_LONG
+
+
+@pytest.mark.parametrize(("text", "kind"), [("/menu", ReplyKind.MENU), ("menu", ReplyKind.MENU),
+                                            ("0", ReplyKind.MENU), ("/lienhe", ReplyKind.INFO),
+                                            ("/help", ReplyKind.INFO), ("/xyz", ReplyKind.INFO)])
+def test_commands_and_keywords(chat: Conversation, text: str, kind: ReplyKind) -> None:
+    assert say(chat, text).kind is kind
+
+
+def test_contact_shows_only_known_details(chat: Conversation) -> None:
+    reply = say(chat, "/lienhe")
+    fields = [b for b in reply.blocks if b.kind is BlockKind.FIELD]
+    assert all(b.text for b in fields)
+    commune = chat.knowledge.current.kb.commune
+    if not commune.hotline:
+        assert all(b.label != texts.LABEL_HOTLINE for b in fields)
+
+
+def test_handoff_with_and_without_staff(knowledge: KnowledgeService) -> None:
+    without = Conversation(knowledge).handle(
+        Incoming("t", "u", kind=MessageKind.ACTION, action="handoff:khai-sinh")).reply
+    assert without.kind is ReplyKind.HANDOFF and "handoff" not in without.actions
+    assert without.blocks[0].text == texts.HANDOFF_NO_STAFF
+    staffed = Conversation(knowledge, handoff_available=True).handle(
+        Incoming("t", "u", kind=MessageKind.ACTION, action="handoff:khai-sinh")).reply
+    assert staffed.actions == ("handoff",) and staffed.topic_id == "khai-sinh"
+
+
+def test_smalltalk_replies(chat: Conversation) -> None:
+    assert say(chat, "cảm ơn nhé").blocks[0].text == texts.THANKS
+    assert say(chat, "chào bạn").kind is ReplyKind.SMALLTALK
