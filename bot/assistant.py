@@ -1,39 +1,146 @@
-"""The runtime's entry for every channel: handle a message, then log it.
+"""The runtime's entry for every channel: redact, converse, log, follow up.
 
-Channels call :meth:`Assistant.handle` and render the reply; logging goes to a
-sink that never blocks or fails the reply (the demand log queues in memory).
+Channels call :meth:`Assistant.handle` and render the reply. Privacy comes
+first: the text is redacted before anything else sees it, so no id number or
+phone reaches the matcher, the log or the database. Logging and follow-ups
+never fail a reply: a database problem costs a log line, not an answer.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Protocol
+import uuid
+from dataclasses import replace
 
+from bot.privacy import SENSITIVE_WARNING, redact
+from bot.storage import Storage
+from bot.storage.events import EventRecord
+from handlers import followup
 from handlers.conversation import Conversation, Turn
-from handlers.messages import Incoming
+from handlers.messages import Block, BlockKind, Incoming, MessageKind, Reply, ReplyKind
+from knowledge.schema import OnlineLevel
+from knowledge.vietnamese import fold
 
 log = logging.getLogger(__name__)
-
-
-class TurnSink(Protocol):
-    """Receives every handled turn; implementations must not raise or block."""
-
-    def record_turn(self, msg: Incoming, turn: Turn, latency_ms: float) -> None: ...
+MAX_LOGGED_CHARS = 2000
 
 
 class Assistant:
-    def __init__(self, conversation: Conversation, sink: TurnSink | None = None) -> None:
-        self.conversation = conversation
-        self.sink = sink
+    """One per process; stateless itself (state lives in the knowledge snapshot and the DB)."""
 
-    def handle(self, msg: Incoming) -> Turn:
+    def __init__(self, conversation: Conversation, storage: Storage | None = None) -> None:
+        self.conversation = conversation
+        self.storage = storage
+
+    @property
+    def followup_days(self) -> int:
+        if self.storage is None:
+            return 0
+        return max(1, self.storage.followups.delay.days)
+
+    async def handle(self, msg: Incoming) -> Turn:
         started = time.perf_counter()
-        turn = self.conversation.handle(msg)
+        redaction = redact(msg.text) if msg.text else None
+        if redaction and redaction.found:
+            msg = replace(msg, text=redaction.text)
+        turn = await self._special(msg) or self.conversation.handle(msg)
+        if redaction and redaction.found:
+            turn = _with_warning(turn)
+        turn = await self._maybe_offer_followup(msg, turn)
         latency_ms = (time.perf_counter() - started) * 1000
-        if self.sink is not None:
-            try:
-                self.sink.record_turn(msg, turn, latency_ms)
-            except Exception:  # the reply matters more than its log line
-                log.exception("could not queue the event for %s", turn.event_id)
+        self._log(msg, turn, latency_ms, redaction.kinds if redaction else ())
         return turn
+
+    # --- follow-ups ---------------------------------------------------------------
+
+    async def _special(self, msg: Incoming) -> Turn | None:
+        """Follow-up answers and "stop reminding me", which need the database."""
+        if self.storage is None:
+            return None
+        try:
+            if msg.kind is MessageKind.ACTION and msg.action:
+                return await self._followup_action(msg, msg.action)
+            if msg.kind is MessageKind.TEXT and fold(msg.text.lower()).strip(" .!") in \
+                    followup.STOP_WORDS:
+                await self.storage.followups.withdraw(msg.user_key)
+                return Turn(_event_id(), followup.offer_answered(False, self.followup_days))
+        except Exception:
+            log.exception("follow-up handling failed; answering without it")
+        return None
+
+    async def _followup_action(self, msg: Incoming, action: str) -> Turn | None:
+        name, _, rest = action.partition(":")
+        code, _, topic_id = rest.partition(":")
+        if name not in {"fu", "fa"} or not topic_id or \
+                topic_id not in self.conversation.knowledge.current.kb.topics:
+            return None
+        repo = self.storage.followups  # type: ignore[union-attr]
+        if name == "fu" and code in {"y", "n"}:
+            await repo.respond_to_offer(msg.user_key, topic_id, accept=code == "y")
+            return Turn(_event_id(), followup.offer_answered(code == "y", self.followup_days))
+        answer = followup.answer_code(code) if name == "fa" else None
+        if answer:
+            await repo.record_answer(msg.user_key, topic_id, answer)
+            return Turn(_event_id(), followup.answered(answer, topic_id))
+        return None
+
+    async def _maybe_offer_followup(self, msg: Incoming, turn: Turn) -> Turn:
+        reply = turn.reply
+        if self.storage is None or msg.chat_ref is None or reply.kind is not ReplyKind.ANSWER:
+            return turn
+        topic = self.conversation.knowledge.current.kb.topic(reply.topic_id or "")
+        if topic is None or topic.online not in {OnlineLevel.FULL, OnlineLevel.PARTIAL}:
+            return turn
+        try:
+            info = await self.storage.followups.on_answer(
+                user_key=msg.user_key, channel=msg.channel, chat_ref=msg.chat_ref,
+                topic_id=topic.id, event_id=turn.event_id)
+        except Exception:
+            log.exception("could not record the follow-up offer")
+            return turn
+        if info is None or info.state.value != "offered":
+            return turn
+        offered = Reply(reply.kind, (*reply.blocks, followup.offer_block(self.followup_days)),
+                        (*followup.offer_choices(topic.id), *reply.choices), reply.topic_id,
+                        reply.actions)
+        return replace(turn, reply=offered)
+
+    # --- demand log -----------------------------------------------------------------
+
+    def _log(self, msg: Incoming, turn: Turn, latency_ms: float, kinds: tuple[str, ...]) -> None:
+        if self.storage is None:
+            return
+        try:
+            self.storage.events.record(_event(msg, turn, latency_ms, kinds))
+            if turn.feedback:
+                self.storage.events.record_feedback(*turn.feedback)
+        except Exception:  # the reply matters more than its log line
+            log.exception("could not queue the event %s", turn.event_id)
+
+
+def _event(msg: Incoming, turn: Turn, latency_ms: float, kinds: tuple[str, ...]) -> EventRecord:
+    match = turn.match
+    if match is not None:
+        decision, topic_id, score = match.decision.value, match.topic, match.score
+        candidates = [{"topic": c.topic, "score": round(c.score, 4)} for c in match.candidates]
+        normalized = match.normalized[:MAX_LOGGED_CHARS]
+    else:
+        decision, topic_id, score = turn.reply.kind.value, turn.reply.topic_id, 0.0
+        candidates, normalized = [], None
+    text = msg.text[:MAX_LOGGED_CHARS] if msg.kind is MessageKind.TEXT else (msg.action or None)
+    return EventRecord(
+        id=turn.event_id, channel=msg.channel, user_key=msg.user_key, kind=msg.kind.value,
+        decision=decision, text_redacted=text, text_normalized=normalized, topic_id=topic_id,
+        score=score, candidates=candidates, latency_ms=round(latency_ms),
+        redactions=list(kinds), area=msg.area)
+
+
+def _with_warning(turn: Turn) -> Turn:
+    reply = turn.reply
+    warning = Block(BlockKind.NOTE, text=SENSITIVE_WARNING)
+    return replace(turn, reply=replace(reply, blocks=(warning, *reply.blocks)))
+
+
+def _event_id() -> str:
+    return uuid.uuid4().hex

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
@@ -39,12 +40,14 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.assistant import Assistant
     from bot.channels.plaintext import render_plain
     from handlers.conversation import Conversation
     from handlers.messages import Incoming
 
     conversation = Conversation(_knowledge(settings), max_chars=settings.max_message_chars)
-    turn = conversation.handle(Incoming("cli", "cli", text=" ".join(args.question)))
+    assistant = Assistant(conversation)
+    turn = asyncio.run(assistant.handle(Incoming("cli", "cli", text=" ".join(args.question))))
     print(render_plain(turn.reply))
     return 0
 

@@ -88,6 +88,9 @@ class Incoming:
     text: str = ""
     kind: MessageKind = MessageKind.TEXT
     action: str | None = None
+    # Opaque address a channel can push to later (follow-ups); None where it can't (web).
+    chat_ref: str | None = None
+    area: str | None = None  # thôn/phố, if the citizen chose one
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.storage.dedup import UpdateDeduplicator
 from bot.storage.engine import create_engine, migrate
 from bot.storage.events import EventLog, EventRecord
 from bot.storage.followups import FollowupRepository
+from bot.storage.leases import LeaseManager
 from bot.storage.state import ConversationStateStore
 
 if TYPE_CHECKING:
@@ -37,6 +39,8 @@ class Storage:
     events: EventLog
     followups: FollowupRepository
     state: ConversationStateStore
+    dedup: UpdateDeduplicator
+    leases: LeaseManager
 
     @classmethod
     async def open(cls, settings: Settings, *, url: str | None = None) -> Storage:
@@ -51,7 +55,8 @@ class Storage:
         delay = getattr(settings, "followup_delay_days", DEFAULT_FOLLOWUP_DELAY_DAYS)
         storage = cls(engine, sessions, EventLog(sessions),
                       FollowupRepository(sessions, delay=dt.timedelta(days=delay)),
-                      ConversationStateStore(sessions))
+                      ConversationStateStore(sessions), UpdateDeduplicator(sessions),
+                      LeaseManager(sessions))
         storage.events.start()
         return storage
 

@@ -177,3 +177,81 @@ class ConversationState(Base):
     user_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ProcessedUpdate(Base):
+    """Webhook/polling updates already handled, so a redelivery is processed once.
+
+    The key is the platform's own id (Telegram ``update_id``, Zalo ``message_id``);
+    inserting it is the claim, so two workers receiving the same update can't both act.
+    """
+
+    __tablename__ = "processed_updates"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Lease(Base):
+    """A named lease so a scheduled job (the weekly report) runs once across workers."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(80))
+    expires_at: Mapped[dt.datetime]
+
+
+class HandoffCase(Base):
+    """A citizen's question handed to commune staff ("Hỏi cán bộ")."""
+
+    __tablename__ = "handoff_cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # The number staff and citizen both see, e.g. "HS-0042"; never the platform id.
+    case_no: Mapped[str] = mapped_column(String(32), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(64), index=True)
+    chat_ref: Mapped[str] = mapped_column(String(128))
+    topic_id: Mapped[str | None] = mapped_column(String(80))
+    question_redacted: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class HandoffLink(Base):
+    """Which staff-chat message carries which case, so a staff reply finds its citizen."""
+
+    __tablename__ = "handoff_links"
+
+    staff_channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    staff_chat: Mapped[str] = mapped_column(String(128), primary_key=True)
+    staff_message: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("handoff_cases.id", ondelete="CASCADE"),
+                                         index=True)
+
+
+class KnowledgeVersion(Base):
+    """One complete version of the knowledge base; the newest live one is served.
+
+    The YAML files are the starter content: the first start stores them as version 1,
+    and every later edit (web, spreadsheet, chat command, CLI) adds a version, so
+    nothing is ever lost and any version can be restored. Workers poll the newest id.
+    """
+
+    __tablename__ = "knowledge_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    content_hash: Mapped[str] = mapped_column(String(32))
+    documents: Mapped[dict[str, Any]] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="live")  # live|pending|rejected
+    author: Mapped[str] = mapped_column(String(80))
+    source: Mapped[str] = mapped_column(String(16))  # starter|cli|web|telegram|spreadsheet
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    reviewed_by: Mapped[str | None] = mapped_column(String(80))
+    reviewed_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (Index("ix_knowledge_versions_status_id", "status", "id"),)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.assistant import Assistant
@@ -48,7 +48,7 @@ async def _read_json(request: Request) -> dict[str, object] | None:
 
 
 def build_app(assistant: Assistant, salt: bytes, *, lifespan: Lifespan | None = None,
-              extra_routes: list[Route | Mount] | None = None) -> Starlette:
+              extra_routes: Sequence[BaseRoute] | None = None) -> Starlette:
     """Wire the routes around one shared :class:`Assistant`."""
 
     async def chat(request: Request) -> Response:
@@ -67,7 +67,7 @@ def build_app(assistant: Assistant, salt: bytes, *, lifespan: Lifespan | None = 
             msg = Incoming(CHANNEL, user_key, kind=MessageKind.ACTION, action=action)
         else:
             msg = Incoming(CHANNEL, user_key, text=text or "")
-        turn = assistant.handle(msg)
+        turn = await assistant.handle(msg)
         return JSONResponse({"event_id": turn.event_id, "reply": reply_to_json(turn.reply)})
 
     async def healthz(request: Request) -> Response:
@@ -80,7 +80,7 @@ def build_app(assistant: Assistant, salt: bytes, *, lifespan: Lifespan | None = 
                             headers={"Cache-Control": "no-cache",
                                      "Content-Security-Policy": _CSP})
 
-    routes: list[Route | Mount] = [
+    routes: list[BaseRoute] = [
         Route("/", index),
         Route("/api/chat", chat, methods=["POST"]),
         Route("/healthz", healthz),
