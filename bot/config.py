@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     pseudonym_salt: SecretStr | None = None
     retention_days: int = Field(default=180, ge=1)
 
+    # How often each worker checks the database for a newer knowledge version (seconds).
+    knowledge_poll_seconds: float = Field(default=5.0, gt=0)
+
     # Conversation limits
     max_message_chars: int = Field(default=4000, ge=100)
 

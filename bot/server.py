@@ -21,6 +21,7 @@ from bot import jobs
 from bot.assistant import Assistant
 from bot.channels.base import Channel
 from bot.config import Settings
+from bot.knowledge_editor import KnowledgeEditor
 from bot.storage import Storage
 from bot.web.app import build_app
 from handlers.conversation import Conversation
@@ -39,6 +40,10 @@ class Runtime:
     assistant: Assistant
     channels: dict[str, Channel] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    editor: KnowledgeEditor = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.editor = KnowledgeEditor(self.knowledge, lambda: self.assistant.storage)
 
     @property
     def storage(self) -> Storage | None:
@@ -57,6 +62,8 @@ class Runtime:
 
     def _start_jobs(self, storage: Storage) -> None:
         settings = self.settings
+        self.tasks.append(jobs.every(settings.knowledge_poll_seconds, self.editor.sync,
+                                     "knowledge-sync"))
         self.tasks.append(jobs.every(
             jobs.RETENTION_EVERY_S, lambda: jobs.run_retention(storage, settings.retention_days),
             "retention"))

@@ -8,6 +8,7 @@ last good one.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -56,6 +57,7 @@ class KnowledgeBase:
     commune: CommuneProfile
     version: str
     warnings: tuple[Problem, ...] = field(default=())
+    documents: Documents | None = field(default=None, compare=False, repr=False)
 
     def topic(self, topic_id: str) -> Topic | None:
         return self.topics.get(topic_id)
@@ -179,8 +181,42 @@ def _content_hash(*docs: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
-def load_directory(content_dir: Path = DEFAULT_CONTENT_DIR) -> KnowledgeBase:
-    """Read every YAML file under ``content_dir`` and validate them together."""
+@dataclass(frozen=True)
+class Documents:
+    """The raw, JSON-safe content of a knowledge base, as stored in each version.
+
+    Topics are keyed by their file label (``topics/<id>.yaml``) so every problem
+    is reported against the file a staff member would recognise.
+    """
+
+    topics: Mapping[str, Any]
+    commune: Any
+    categories: Any
+
+    def to_json(self) -> dict[str, Any]:
+        data = {"topics": dict(self.topics), "commune": self.commune,
+                "categories": self.categories}
+        return json.loads(json.dumps(data, default=str, ensure_ascii=False))
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Documents:
+        return cls(dict(data.get("topics") or {}), data.get("commune"), data.get("categories"))
+
+    def with_topic(self, doc: Mapping[str, Any]) -> Documents:
+        """A copy with one topic added or replaced (keyed by its id)."""
+        topics = dict(self.topics)
+        topics[f"{TOPICS_SUBDIR}/{doc['id']}.yaml"] = dict(doc)
+        return Documents(topics, self.commune, self.categories)
+
+
+def parse(documents: Documents) -> KnowledgeBase:
+    """Validate stored documents; the result remembers them for the next edit."""
+    kb = parse_documents(documents.topics, documents.commune, documents.categories)
+    return dataclasses.replace(kb, documents=documents)
+
+
+def read_directory(content_dir: Path = DEFAULT_CONTENT_DIR) -> tuple[Documents, list[Problem]]:
+    """Read every YAML file under ``content_dir`` without validating the content."""
     problems: list[Problem] = []
     topic_docs: dict[str, Any] = {}
     topic_dir = content_dir / TOPICS_SUBDIR
@@ -197,8 +233,15 @@ def load_directory(content_dir: Path = DEFAULT_CONTENT_DIR) -> KnowledgeBase:
     problems += errs
     categories_doc, errs = _read_yaml(content_dir / CATEGORIES_FILE, CATEGORIES_FILE)
     problems += errs
+    docs = Documents(topic_docs, commune_doc, categories_doc)
+    return Documents.from_json(docs.to_json()), problems
+
+
+def load_directory(content_dir: Path = DEFAULT_CONTENT_DIR) -> KnowledgeBase:
+    """Read every YAML file under ``content_dir`` and validate them together."""
+    documents, problems = read_directory(content_dir)
     try:
-        kb = parse_documents(topic_docs, commune_doc, categories_doc)
+        kb = parse(documents)
     except KnowledgeError as exc:
         raise KnowledgeError(problems + exc.problems) from None
     if problems:

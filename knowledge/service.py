@@ -49,15 +49,18 @@ def build_snapshot(kb: KnowledgeBase, dictionary_dir: Path | None = None,
 class KnowledgeService:
     """Holds the current snapshot and knows how to rebuild it from its source."""
 
-    def __init__(self, source: KnowledgeSource, dictionary_dir: Path | None = None) -> None:
+    def __init__(self, source: KnowledgeSource, dictionary_dir: Path | None = None,
+                 content_dir: Path = DEFAULT_CONTENT_DIR) -> None:
         self._source = source
+        self.content_dir = content_dir
         self._dictionary_dir = dictionary_dir
         self._current = build_snapshot(source(), dictionary_dir)
+        self.stored_version: int | None = None  # id of the database version being served
 
     @classmethod
     def from_directory(cls, content_dir: Path = DEFAULT_CONTENT_DIR,
                        dictionary_dir: Path | None = None) -> KnowledgeService:
-        return cls(lambda: load_directory(content_dir), dictionary_dir)
+        return cls(lambda: load_directory(content_dir), dictionary_dir, content_dir)
 
     @property
     def current(self) -> Snapshot:
@@ -79,6 +82,17 @@ class KnowledgeService:
             log.info("knowledge version %s -> %s", self._current.version, snapshot.version)
         self._current = snapshot
         return []
+
+    def install(self, kb: KnowledgeBase, stored_version: int | None = None) -> None:
+        """Serve an already validated knowledge base (e.g. the newest database version)."""
+        snapshot = build_snapshot(kb, self._dictionary_dir)
+        self._current = snapshot
+        self.stored_version = stored_version
+        log.info("knowledge version %s (stored #%s) is live", kb.version, stored_version)
+
+    async def install_in_background(self, kb: KnowledgeBase,
+                                    stored_version: int | None = None) -> None:
+        await asyncio.to_thread(self.install, kb, stored_version)
 
     async def reload_in_background(self) -> list[str]:
         """Index building is CPU work; keep the event loop answering meanwhile."""

@@ -21,6 +21,7 @@ from bot.storage.dedup import UpdateDeduplicator
 from bot.storage.engine import create_engine, migrate
 from bot.storage.events import EventLog, EventRecord
 from bot.storage.followups import FollowupRepository
+from bot.storage.knowledge import KnowledgeStore
 from bot.storage.leases import LeaseManager
 from bot.storage.state import ConversationStateStore
 
@@ -41,6 +42,7 @@ class Storage:
     state: ConversationStateStore
     dedup: UpdateDeduplicator
     leases: LeaseManager
+    knowledge: KnowledgeStore
 
     @classmethod
     async def open(cls, settings: Settings, *, url: str | None = None) -> Storage:
@@ -56,7 +58,7 @@ class Storage:
         storage = cls(engine, sessions, EventLog(sessions),
                       FollowupRepository(sessions, delay=dt.timedelta(days=delay)),
                       ConversationStateStore(sessions), UpdateDeduplicator(sessions),
-                      LeaseManager(sessions))
+                      LeaseManager(sessions), KnowledgeStore(sessions))
         storage.events.start()
         return storage
 

@@ -130,8 +130,8 @@ class Followup(Base):
     # deliver the question later; opaque to storage and never shown in reports.
     chat_ref: Mapped[str] = mapped_column(String(128))
     topic_id: Mapped[str] = mapped_column(String(80))
-    event_id: Mapped[str | None] = mapped_column(
-        ForeignKey("events.id", ondelete="SET NULL"))
+    # A soft link: the offer is made while its event still waits in the write queue.
+    event_id: Mapped[str | None] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     due_at: Mapped[dt.datetime | None]
@@ -255,3 +255,23 @@ class KnowledgeVersion(Base):
     reviewed_at: Mapped[dt.datetime | None]
 
     __table_args__ = (Index("ix_knowledge_versions_status_id", "status", "id"),)
+
+
+class Triage(Base):
+    """Staff's decision on an unanswered question group, with who and when.
+
+    "example" attached it to a topic (a new knowledge version carries the question);
+    "out_of_scope" says the bot is not meant to answer it. Either way the group
+    leaves the unanswered inbox.
+    """
+
+    __tablename__ = "triage"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    text_normalized: Mapped[str] = mapped_column(String(500), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    topic_id: Mapped[str | None] = mapped_column(String(80))
+    knowledge_version: Mapped[int | None] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(80))
+    source: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

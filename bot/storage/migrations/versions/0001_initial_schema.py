@@ -72,8 +72,6 @@ def upgrade() -> None:
         sa.Column("answer", sa.String(length=16), nullable=True),
         _utc("answered_at", nullable=True),
         _utc("updated_at"),
-        sa.ForeignKeyConstraint(["event_id"], ["events.id"], ondelete="SET NULL",
-                                name=op.f("fk_followups_event_id_events")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_followups")),
         sa.UniqueConstraint("user_key", "topic_id", name=op.f("uq_followups_user_key_topic_id")),
     )

@@ -1,4 +1,4 @@
-"""Runtime tables: processed updates, leases, handoff cases, knowledge versions.
+"""Runtime tables: processed updates, leases, handoff, knowledge versions, triage.
 
 Revision ID: 0002
 Revises: 0001
@@ -82,9 +82,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_knowledge_versions")),
     )
     op.create_index("ix_knowledge_versions_status_id", "knowledge_versions", ["status", "id"])
+    op.create_table(
+        "triage",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("text_normalized", sa.String(length=500), nullable=False),
+        sa.Column("action", sa.String(length=16), nullable=False),
+        sa.Column("topic_id", sa.String(length=80), nullable=True),
+        sa.Column("knowledge_version", sa.Integer(), nullable=True),
+        sa.Column("author", sa.String(length=80), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        _utc("created_at"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_triage")),
+    )
+    op.create_index(op.f("ix_triage_text_normalized"), "triage", ["text_normalized"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_triage_text_normalized"), table_name="triage")
+    op.drop_table("triage")
     op.drop_index("ix_knowledge_versions_status_id", table_name="knowledge_versions")
     op.drop_table("knowledge_versions")
     op.drop_index(op.f("ix_handoff_links_case_id"), table_name="handoff_links")
