@@ -21,9 +21,9 @@ from knowledge.matcher import Decision
 from knowledge.service import KnowledgeService
 
 FEATURES = ("bm25_norm", "bm25_log", "bm25_gap", "coverage", "fuzzy", "rank_gap", "length",
-            "bigram_cov", "bigram_mass", "unexplained", "gap", "contain")
+            "bigram_cov", "bigram_mass", "unexplained", "gap", "contain", "oov", "agree")
 # A confident answer to an out-of-scope question costs more than a missed answer.
-OOS_WEIGHT = 3.0
+OOS_WEIGHT = 5.0
 
 
 def rows_of(matcher, path: Path) -> list[dict]:
@@ -40,7 +40,8 @@ def rows_of(matcher, path: Path) -> list[dict]:
         scored, feats = matcher._rank(norm)
         if not scored:
             continue
-        ev = matcher.evidence(scored, feats, norm)
+        gap = matcher.scope.gap(norm, matcher._topic_text[scored[0].topic])
+        ev = matcher.evidence(scored, feats, norm, gap=gap)
         rows.append({"x": [ev[f] for f in FEATURES], "label": item["topic"],
                      "top": scored[0].topic, "top3": [s.topic for s in scored[:3]],
                      "q": item["q"]})

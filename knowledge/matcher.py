@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from knowledge.index import SearchIndex, features
 from knowledge.normalize import Normalized
@@ -84,7 +84,7 @@ class MatchConfig:
     w_coverage: float = 0.1
     w_contain: float = 0.0
     confidence_weights: dict[str, float] = field(default_factory=lambda: dict(CONFIDENCE))
-    answer_confidence: float = 0.5
+    answer_confidence: float = 0.45
     suggest_confidence: float = 0.12
     max_suggestions: int = 3
     suggest_ratio: float = 0.75
@@ -92,10 +92,10 @@ class MatchConfig:
 
 # Logistic-model weights for the answer decision (bench/calibrate.py prints them).
 CONFIDENCE = {
-    "bias": -9.107, "bm25_norm": -0.922, "bm25_log": -0.897, "bm25_gap": 2.104,
-    "coverage": 1.746, "fuzzy": 9.477, "rank_gap": 3.507, "length": 0.876,
-    "bigram_cov": 0.363, "bigram_mass": 0.740, "unexplained": 0.477, "gap": -4.154,
-    "contain": -0.277,
+    "bias": -9.289, "bm25_norm": 0.450, "bm25_log": 0.614, "bm25_gap": 2.017,
+    "coverage": 0.825, "fuzzy": 8.719, "rank_gap": 4.497, "length": 0.992,
+    "bigram_cov": -0.307, "bigram_mass": -0.116, "unexplained": 0.352, "gap": -4.762,
+    "contain": 0.988, "oov": 1.508, "agree": -0.478,
 }
 
 
@@ -119,6 +119,7 @@ class Matcher:
         self.scope = scope
         self._topic_text = {t: " ".join(e.folded for e in ex)
                             for t, ex in index.examples.items()}
+        self._example_texts = {t: [e.folded for e in ex] for t, ex in index.examples.items()}
         self.config = config or MatchConfig()
         self._topic_features = index.topic_features()
         self.repairer = Repairer(index.vocabulary)
@@ -134,10 +135,10 @@ class Matcher:
         scored, feats = self._rank(norm)
         if not scored:
             return MatchResult(text, Decision.FALLBACK, None, 0.0, (), norm.folded)
-        evidence = self.evidence(scored, feats, norm)
-        confidence = self.confidence(evidence)
+        subjects = self.scope.find(norm) if self.scope else []
+        gap = ScopeGuard.first_gap(subjects, self._topic_text[scored[0].topic])
+        confidence = self.confidence(self.evidence(scored, feats, norm, gap=gap))
         result = self._decide(text, norm, scored, confidence)
-        gap = self._gap(norm, scored[0].topic)
         return replace(result, gap=gap) if gap else result
 
     def _decide(self, text: str, norm: Normalized, scored: list[_Scored],
@@ -153,8 +154,8 @@ class Matcher:
             return MatchResult(text, Decision.SUGGEST, None, confidence, close, norm.folded)
         return MatchResult(text, Decision.FALLBACK, None, confidence, cands, norm.folded)
 
-    def evidence(self, scored: list[_Scored], feats: Counter[str], norm: Normalized
-                 ) -> dict[str, float]:
+    def evidence(self, scored: list[_Scored], feats: Counter[str], norm: Normalized, *,
+                 gap: str | None = None) -> dict[str, float]:
         """What the answer decision looks at, each roughly on a 0–1 scale."""
         best = scored[0]
         second = scored[1] if len(scored) > 1 else None
@@ -169,11 +170,18 @@ class Matcher:
             "rank_gap": best.score - (second.score if second else 0.0),
             "length": min(1.0, len(norm.tokens) / 40.0),
             **self._anchors(feats, norm, best.topic),
-            "gap": 1.0 if self._gap(norm, best.topic) else 0.0,
+            "gap": 1.0 if gap else 0.0,
+            "oov": self._oov(norm),
+            "agree": 1.0 if best.bm25 >= max(s.bm25 for s in scored) else 0.0,
         }
 
-    def _gap(self, norm: Normalized, topic_id: str) -> str | None:
-        return self.scope.gap(norm, self._topic_text[topic_id]) if self.scope else None
+    def _oov(self, norm: Normalized) -> float:
+        """Share of the question's words the knowledge base has never seen."""
+        words = [t.folded for t in norm.tokens if t.core]
+        if not words:
+            return 1.0
+        vocab = self.index.vocabulary
+        return sum(w not in vocab for w in words) / len(words)
 
     def _anchors(self, feats: Counter[str], norm: Normalized, topic_id: str
                  ) -> dict[str, float]:
@@ -230,10 +238,9 @@ class Matcher:
         return scored, feats
 
     def _fuzzy(self, query: str, topic_id: str) -> float:
-        best = 0.0
-        for ex in self.index.examples[topic_id]:
-            best = max(best, fuzz.token_set_ratio(query, ex.folded) / 100.0)
-        return best
+        best = process.extractOne(query, self._example_texts[topic_id],
+                                  scorer=fuzz.token_set_ratio)
+        return best[1] / 100.0 if best else 0.0
 
     def _containment(self, words: set[str], topic_id: str) -> float:
         """How completely the question contains one of the topic's examples.

@@ -1,29 +1,54 @@
-"""Known gaps: procedures close to covered topics that the knowledge base lacks.
+"""Known gaps: subjects close to covered topics, or plainly off-topic, that the bot lacks.
 
 "Thủ tục nhận con nuôi" shares most words with "nhận cha, mẹ, con"; without
 this list the matcher could answer it confidently and wrongly. Naming the gap
 lets the bot say it has no guide for it and offer a person instead.
+
+Matching respects diacritics: a one-word entry such as "chữa" must not catch
+"chưa" once accents are gone, so single words match only as typed (or when the
+entry itself has no diacritics); phrases of several words also match unaccented.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from knowledge.normalize import DEFAULT_DICTIONARY_DIR, Normalized, Normalizer
+from knowledge.normalize import DEFAULT_DICTIONARY_DIR, Normalized, Normalizer, Token
 
 NOT_COVERED_FILE = "not_covered.yaml"
 
 
+@dataclass(frozen=True)
+class _Phrase:
+    label: str
+    words: tuple[Token, ...]
+
+    def matches_at(self, tokens: tuple[Token, ...], start: int) -> bool:
+        if start + len(self.words) > len(tokens):
+            return False
+        loose = len(self.words) > 1
+        for want, got in zip(self.words, tokens[start:], strict=False):
+            if got.text == want.text:
+                continue
+            unaccented = got.text == got.folded
+            if not (unaccented and got.folded == want.folded
+                    and (loose or want.text == want.folded)):
+                return False
+        return True
+
+
 class ScopeGuard:
     def __init__(self, phrases: list[str], normalizer: Normalizer) -> None:
-        self._phrases: list[tuple[tuple[str, ...], str]] = []
-        for phrase in phrases:
-            tokens = tuple(t.folded for t in normalizer.normalize(str(phrase)).tokens)
-            if tokens:
-                self._phrases.append((tokens, str(phrase)))
-        self._phrases.sort(key=lambda p: -len(p[0]))
+        self._by_first: dict[str, list[_Phrase]] = {}
+        for raw in phrases:
+            words = tuple(t for t in normalizer.normalize(str(raw)).tokens if t.core)
+            if words:
+                self._by_first.setdefault(words[0].folded, []).append(_Phrase(str(raw), words))
+        for group in self._by_first.values():
+            group.sort(key=lambda p: -len(p.words))
 
     @classmethod
     def from_directory(cls, normalizer: Normalizer, directory: Path | None = None
@@ -34,12 +59,21 @@ class ScopeGuard:
             raise ValueError(f"{NOT_COVERED_FILE}: phải là một danh sách")
         return cls([str(p) for p in data], normalizer)
 
+    def find(self, norm: Normalized) -> list[tuple[str, str]]:
+        """Every listed subject the question names, as (label, folded phrase)."""
+        tokens = tuple(t for t in norm.tokens if t.core)
+        found = []
+        for i, token in enumerate(tokens):
+            for phrase in self._by_first.get(token.folded, ()):
+                if phrase.matches_at(tokens, i):
+                    found.append((phrase.label, " ".join(w.folded for w in phrase.words)))
+        return found
+
+    @staticmethod
+    def first_gap(found: list[tuple[str, str]], topic_text: str) -> str | None:
+        """The first subject found that the topic itself does not mention."""
+        padded = f" {topic_text} "
+        return next((label for label, folded in found if f" {folded} " not in padded), None)
+
     def gap(self, norm: Normalized, topic_text: str = "") -> str | None:
-        """The uncovered subject the question names, unless the topic mentions it too."""
-        words = [t.folded for t in norm.tokens]
-        joined = f" {' '.join(words)} "
-        for tokens, label in self._phrases:
-            needle = f" {' '.join(tokens)} "
-            if needle in joined and needle not in f" {topic_text} ":
-                return label
-        return None
+        return self.first_gap(self.find(norm), topic_text)
