@@ -6,7 +6,7 @@ PORT ?= 8080
 HOST ?= 127.0.0.1
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint bench eval install install-dev browser clean
+.PHONY: run test test-postgres lint bench eval install install-dev browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test: install-dev browser
 	$(BIN)/ruff check .
 	$(BIN)/citizen-bot kb validate
 	$(BIN)/pytest -q
+
+# The whole suite again with every test's database on PostgreSQL (CI runs both).
+test-postgres: install-dev browser
+	TEST_DATABASE=postgres $(BIN)/pytest -q
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -1,11 +1,23 @@
-"""Shared fixtures: the real starter knowledge base, built once per session."""
+"""Shared fixtures: the starter knowledge base, and PostgreSQL when asked for.
+
+With ``TEST_DATABASE=postgres`` every test gets ``DATABASE_URL`` pointing at a
+clean schema of a database created for this run, so the whole suite runs again
+on PostgreSQL (CI does both). PostgreSQL-only fixtures skip when the server is
+unreachable, except in CI (``CI=true``), where that is a failure.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from knowledge.service import KnowledgeService
@@ -28,3 +40,83 @@ def shared_file(relative: str) -> Path:
             pytest.fail(f"{path} is missing in CI")
         pytest.skip(f"{path} not available on this machine")
     return path
+
+
+PG_CANDIDATES = [os.environ["TEST_POSTGRES_URL"]] if os.environ.get("TEST_POSTGRES_URL") else [
+    "postgresql://postgres@127.0.0.1:5432/test",
+    "postgresql://root@127.0.0.1:5432/test",
+]
+ON_POSTGRES = os.environ.get("TEST_DATABASE", "").lower() == "postgres"
+
+
+def _dsn(url: str, database: str | None = None) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    if database:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+async def _first_reachable() -> tuple[str | None, str]:
+    reason = ""
+    for url in PG_CANDIDATES:
+        try:
+            conn = await asyncpg.connect(_dsn(url), timeout=3)
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            continue
+        await conn.close()
+        return url, ""
+    return None, reason
+
+
+def _run(coro: object) -> object:
+    """asyncio.run, also from inside a running loop (an async test's fixture chain)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()  # type: ignore[arg-type]
+
+
+async def _admin(url: str, *sql: str) -> None:
+    conn = await asyncpg.connect(_dsn(url), timeout=5)
+    try:
+        for statement in sql:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """URL of a database created for this run (``postgresql+asyncpg://…``)."""
+    admin_url, reason = _run(_first_reachable())
+    if admin_url is None:
+        message = f"PostgreSQL not reachable at {PG_CANDIDATES}: {reason}"
+        if IN_CI or ON_POSTGRES:
+            pytest.fail(message + " (the server is required here)")
+        pytest.skip(message)
+    name = f"citizen_bot_test_{uuid.uuid4().hex[:10]}"
+    _run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(drivername="postgresql+asyncpg", database=name
+                                      ).render_as_string(hide_password=False)
+    finally:
+        _run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> str:
+    """The run's database with an empty ``public`` schema."""
+    _run(_admin(pg_server, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public"))
+    return pg_server
+
+
+@pytest.fixture(autouse=True)
+def _database_per_test(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the PostgreSQL run, point the app's default database at a clean schema."""
+    if ON_POSTGRES:
+        monkeypatch.setenv("DATABASE_URL", str(request.getfixturevalue("pg_url")))
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)

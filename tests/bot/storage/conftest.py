@@ -8,79 +8,16 @@ Set ``TEST_POSTGRES_URL`` to use another server.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.engine import create_engine, migrate
-from tests.conftest import IN_CI
-
-PG_CANDIDATES = [os.environ["TEST_POSTGRES_URL"]] if os.environ.get("TEST_POSTGRES_URL") else [
-    "postgresql://postgres@127.0.0.1:5432/test",
-    "postgresql://root@127.0.0.1:5432/test",
-]
-
-
-def _dsn(url: str, database: str | None = None) -> str:
-    parsed = make_url(url).set(drivername="postgresql")
-    if database:
-        parsed = parsed.set(database=database)
-    return parsed.render_as_string(hide_password=False)
-
-
-async def _first_reachable() -> tuple[str | None, str]:
-    reason = ""
-    for url in PG_CANDIDATES:
-        try:
-            conn = await asyncpg.connect(_dsn(url), timeout=3)
-        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-            reason = f"{type(exc).__name__}: {exc}"
-            continue
-        await conn.close()
-        return url, ""
-    return None, reason
-
-
-async def _admin(url: str, *sql: str) -> None:
-    conn = await asyncpg.connect(_dsn(url), timeout=5)
-    try:
-        for statement in sql:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[str]:
-    """URL of a database created for this run (``postgresql+asyncpg://…``)."""
-    admin_url, reason = asyncio.run(_first_reachable())
-    if admin_url is None:
-        message = f"PostgreSQL not reachable at {PG_CANDIDATES}: {reason}"
-        if IN_CI:
-            pytest.fail(message + " (CI=true: the server is required)")
-        pytest.skip(message)
-    name = f"citizen_bot_test_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(drivername="postgresql+asyncpg", database=name
-                                      ).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-@pytest.fixture
-def pg_url(pg_server: str) -> str:
-    """The run's database with an empty ``public`` schema."""
-    asyncio.run(_admin(pg_server, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public"))
-    return pg_server
+from tests.conftest import _admin, pg_server, pg_url  # noqa: F401 - shared fixtures
 
 
 @asynccontextmanager
