@@ -126,9 +126,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     host = args.host or settings.host
     port = args.port or settings.port
+    workers = args.workers or settings.workers
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.salt()  # created once here, before workers could race for it
     print(f"citizen-bot: mở http://{host}:{port}/ để trò chuyện thử", flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port,
-                log_level=settings.log_level.lower(), proxy_headers=False)
+    options = {"host": host, "port": port, "log_level": settings.log_level.lower(),
+               "proxy_headers": False}
+    if workers > 1:
+        # Each worker builds its own app from the environment; they share only the database.
+        uvicorn.run("bot.server:app_factory", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(create_app(settings), **options)
     return 0
 
 
@@ -138,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="chạy bot với trang trò chuyện cục bộ")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, help="số tiến trình (mặc định WORKERS hoặc 1)")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("prepare", help="chuẩn bị thư mục dữ liệu và kiểm tra kho kiến thức"
                    ).set_defaults(func=cmd_prepare)

@@ -6,7 +6,9 @@ Defaults make the local run work with nothing configured: a SQLite file under
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from functools import cached_property
 from pathlib import Path
 
@@ -27,6 +29,7 @@ class Settings(BaseSettings):
     dictionary_dir: Path | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
     log_level: str = "INFO"
     timezone: str = "Asia/Ho_Chi_Minh"
 
@@ -55,12 +58,26 @@ class Settings(BaseSettings):
         """
         if self.pseudonym_salt is not None:
             return self.pseudonym_salt.get_secret_value().encode()
-        path = self.data_dir / "pseudonym.salt"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
-        return path.read_text().strip().encode()
+        return read_or_create_secret(self.data_dir / "pseudonym.salt")
+
+
+def read_or_create_secret(path: Path) -> bytes:
+    """A random secret kept in a file; created atomically so racing workers agree."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    for _ in range(50):  # another worker may be writing it this very moment
+        value = path.read_text().strip()
+        if value:
+            return value.encode()
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} is empty")
 
 
 def get_settings() -> Settings:

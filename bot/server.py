@@ -114,3 +114,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     app = build_app(runtime.assistant, settings.salt(), lifespan=lifespan, extra_routes=routes)
     app.state.runtime = runtime
     return app
+
+
+def app_factory() -> Starlette:
+    """Entry point for ``uvicorn --factory`` in each worker process."""
+    from bot.config import get_settings
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s")
+    return create_app(settings)

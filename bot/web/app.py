@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -73,7 +74,9 @@ def build_app(assistant: Assistant, salt: bytes, *, lifespan: Lifespan | None = 
     async def healthz(request: Request) -> Response:
         snap = assistant.conversation.knowledge.current
         return JSONResponse({"status": "ok", "knowledge_version": snap.version,
-                             "topics": len(snap.kb.topics), "commune": snap.kb.commune.name})
+                             "topics": len(snap.kb.topics), "commune": snap.kb.commune.name,
+                             "stored_version": assistant.conversation.knowledge.stored_version,
+                             "worker": os.getpid()})
 
     async def index(request: Request) -> Response:
         return FileResponse(STATIC_DIR / "index.html",
