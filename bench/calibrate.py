@@ -40,7 +40,7 @@ def rows_of(matcher, path: Path) -> list[dict]:
         scored, feats = matcher._rank(norm)
         if not scored:
             continue
-        gap = matcher.scope.gap(norm, matcher._topic_text[scored[0].topic])
+        gap = matcher.scope.gap(norm, matcher.topic_text(scored[0].topic))
         ev = matcher.evidence(scored, feats, norm, gap=gap)
         rows.append({"x": [ev[f] for f in FEATURES], "label": item["topic"],
                      "top": scored[0].topic, "top3": [s.topic for s in scored[:3]],

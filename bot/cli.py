@@ -21,6 +21,13 @@ def _knowledge(settings: Settings):
     return KnowledgeService.from_directory(settings.knowledge_dir, settings.dictionary_dir)
 
 
+def _live_knowledge(settings: Settings):
+    """The newest version in the database (what `serve` answers from), else the files."""
+    from bot.kb_transfer import live_knowledge
+
+    return live_knowledge(settings)
+
+
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from knowledge.loader import KnowledgeError, load_directory
 
@@ -39,13 +46,46 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_kb_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.kb_transfer import TransferFailed, export_live
+
+    try:
+        print(asyncio.run(export_live(settings, Path(args.target))))
+    except TransferFailed as exc:
+        print("\n".join(["Lỗi:", *exc.problems]), file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_kb_import(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    from bot.kb_transfer import TransferFailed, import_live
+
+    author = f"cli:{args.author or os.environ.get('USER') or 'operator'}"
+    try:
+        result = asyncio.run(import_live(settings, Path(args.source), author=author))
+    except TransferFailed as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"Lỗi: {len(exc.problems)} vấn đề, KHÔNG áp dụng thay đổi nào.", file=sys.stderr)
+        return 1
+    if result.version is None:
+        print("Không có thay đổi nào so với nội dung đang dùng; không tạo phiên bản mới.")
+        return 0
+    for change in result.changes:
+        print(f"- {change}")
+    print(f"Đã áp dụng: phiên bản #{result.version} ({author}).")
+    return 0
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.assistant import Assistant
     from bot.channels.plaintext import render_plain
     from handlers.conversation import Conversation
     from handlers.messages import Incoming
 
-    conversation = Conversation(_knowledge(settings), max_chars=settings.max_message_chars)
+    conversation = Conversation(_live_knowledge(settings), max_chars=settings.max_message_chars)
     assistant = Assistant(conversation)
     turn = asyncio.run(assistant.handle(Incoming("cli", "cli", text=" ".join(args.question))))
     print(render_plain(turn.reply))
@@ -57,7 +97,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from handlers.conversation import Conversation
     from handlers.messages import Incoming, MessageKind
 
-    conversation = Conversation(_knowledge(settings), max_chars=settings.max_message_chars)
+    conversation = Conversation(_live_knowledge(settings), max_chars=settings.max_message_chars)
     print("Gõ câu hỏi (Ctrl+D để thoát). Gõ số để chọn mục được đánh số.")
     choices: tuple = ()
     while True:
@@ -140,6 +180,55 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.reports.from_storage import report_command
+
+    return asyncio.run(report_command(settings, args.week, args.out, args.include_demo))
+
+
+def cmd_uptake_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.reports.from_storage import uptake_import_command
+
+    return asyncio.run(uptake_import_command(settings, args.file, args.source))
+
+
+def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.demo import demo_command
+
+    return asyncio.run(demo_command(settings, args.weeks, args.seed, args.per_day,
+                                    uptake=not args.no_uptake))
+
+
+def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.reports.from_storage import retention_command
+
+    return asyncio.run(retention_command(settings, args.days))
+
+
+def _add_report_commands(sub: argparse._SubParsersAction) -> None:
+    report = sub.add_parser("report", help="viết báo cáo tuần (md, html, PNG, CSV)")
+    report.add_argument("--week", help="tuần ISO, ví dụ 2026-W48 (mặc định: tuần trước)")
+    report.add_argument("--out", help="thư mục ghi (mặc định DATA_DIR/reports/<tuần>)")
+    report.add_argument("--include-demo", action="store_true",
+                        help="tính cả dữ liệu mẫu của demo-data (báo cáo sẽ ghi rõ)")
+    report.set_defaults(func=cmd_report)
+    uptake = sub.add_parser("uptake", help="số liệu hồ sơ trực tuyến chính thức")
+    uptake_sub = uptake.add_subparsers(dest="uptake_command", required=True)
+    imp = uptake_sub.add_parser("import", help="nhập tệp CSV xuất từ cổng dịch vụ công")
+    imp.add_argument("file")
+    imp.add_argument("--source", help="nguồn số liệu (mặc định: tên tệp)")
+    imp.set_defaults(func=cmd_uptake_import)
+    demo = sub.add_parser("demo-data", help="tạo dữ liệu mẫu để xem thử báo cáo")
+    demo.add_argument("--weeks", type=int, default=4)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--per-day", type=int, default=50, help="số tin nhắn trung bình mỗi ngày")
+    demo.add_argument("--no-uptake", action="store_true", help="không nhập số liệu hồ sơ mẫu")
+    demo.set_defaults(func=cmd_demo_data)
+    retention = sub.add_parser("retention", help="xoá ngay nội dung câu hỏi quá hạn lưu")
+    retention.add_argument("--days", type=int, help="mặc định RETENTION_DAYS")
+    retention.set_defaults(func=cmd_retention)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="citizen-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -166,6 +255,19 @@ def build_parser() -> argparse.ArgumentParser:
     validate = kb_sub.add_parser("validate", help="kiểm tra mọi tệp YAML")
     validate.add_argument("--dir", help="thư mục nội dung (mặc định KNOWLEDGE_DIR)")
     validate.set_defaults(func=cmd_validate)
+    export = kb_sub.add_parser("export", help="xuất kho kiến thức đang dùng ra FILE.xlsx "
+                               "hoặc thư mục YAML")
+    export.add_argument("target", metavar="FILE.xlsx|DIR")
+    export.set_defaults(func=cmd_kb_export)
+    kb_import = kb_sub.add_parser("import", help="kiểm tra rồi áp dụng ngay FILE.xlsx hoặc "
+                                  "thư mục YAML (có lỗi thì không áp dụng gì)")
+    kb_import.add_argument("source", metavar="FILE.xlsx|DIR")
+    kb_import.add_argument("--author", help="tên người nhập (mặc định $USER)")
+    kb_import.set_defaults(func=cmd_kb_import)
+    _add_report_commands(sub)
+    from bot.staff_accounts import add_staff_commands
+
+    add_staff_commands(sub)
     return parser
 
 

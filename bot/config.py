@@ -11,6 +11,7 @@ import secrets
 import time
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,77 @@ class Settings(BaseSettings):
     # Conversation limits
     max_message_chars: int = Field(default=4000, ge=100)
 
+    # --- Staff workspace (/staff, bot/web/staff) ------------------------------------
+    # Key that signs staff session cookies (generated into DATA_DIR if empty).
+    staff_session_secret: SecretStr | None = None
+    # Hours a staff sign-in lasts before the password is asked again.
+    staff_session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
+    # true: an editor's change goes live only after a reviewer approves it;
+    # false: single step (tiny communes), every saved change is live at once.
+    review_required: bool = True
+    # Behind a reverse proxy (deploy/nginx.conf): take the client address for the
+    # sign-in rate limit from X-Forwarded-For and https from X-Forwarded-Proto.
+    staff_behind_proxy: bool = False
+
+    # --- Telegram (bot/channels/telegram, bot/handoff.py) -------------------------------
+    # The channel runs in `citizen-bot serve` only when a token is set.
+    telegram_bot_token: SecretStr | None = None
+    # polling: no public address needed; webhook: Telegram POSTs to /telegram/webhook.
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    # Webhook mode only: 32-256 characters of [A-Za-z0-9_-]; start-up refuses anything weaker.
+    telegram_webhook_secret: SecretStr | None = None
+    # Public https address of this server (webhook mode), e.g. https://bot.example.gov.vn
+    webhook_base_url: str = ""
+    # Bot API endpoint (a local Bot API server, or the tests' fake); the token is appended.
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # Staff chats that receive handoffs and the weekly report: comma list of Telegram chat
+    # ids ("-1001234,5678"); "zalo:<id>" entries are Zalo staff chats.
+    staff_chat_ids: str = ""
+    # Numeric Telegram user ids allowed to use staff commands and buttons (comma list).
+    admin_user_ids: str = ""
+    # Inbound messages per citizen per minute before a polite "slow down" (0 = no limit).
+    rate_limit_per_minute: int = Field(default=20, ge=0)
+
+    @cached_property
+    def staff_targets(self) -> tuple[tuple[str, str], ...]:
+        """``STAFF_CHAT_IDS`` as ``(channel, chat id)`` pairs; bare ids are Telegram chats."""
+        targets: list[tuple[str, str]] = []
+        for raw in self.staff_chat_ids.split(","):
+            item = raw.strip()
+            if not item:
+                continue
+            channel, sep, chat = item.partition(":")
+            if not sep:
+                channel, chat = "telegram", item
+            channel, chat = channel.strip().lower(), chat.strip()
+            if channel not in {"telegram", "zalo"} or not chat:
+                raise ValueError(f"STAFF_CHAT_IDS: cannot read {item!r}")
+            if channel == "telegram" and not chat.lstrip("-").isdigit():
+                raise ValueError(f"STAFF_CHAT_IDS: Telegram chat ids are numbers, not {item!r}")
+            if (channel, chat) not in targets:
+                targets.append((channel, chat))
+        return tuple(targets)
+
+    @cached_property
+    def admin_ids(self) -> frozenset[int]:
+        """``ADMIN_USER_IDS`` as numbers (usernames can change, ids cannot)."""
+        ids = [x.strip() for x in self.admin_user_ids.split(",") if x.strip()]
+        bad = [x for x in ids if not x.isdigit()]
+        if bad:
+            raise ValueError(f"ADMIN_USER_IDS: numeric Telegram user ids only, not {bad}")
+        return frozenset(int(x) for x in ids)
+
+    # --- Zalo Bot Platform (bot/channels/zalo) ---------------------------------------
+    # Webhook mode also uses WEBHOOK_BASE_URL above (shared with Telegram).
+    # The token from "Zalo Bot Manager"; setting it enables the Zalo channel in `serve`.
+    zalo_bot_token: SecretStr | None = None
+    # polling: the bot asks Zalo for messages (no public address needed);
+    # webhook: Zalo posts to WEBHOOK_BASE_URL + /zalo/webhook (HTTPS, public host).
+    zalo_mode: Literal["polling", "webhook"] = "polling"
+    # Webhook mode only: 16–256 random characters (Zalo allows 8+; we refuse weak ones).
+    zalo_webhook_secret: SecretStr | None = None
+    zalo_api_base_url: str = "https://bot-api.zaloplatforms.com"
+
     @cached_property
     def effective_database_url(self) -> str:
         """``DATABASE_URL`` or a SQLite file inside ``DATA_DIR``."""
@@ -59,6 +131,12 @@ class Settings(BaseSettings):
         if self.pseudonym_salt is not None:
             return self.pseudonym_salt.get_secret_value().encode()
         return read_or_create_secret(self.data_dir / "pseudonym.salt")
+
+    def staff_secret(self) -> bytes:
+        """The staff cookie signing key: configured, or generated once into DATA_DIR."""
+        if self.staff_session_secret is not None:
+            return self.staff_session_secret.get_secret_value().encode()
+        return read_or_create_secret(self.data_dir / "staff-session.secret")
 
 
 def read_or_create_secret(path: Path) -> bytes:

@@ -21,6 +21,7 @@ from bot import jobs
 from bot.assistant import Assistant
 from bot.channels.base import Channel
 from bot.config import Settings
+from bot.handoff import HandoffService
 from bot.knowledge_editor import KnowledgeEditor
 from bot.storage import Storage
 from bot.web.app import build_app
@@ -40,6 +41,7 @@ class Runtime:
     assistant: Assistant
     channels: dict[str, Channel] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    handoff: HandoffService | None = None  # "Hỏi cán bộ" for every channel (bot/handoff.py)
     editor: KnowledgeEditor = field(init=False)
 
     def __post_init__(self) -> None:
@@ -85,8 +87,22 @@ class Runtime:
 def build_runtime(settings: Settings) -> Runtime:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     knowledge = KnowledgeService.from_directory(settings.knowledge_dir, settings.dictionary_dir)
-    conversation = Conversation(knowledge, max_chars=settings.max_message_chars)
-    return Runtime(settings, knowledge, Assistant(conversation))
+    conversation = Conversation(knowledge, max_chars=settings.max_message_chars,
+                                handoff_available=bool(settings.staff_targets))
+    runtime = Runtime(settings, knowledge, Assistant(conversation))
+    runtime.handoff = HandoffService(lambda: runtime.storage, runtime.channels,
+                                     settings.staff_targets, knowledge=knowledge)
+    if settings.telegram_bot_token is not None:  # Telegram (bot/channels/telegram)
+        from bot.channels.telegram import TelegramChannel
+
+        runtime.channels["telegram"] = TelegramChannel(runtime)
+    if settings.zalo_bot_token is not None:  # Zalo (bot/channels/zalo); refuses bad config
+        from bot.channels import zalo
+
+        if zalo.zalo_enabled(settings):
+            runtime.channels["zalo"] = zalo.build_channel(
+                settings, runtime.assistant, handoff=lambda: runtime.handoff)
+    return runtime
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
@@ -95,6 +111,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     routes: list[BaseRoute] = []
     for channel in runtime.channels.values():
         routes += channel.routes()
+    from bot.web.staff import staff_routes  # the staff workspace under /staff
+
+    routes += staff_routes(runtime)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -52,8 +52,10 @@ class Conversation:
     def handle(self, msg: Incoming) -> Turn:
         snap = self.knowledge.current
         event_id = uuid.uuid4().hex
+        # A staff answer can only come back to a chat the channel can push to.
+        reachable = msg.chat_ref is not None
         if msg.kind is MessageKind.ACTION and msg.action:
-            return self._action(snap, event_id, msg.action)
+            return self._action(snap, event_id, msg.action, reachable=reachable)
         if msg.kind is not MessageKind.TEXT:
             return Turn(event_id, self._unsupported(snap))
         text = msg.text.strip()
@@ -62,7 +64,7 @@ class Conversation:
                                         _menu_choice()))
         routed = self._route_command(text)
         if routed:
-            return self._action(snap, event_id, routed)
+            return self._action(snap, event_id, routed, reachable=reachable)
         truncated = len(text) > self.max_chars
         result = snap.matcher.match(text[: self.max_chars])
         reply = self._reply_for(snap, result, event_id)
@@ -81,7 +83,8 @@ class Conversation:
         key = " ".join(fold(text.lower()).split()).strip(" .!?")
         return KEYWORDS.get(key)
 
-    def _action(self, snap: Snapshot, event_id: str, action: str) -> Turn:
+    def _action(self, snap: Snapshot, event_id: str, action: str, *,
+                reachable: bool = True) -> Turn:
         name, _, arg = action.partition(":")
         if name == "start":
             return Turn(event_id, self._welcome(snap))
@@ -92,7 +95,7 @@ class Conversation:
         if name == "contact":
             return Turn(event_id, self._contact(snap))
         if name == "handoff":
-            return Turn(event_id, self._handoff(snap, arg or None))
+            return Turn(event_id, self._handoff(snap, arg or None, reachable=reachable))
         if name == "cat" and snap.kb.category(arg):
             return Turn(event_id, self._category(snap, arg))
         if name == "topic" and snap.kb.topic(arg):
@@ -185,8 +188,8 @@ class Conversation:
                    Choice(texts.BUTTON_CONTACT, "contact"))
         return Reply(ReplyKind.FALLBACK, blocks, choices)
 
-    def _handoff(self, snap: Snapshot, topic_id: str | None) -> Reply:
-        if self.handoff_available:
+    def _handoff(self, snap: Snapshot, topic_id: str | None, *, reachable: bool) -> Reply:
+        if self.handoff_available and reachable:
             return Reply(ReplyKind.HANDOFF, (_para(texts.HANDOFF_SENT),), _menu_choice(),
                          topic_id, actions=("handoff",))
         blocks = (_para(texts.HANDOFF_NO_STAFF), *contact_blocks(snap.kb.commune))

@@ -13,7 +13,9 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from itertools import compress
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge.index import SearchIndex, features
@@ -26,6 +28,9 @@ from knowledge.smalltalk import SmalltalkDetector
 CONTAIN_MASS = 6.0
 # Longer questions are cut: the first few sentences carry the question.
 MAX_QUERY_CHARS = 1500
+# From this many distinct words on, token_set_ratio is bounded from word lengths first
+# and computed only for the examples that could be a topic's best (see _ExampleWords).
+BOUND_FUZZY_FROM = 20
 
 
 class Decision(StrEnum):
@@ -117,12 +122,14 @@ class Matcher:
         self.index = index
         self.smalltalk = smalltalk
         self.scope = scope
-        self._topic_text = {t: " ".join(e.folded for e in ex)
-                            for t, ex in index.examples.items()}
         self._example_texts = {t: [e.folded for e in ex] for t, ex in index.examples.items()}
+        self._example_words = _ExampleWords(self._example_texts)
         self.config = config or MatchConfig()
-        self._topic_features = index.topic_features()
         self.repairer = Repairer(index.vocabulary)
+
+    def topic_text(self, topic_id: str) -> str:
+        """A topic's title, keywords and example questions, folded, as one string."""
+        return " ".join(self._example_texts[topic_id])
 
     def normalize(self, text: str) -> Normalized:
         return self.repairer.repair(self.index.normalizer.normalize(text[:MAX_QUERY_CHARS]))
@@ -136,7 +143,7 @@ class Matcher:
         if not scored:
             return MatchResult(text, Decision.FALLBACK, None, 0.0, (), norm.folded)
         subjects = self.scope.find(norm) if self.scope else []
-        gap = ScopeGuard.first_gap(subjects, self._topic_text[scored[0].topic])
+        gap = ScopeGuard.first_gap(subjects, self.topic_text(scored[0].topic))
         confidence = self.confidence(self.evidence(scored, feats, norm, gap=gap))
         result = self._decide(text, norm, scored, confidence)
         return replace(result, gap=gap) if gap else result
@@ -191,12 +198,16 @@ class Matcher:
         ("đá" vs "đã" once accents are gone) but no two-word phrase, and leave
         a rare word unexplained ("con nuôi", "thất nghiệp").
         """
-        have = self._topic_features[topic_id]
-        idf, top = self.index.idf, self.index.max_idf
+        index = self.index
+        idf, top = index.idf, index.max_idf
         bigrams = [(f, idf.get(f, top)) for f in feats if f.startswith("b:")]
+        keys = self._coverage_keys(norm)
+        have = index.present([topic_id], index.feature_ids(
+            [f for f, _ in bigrams] + [key for key, _ in keys]))[0].tolist()
         total = sum(w for _, w in bigrams)
-        matched = sum(w for f, w in bigrams if f in have)
-        unexplained = [w for key, w in self._coverage_keys(norm) if key not in have]
+        matched = sum(w for (_, w), ok in zip(bigrams, have, strict=False) if ok)
+        unexplained = [w for (_, w), ok in zip(keys, have[len(bigrams):], strict=True)
+                       if not ok]
         return {
             "bigram_cov": matched / total if total else 0.0,
             "bigram_mass": math.log1p(matched) / 4.0,
@@ -212,35 +223,64 @@ class Matcher:
         """The score of a topic that had every query feature: normalises for length."""
         weights = self.config.feature_weights
         idf = self.index.idf
-        return sum(idf[f] * weights.get(f[:2], 1.0) * min(c, 2) * 1.6
-                   for f, c in feats.items() if f in idf)
+        total = 0.0
+        for f, c in feats.items():
+            rarity = idf.get(f)
+            if rarity is not None:
+                total += rarity * weights.get(f[:2], 1.0) * min(c, 2) * 1.6
+        return total
 
     def _rank(self, norm: Normalized) -> tuple[list[_Scored], Counter[str]]:
         cfg = self.config
         feats = features(norm, accented=norm.accented)
-        bm25 = self.index.bm25(feats, cfg.feature_weights)
-        if not bm25:
+        shortlist = self.index.shortlist(feats, cfg.feature_weights, cfg.retrieve)
+        if not shortlist:
             return [], feats
-        shortlist = sorted(bm25.items(), key=lambda kv: kv[1], reverse=True)[: cfg.retrieve]
         top_bm25 = shortlist[0][1]
         query = norm.folded
         keys = self._coverage_keys(norm)
+        coverage = self._coverage(keys, [t for t, _ in shortlist])
         scored = []
         words = {"u:" + t.folded for t in norm.tokens}
-        for topic_id, score in shortlist:
-            fz = self._fuzzy(query, topic_id)
-            cov = self._coverage(keys, topic_id)
-            contain = self._containment(words, topic_id)
+        fuzzy = self._fuzzy_all(query, [t for t, _ in shortlist])
+        for (topic_id, score), cov, fz in zip(shortlist, coverage, fuzzy, strict=True):
+            contain = self._containment(words, topic_id) if cfg.w_contain else 0.0
             combined = (cfg.w_bm25 * (score / top_bm25) + cfg.w_fuzz * fz
                         + cfg.w_coverage * cov + cfg.w_contain * contain)
             scored.append(_Scored(topic_id, combined, score, fz, cov, contain))
         scored.sort(key=lambda c: c.score, reverse=True)
+        if not cfg.w_contain:  # only the best topic's containment is evidence
+            scored[0] = replace(scored[0], contain=self._containment(words, scored[0].topic))
         return scored, feats
 
     def _fuzzy(self, query: str, topic_id: str) -> float:
         best = process.extractOne(query, self._example_texts[topic_id],
                                   scorer=fuzz.token_set_ratio)
         return best[1] / 100.0 if best else 0.0
+
+    def _fuzzy_all(self, query: str, topic_ids: list[str]) -> list[float]:
+        """:meth:`_fuzzy` of each topic; for a long question, only where it can matter.
+
+        A long question against short examples costs rapidfuzz a long string
+        comparison per example, yet the score is then nearly always decided by word
+        lengths alone; those bounds pick the few examples worth comparing. The
+        result is exactly :meth:`_fuzzy`'s.
+        """
+        words = set(query.split())
+        if len(words) < BOUND_FUZZY_FROM:
+            return [self._fuzzy(query, t) for t in topic_ids]
+        out = []
+        for topic_id, (low, high) in zip(
+                topic_ids, self._example_words.bounds(words, topic_ids), strict=True):
+            texts = self._example_texts[topic_id]
+            if not texts:
+                out.append(0.0)
+                continue
+            floor = max(low) - _BOUND_SLACK
+            keep = [text for text, top in zip(texts, high, strict=True) if top >= floor]
+            best = process.extractOne(query, keep, scorer=fuzz.token_set_ratio)
+            out.append(best[1] / 100.0 if best else 0.0)
+        return out
 
     def _containment(self, words: set[str], topic_id: str) -> float:
         """How completely the question contains one of the topic's examples.
@@ -253,7 +293,7 @@ class Matcher:
         for ex in self.index.examples[topic_id]:
             if not ex.mass:
                 continue
-            got = sum(idf.get(w, 0.0) for w in ex.words & words)
+            got = sum(idf.get(w, 0.0) for w in ex.words if w in words)
             best = max(best, (got / ex.mass) * min(1.0, ex.mass / CONTAIN_MASS))
         return best
 
@@ -273,9 +313,94 @@ class Matcher:
             keys.append((key, idf.get(key, self.index.max_idf)))
         return keys
 
-    def _coverage(self, keys: list[tuple[str, float]], topic_id: str) -> float:
-        have = self._topic_features[topic_id]
+    def _coverage(self, keys: list[tuple[str, float]], topic_ids: list[str]) -> list[float]:
+        """Share of the question's (rarity-weighted) core words each topic has."""
         total = sum(w for _, w in keys)
         if not total:
-            return 0.0
-        return sum(w for key, w in keys if key in have) / total
+            return [0.0] * len(topic_ids)
+        weights = [w for _, w in keys]
+        have = self.index.present(topic_ids, self.index.feature_ids(k for k, _ in keys))
+        return [sum(compress(weights, row)) / total for row in have.tolist()]
+
+
+# Bounds are compared with this much room, far above floating-point noise.
+_BOUND_SLACK = 1e-6
+
+
+class _ExampleWords:
+    """Each example's distinct words, to bound rapidfuzz's ``token_set_ratio``.
+
+    For word sets A (question) and E (example), with I = A ∩ E, the score is 100 if
+    I is not empty and A ⊆ E or E ⊆ A; otherwise the best of three ratios: two
+    that depend only on the lengths of the joined words of I, A − E and E − A, and
+    one built on an edit distance that is at least the difference of the last two
+    lengths. So every example gets a lower bound (the two length ratios) and an
+    upper bound (the edit distance at its smallest) from word lengths alone; an
+    example whose upper bound is below another's lower bound cannot be the best.
+    """
+
+    def __init__(self, texts: dict[str, list[str]]) -> None:
+        vocab: dict[str, int] = {}
+        ids: list[int] = []
+        starts = [0]
+        counts: list[int] = []
+        chars: list[int] = []
+        self.span: dict[str, tuple[int, int]] = {}
+        for topic_id, examples in texts.items():
+            first = len(counts)
+            for text in examples:
+                words = set(text.split())
+                ids.extend(vocab.setdefault(w, len(vocab)) for w in words)
+                starts.append(len(ids))
+                counts.append(len(words))
+                chars.append(sum(map(len, words)))
+            self.span[topic_id] = (first, len(counts))
+        self.vocab = vocab
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self.starts = np.asarray(starts, dtype=np.int64)
+        self.counts = np.asarray(counts, dtype=np.float64)
+        self.chars = np.asarray(chars, dtype=np.float64)
+        self.lengths = np.asarray([len(w) for w in vocab], dtype=np.float64)
+
+    def bounds(self, words: set[str], topic_ids: list[str]
+               ) -> list[tuple[list[float], list[float]]]:
+        """(lower, upper) bounds of token_set_ratio for each example of each topic."""
+        known = np.zeros(len(self.vocab), dtype=bool)
+        known[[self.vocab[w] for w in words if w in self.vocab]] = True
+        spans = [self.span[t] for t in topic_ids]
+        ex = np.concatenate([np.arange(a, b) for a, b in spans]) if spans else np.zeros(0, int)
+        lo = self.starts[ex]
+        size = self.starts[ex + 1] - lo
+        at = np.arange(int(size.sum())) + np.repeat(lo - (np.cumsum(size) - size), size)
+        word = self.ids[at]
+        hit = known[word]
+        seg = np.repeat(np.arange(len(ex)), size)
+        sect_n = np.bincount(seg, weights=hit, minlength=len(ex))
+        sect_c = np.bincount(seg, weights=hit * self.lengths[word], minlength=len(ex))
+        a_n, a_c = len(words), sum(map(len, words))
+        ba_n, ba_c = self.counts[ex] - sect_n, self.chars[ex] - sect_c
+        ab_n, ab_c = a_n - sect_n, a_c - sect_c
+
+        def joined(n: np.ndarray, c: np.ndarray) -> np.ndarray:
+            return np.where(n > 0, c + n - 1, 0.0)
+
+        sect, ab, ba = joined(sect_n, sect_c), joined(ab_n, ab_c), joined(ba_n, ba_c)
+        has = (sect > 0).astype(np.float64)
+        sect_ab, sect_ba = sect + has + ab, sect + has + ba
+        total = sect_ab + sect_ba
+        with np.errstate(divide="ignore", invalid="ignore"):
+            edit_top = np.where(total > 0, 100 - 100 * np.abs(ab - ba) / total, 100.0)
+            r_ab = np.where(sect > 0, 100 - 100 * (has + ab) / (sect + sect_ab), 0.0)
+            r_ba = np.where(sect > 0, 100 - 100 * (has + ba) / (sect + sect_ba), 0.0)
+        low = np.maximum(r_ab, r_ba)
+        high = np.maximum(low, edit_top)
+        whole = (sect_n > 0) & ((ab_n == 0) | (ba_n == 0))
+        empty = self.counts[ex] == 0
+        low = np.where(whole, 100.0, np.where(empty, 0.0, low)).tolist()
+        high = np.where(whole, 100.0, np.where(empty, 0.0, high)).tolist()
+        out = []
+        for a, b in spans:
+            n = b - a
+            out.append((low[:n], high[:n]))
+            low, high = low[n:], high[n:]
+        return out

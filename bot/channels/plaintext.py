@@ -6,6 +6,8 @@ Used by the terminal (`citizen-bot ask`/`chat`) and by channels without buttons
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from handlers.messages import Block, BlockKind, Reply
 
 CHOICE_PROMPT = "Trả lời bằng số ({numbers}) để chọn."
@@ -31,10 +33,15 @@ def render_block(block: Block) -> str:
     return block.text
 
 
-def render_plain(reply: Reply, *, numbered: bool = True) -> str:
+def default_prompt(count: int) -> str:
+    return CHOICE_PROMPT.format(numbers=", ".join(str(i) for i in range(1, count + 1)))
+
+
+def render_plain(reply: Reply, *, numbered: bool = True,
+                 prompt: Callable[[int], str] = default_prompt) -> str:
+    """Blocks separated by blank lines, then the numbered choices and ``prompt(count)``."""
     parts = [render_block(b) for b in reply.blocks]
     if reply.choices and numbered:
         lines = [f"{i}. {c.label}" for i, c in enumerate(reply.choices, 1)]
-        numbers = ", ".join(str(i) for i in range(1, len(reply.choices) + 1))
-        parts.append("\n".join(lines) + "\n" + CHOICE_PROMPT.format(numbers=numbers))
+        parts.append("\n".join(lines) + "\n" + prompt(len(reply.choices)))
     return "\n\n".join(p for p in parts if p)

@@ -91,12 +91,18 @@ def _wrap(text: str, width: int = LABEL_WIDTH, lines: int = 2) -> str:
 def render_charts(stats: WeekStats, ranked: Sequence[TopicGap]) -> dict[str, bytes]:
     """Chart key → PNG bytes; every chart exists even in an empty week."""
     with matplotlib.rc_context(STYLE):
-        return {
-            "per_day": _png(_per_day(stats)),
-            "top_topics": _png(_top_topics(stats)),
-            "decisions": _png(_decisions(stats)),
-            "uptake_gap": _png(_uptake_gap(ranked)),
+        figures = {
+            "per_day": _per_day(stats),
+            "top_topics": _top_topics(stats),
+            "decisions": _decisions(stats),
+            "uptake_gap": _uptake_gap(ranked),
         }
+        if stats.demo_events:  # a chart forwarded alone must still say it is not real
+            for fig in figures.values():
+                fig.text(0.5, 0.5, "DỮ LIỆU MẪU", ha="center", va="center", rotation=30,
+                         fontsize=40, fontweight="bold", color=RED, alpha=0.18,
+                         parse_math=False)
+        return {key: _png(fig) for key, fig in figures.items()}
 
 
 def _png(fig: Figure) -> bytes:

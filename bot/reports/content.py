@@ -17,6 +17,10 @@ from bot.reports.model import FOLLOWUP_ANSWERS, QUESTION_DECISIONS, WeekStats
 
 TOP_N = 5  # lines per list: the phone summary stays short, the CSVs have everything
 TOP_GROUPS = 6
+DEMO_MARK = "[DỮ LIỆU MẪU]"
+DEMO_TITLE = "Báo cáo dùng dữ liệu mẫu"
+DEMO_NOTE = ("Đây là dữ liệu mẫu (demo) do lệnh citizen-bot demo-data tạo ra, không phải câu "
+             "hỏi thật của người dân. Không dùng các số liệu này để ra quyết định.")
 PRIVACY_NOTE = ("Báo cáo chỉ có số liệu tổng hợp; ví dụ câu hỏi đã được che thông tin cá nhân "
                 "(số căn cước, số điện thoại, email…).")
 
@@ -66,6 +70,9 @@ def build_document(stats: WeekStats, ranked: Sequence[TopicGap], unknown: Sequen
         title += f" — {stats.commune}"
     subtitle = f"{f.period(stats.start, stats.end)} · trợ lý dịch vụ công trực tuyến"
     sections = [_summary(stats, charts.get("per_day"))]
+    if stats.demo_events:
+        title = f"{DEMO_MARK} {title}"
+        sections.insert(0, Section(DEMO_TITLE, lead=(line(b(DEMO_NOTE)),)))
     if suggestions:
         sections.append(Section("Việc nên làm", items=tuple(line(s) for s in suggestions),
                                 ordered=True))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
@@ -45,6 +45,8 @@ class QuestionGroup:
     count: int
     sample: str
     unanswered: int = 0
+    # The comparable texts of every question in the group (what triage is keyed on).
+    members: tuple[str, ...] = field(default=(), compare=False)
 
 
 def comparable(text: str) -> str:
@@ -106,6 +108,7 @@ def group_questions(
             count=sum(cluster.members.values()),
             sample=key_of[example],
             unanswered=cluster.unanswered,
+            members=tuple(sorted(cluster.members)),
         ))
     groups.sort(key=lambda g: (-g.count, g.sample))
     return groups

@@ -42,9 +42,10 @@ class EventRow:
     ``created_at`` may be naive (SQLite drops the zone); naive means UTC.
     ``user_key`` is only used to count distinct people and never leaves this module.
     ``topic_id`` is the answered topic, or the best candidate for a suggestion.
+    ``id`` is only a key linking feedback to its event (the database uses uuid hex).
     """
 
-    id: int
+    id: int | str
     created_at: dt.datetime
     channel: str
     decision: str
@@ -59,7 +60,7 @@ class EventRow:
 class FeedbackRow:
     """A helpful / not helpful vote on an answer; the topic comes from the event."""
 
-    event_id: int
+    event_id: int | str
     helpful: bool
     created_at: dt.datetime
     topic_id: str | None = None
@@ -72,7 +73,7 @@ class FollowupRow:
     ``answer`` is one of online / in_person / not_yet / difficulty.
     """
 
-    event_id: int
+    event_id: int | str
     topic_id: str
     answer: str
     answered_at: dt.datetime
@@ -189,6 +190,7 @@ class WeekStats:
     followup_weeks: int = 4
     stale_months: int = 6
     commune: str = ""
+    demo_events: int = 0  # synthetic events (`citizen-bot demo-data`) counted in this report
 
     @property
     def is_empty(self) -> bool:

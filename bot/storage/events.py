@@ -127,9 +127,10 @@ class EventLog:
         """Queue an event; O(1), never blocks, never raises."""
         self._put(ev)
 
-    def record_feedback(self, event_id: str, helpful: bool) -> None:
+    def record_feedback(self, event_id: str, helpful: bool,
+                        created_at: dt.datetime | None = None) -> None:
         """Queue a vote; it is written after its event even if that is still queued."""
-        self._put(FeedbackRecord(event_id, bool(helpful)))
+        self._put(FeedbackRecord(event_id, bool(helpful), created_at or utcnow()))
 
     def _put(self, item: _Item) -> None:
         try:

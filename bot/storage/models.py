@@ -275,3 +275,55 @@ class Triage(Base):
     author: Mapped[str] = mapped_column(String(80))
     source: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class StaffUser(Base):
+    """A commune official who signs in to the staff workspace (``/staff``).
+
+    ``session_epoch`` is part of every session cookie: bumping it (log out, new
+    password, account disabled) ends that user's sessions on every device at once.
+    """
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)  # login name, lower case
+    full_name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(16))  # editor|reviewer|admin
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    last_login_at: Mapped[dt.datetime | None]
+
+
+class StaffLoginFailure(Base):
+    """A failed staff sign-in, kept a short while to rate-limit guessing across workers."""
+
+    __tablename__ = "staff_login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account: Mapped[str] = mapped_column(String(80))
+    ip: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_staff_login_failures_account_created_at",
+                            "account", "created_at"),)
+
+
+class StaffChange(Base):
+    """What a knowledge version changed, relative to the version it was made from.
+
+    ``base_version`` is the live version the change was built on: approving a
+    pending change merges it onto whatever is live by then, so a later edit is
+    never silently undone. ``changed`` lists topic ids (and ``@commune`` /
+    ``@categories``) for the history pages.
+    """
+
+    __tablename__ = "staff_changes"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("knowledge_versions.id", ondelete="CASCADE"), primary_key=True)
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    changed: Mapped[list[Any]] = mapped_column(default=list)

@@ -133,9 +133,14 @@ def test_handoff_with_and_without_staff(knowledge: KnowledgeService) -> None:
         Incoming("t", "u", kind=MessageKind.ACTION, action="handoff:khai-sinh")).reply
     assert without.kind is ReplyKind.HANDOFF and "handoff" not in without.actions
     assert without.blocks[0].text == texts.HANDOFF_NO_STAFF
-    staffed = Conversation(knowledge, handoff_available=True).handle(
-        Incoming("t", "u", kind=MessageKind.ACTION, action="handoff:khai-sinh")).reply
-    assert staffed.actions == ("handoff",) and staffed.topic_id == "khai-sinh"
+    staffed = Conversation(knowledge, handoff_available=True)
+    pushed = staffed.handle(Incoming("t", "u", kind=MessageKind.ACTION,
+                                     action="handoff:khai-sinh", chat_ref="42")).reply
+    assert pushed.actions == ("handoff",) and pushed.topic_id == "khai-sinh"
+    # The web chat cannot receive a staff answer later: it gets the contact instead.
+    web = staffed.handle(Incoming("web", "u", kind=MessageKind.ACTION,
+                                  action="handoff:khai-sinh")).reply
+    assert "handoff" not in web.actions and web.blocks[0].text == texts.HANDOFF_NO_STAFF
 
 
 def test_smalltalk_replies(chat: Conversation) -> None:

@@ -23,7 +23,8 @@ from tests.conftest import REPO
 
 TABLES = {"events", "feedback", "followups", "uptake_figures", "conversation_state",
           "processed_updates", "leases", "handoff_cases", "handoff_links", "knowledge_versions",
-          "triage", "alembic_version"}
+          "triage", "staff_users", "staff_login_failures", "staff_changes",
+          "alembic_version"}
 
 
 def test_normalize_url_maps_plain_urls_to_async_drivers() -> None:

@@ -1,0 +1,552 @@
+"""The Telegram channel: python-telegram-bot's Application wired to the Assistant.
+
+One :class:`TelegramChannel` per worker. Updates arrive from ``getUpdates`` (polling,
+no public address needed; with several workers only the holder of a database lease
+polls) or from the webhook route on the shared ASGI app; either way they go through
+the same Application:
+
+* group -1, :meth:`TelegramChannel._gate`: channel posts and edited messages are
+  dropped (an edited question is not answered again: a typo fix would otherwise get a
+  second full answer — the citizen can simply send it again), and each ``update_id``
+  is claimed in the database, so a redelivered update is processed once, in any worker;
+* group 0: staff commands, then text, other messages and button presses.
+
+Updates are handled concurrently, but those of one chat one after another (in arrival
+order) by :class:`ChatOrderedProcessor`. Outgoing calls go through ``AIORateLimiter``,
+which waits and retries when Telegram answers 429 (RetryAfter). An inbound per-citizen
+limit (``RATE_LIMIT_PER_MINUTE``) is counted in ``storage.state``, so it holds across
+workers; the citizen gets one polite notice per minute, further messages are dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import re
+import time
+from collections.abc import Awaitable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from starlette.routing import BaseRoute
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationHandlerStop,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.channels.telegram import adapter, callbacks
+from bot.channels.telegram.render import render
+from bot.channels.telegram.staff import StaffDesk
+from bot.channels.telegram.webhook import PATH, webhook_route
+from bot.handoff import HandoffService, HandoffUnavailable
+from bot.privacy import redact
+from handlers import texts
+from handlers.messages import Block, BlockKind, Choice, Incoming, MessageKind, Reply, ReplyKind
+from handlers.render import contact_blocks
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.server import Runtime
+
+log = logging.getLogger(__name__)
+# Opt in to PTB's future `RetryAfter.retry_after` type (a timedelta) now: PTB itself reads
+# the attribute when it raises (it checks the variable at each use), which otherwise warns.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+CHANNEL = adapter.CHANNEL
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+MAX_CONCURRENT_UPDATES = 64
+SEND_RETRIES = 3
+CONNECT_RETRY_S = 15
+POLL_LEASE = "telegram-polling"
+POLL_LEASE_TTL = dt.timedelta(seconds=60)
+RATE_STATE = "tg-rate"
+SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{32,256}$")
+
+CITIZEN_COMMANDS = (
+    BotCommand("start", "Bắt đầu: bot giúp được gì"),
+    BotCommand("help", "Cách hỏi bot"),
+    BotCommand("menu", "Danh mục thủ tục"),
+    BotCommand("lienhe", "Liên hệ Trung tâm Phục vụ hành chính công xã"),
+)
+STAFF_COMMANDS = (
+    BotCommand("baocao", "Cán bộ: báo cáo tuần"),
+    BotCommand("chuatraloi", "Cán bộ: câu hỏi bot chưa trả lời được"),
+)
+FLOOD_NOTICE = (
+    "Bạn gửi tin nhắn hơi nhanh, mình chưa kịp đọc hết. Bạn đợi khoảng một phút rồi gửi "
+    "lại câu hỏi nhé."
+)
+HANDOFF_CASE = "Mã câu hỏi của bạn: {case_no}."
+HANDOFF_FAILED = "Hiện chưa chuyển được câu hỏi tới cán bộ. Bạn có thể liên hệ trực tiếp:"
+STAFF_RELAYED = "✅ Đã gửi câu trả lời tới người dân ({case_no})."
+STAFF_RELAY_FAILED = "⚠️ Không gửi được câu trả lời tới người dân: {reason}"
+SORRY = "Xin lỗi, mình đang gặp trục trặc. Bạn thử lại sau ít phút nhé."
+# Replies worth remembering as "the question" for a later handoff.
+QUESTION_KINDS = frozenset({ReplyKind.ANSWER, ReplyKind.SUGGEST, ReplyKind.FALLBACK})
+FEEDBACK_PREFIXES = ("fb:", "fu:", "fa:")
+
+
+class TelegramConfigError(ValueError):
+    """The Telegram settings cannot work; ``serve`` refuses to start."""
+
+
+def validate_settings(settings: Settings) -> None:
+    problems: list[str] = []
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token \
+        else ""
+    if not re.match(r"^\d+:[A-Za-z0-9_-]{20,}$", token):
+        problems.append("TELEGRAM_BOT_TOKEN does not look like a BotFather token")
+    if not re.match(r"^https?://", settings.telegram_api_base_url):
+        problems.append("TELEGRAM_API_BASE_URL must be an http(s) address")
+    if settings.telegram_mode == "webhook":
+        secret = settings.telegram_webhook_secret.get_secret_value() \
+            if settings.telegram_webhook_secret else ""
+        if not SECRET_RE.match(secret):
+            problems.append("TELEGRAM_WEBHOOK_SECRET must be 32-256 characters of "
+                            "A-Z a-z 0-9 _ - in webhook mode (e.g. `openssl rand -hex 32`)")
+        if not settings.webhook_base_url.startswith("https://"):
+            problems.append("WEBHOOK_BASE_URL must be the public https:// address in "
+                            "webhook mode")
+    for name in ("staff_targets", "admin_ids"):
+        try:
+            getattr(settings, name)
+        except ValueError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise TelegramConfigError("Telegram settings: " + "; ".join(problems))
+
+
+def _chat_of(update: object) -> int | None:
+    if isinstance(update, Update) and update.effective_chat is not None:
+        return update.effective_chat.id
+    return None
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Many chats at once, but one chat's updates strictly one after another.
+
+    Tasks reach :meth:`do_process_update` in arrival order and ``asyncio.Lock`` wakes
+    waiters first come first served, so a chat's updates keep their order.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._users: dict[int, int] = {}
+
+    async def do_process_update(self, update: object,
+                                coroutine: Awaitable[Any]) -> None:
+        chat = _chat_of(update)
+        if chat is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(chat, asyncio.Lock())
+        self._users[chat] = self._users.get(chat, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._users[chat] -= 1
+            if not self._users[chat]:
+                del self._users[chat], self._locks[chat]
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
+class TelegramChannel:
+    """The :class:`~bot.channels.base.Channel` for Telegram (and a staff channel)."""
+
+    name = CHANNEL
+
+    def __init__(self, runtime: Runtime) -> None:
+        settings = runtime.settings
+        validate_settings(settings)
+        self.runtime = runtime
+        self.settings = settings
+        self.salt = settings.salt()
+        self.admin_ids = settings.admin_ids
+        self.staff_chats = frozenset(int(chat) for channel, chat in settings.staff_targets
+                                     if channel == CHANNEL)
+        self.mode = settings.telegram_mode
+        self.staff = StaffDesk(self)
+        self.application = self._build()
+        self._connect_task: asyncio.Task[None] | None = None
+        self._poll_task: asyncio.Task[None] | None = None
+        self._used = False
+
+    # --- construction -------------------------------------------------------------------
+
+    def _build(self) -> Application[Any, Any, Any, Any, Any, Any]:
+        settings = self.settings
+        assert settings.telegram_bot_token is not None
+        defaults = Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone),
+                            link_preview_options=LinkPreviewOptions(is_disabled=True))
+        builder = (
+            Application.builder()
+            .token(settings.telegram_bot_token.get_secret_value())
+            .base_url(settings.telegram_api_base_url)
+            .defaults(defaults)
+            .rate_limiter(AIORateLimiter(max_retries=SEND_RETRIES))
+            .concurrent_updates(ChatOrderedProcessor(MAX_CONCURRENT_UPDATES))
+        )
+        if self.mode == "webhook":
+            builder = builder.updater(None)
+        app = builder.build()
+        app.add_handler(TypeHandler(Update, self._gate), group=-1)
+        only_messages = filters.UpdateType.MESSAGE
+        app.add_handler(CommandHandler("baocao", self.staff.cmd_report, only_messages))
+        app.add_handler(CommandHandler("chuatraloi", self.staff.cmd_unanswered, only_messages))
+        app.add_handler(MessageHandler(only_messages & filters.TEXT, self._on_text))
+        app.add_handler(MessageHandler(only_messages & ~filters.TEXT, self._on_other))
+        app.add_handler(CallbackQueryHandler(self._on_callback))
+        app.add_error_handler(self._on_error)
+        return app
+
+    @property
+    def handoff(self) -> HandoffService | None:
+        return getattr(self.runtime, "handoff", None)
+
+    @property
+    def bot_username(self) -> str:
+        return self.application.bot.username or ""
+
+    # --- Channel protocol -------------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        if self.mode != "webhook":
+            return []
+        assert self.settings.telegram_webhook_secret is not None
+        return [webhook_route(self, self.settings.telegram_webhook_secret.get_secret_value())]
+
+    async def start(self) -> None:
+        """Connect now; if Telegram is unreachable, keep trying in the background."""
+        if self._used:  # queues and locks belong to the event loop they first ran in
+            self.application = self._build()
+        self._used = True
+        try:
+            await self._connect()
+        except InvalidToken:
+            raise
+        except TelegramError as exc:
+            log.error("telegram: cannot connect (%s); retrying every %d s",
+                      type(exc).__name__, CONNECT_RETRY_S)
+            self._connect_task = asyncio.create_task(self._connect_later(),
+                                                     name="telegram-connect")
+
+    async def _connect_later(self) -> None:
+        while True:
+            await asyncio.sleep(CONNECT_RETRY_S)
+            try:
+                await self._connect()
+                return
+            except InvalidToken:
+                log.error("telegram: the token was rejected; the channel stays off")
+                return
+            except TelegramError as exc:
+                log.error("telegram: still cannot connect (%s)", type(exc).__name__)
+
+    async def _connect(self) -> None:
+        app = self.application
+        await app.initialize()
+        await self._register_commands()
+        if self.mode == "webhook":
+            assert self.settings.telegram_webhook_secret is not None
+            await app.bot.set_webhook(
+                url=self.settings.webhook_base_url.rstrip("/") + PATH,
+                secret_token=self.settings.telegram_webhook_secret.get_secret_value(),
+                allowed_updates=ALLOWED_UPDATES)
+        if not app.running:
+            await app.start()
+        if app.updater is not None and self._poll_task is None:
+            self._poll_task = asyncio.create_task(self._poll_while_leader(),
+                                                  name="telegram-polling")
+        self.staff.schedule()
+        log.info("telegram: @%s running (%s)", self.bot_username, self.mode)
+
+    async def _poll_while_leader(self) -> None:
+        """Only one worker may call getUpdates (Telegram answers 409 to a second one):
+        the holder of a short database lease polls, the others take over if it dies."""
+        updater = self.application.updater
+        assert updater is not None
+        while True:
+            try:
+                storage = self.runtime.storage
+                leader = storage is None or await storage.leases.acquire(
+                    POLL_LEASE, self.staff.holder, POLL_LEASE_TTL)
+                if leader and not updater.running:
+                    await updater.start_polling(allowed_updates=ALLOWED_UPDATES,
+                                                poll_interval=0.0)
+                elif not leader and updater.running:
+                    await updater.stop()
+            except Exception:
+                log.exception("telegram: polling lease check failed")
+            await asyncio.sleep(POLL_LEASE_TTL.total_seconds() / 3)
+
+    async def _register_commands(self) -> None:
+        bot = self.application.bot
+        try:
+            await bot.set_my_commands(CITIZEN_COMMANDS, scope=BotCommandScopeDefault())
+            for admin in sorted(self.admin_ids):
+                with contextlib.suppress(TelegramError):  # the admin never opened the bot
+                    await bot.set_my_commands((*CITIZEN_COMMANDS, *STAFF_COMMANDS),
+                                              scope=BotCommandScopeChat(admin))
+        except TelegramError as exc:
+            log.warning("telegram: commands not registered (%s)", type(exc).__name__)
+
+    async def stop(self) -> None:
+        """Stop fetching, finish the updates in hand, then close the HTTP client."""
+        for task in (self._connect_task, self._poll_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._connect_task = self._poll_task = None
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+            storage = self.runtime.storage
+            if storage is not None:
+                with contextlib.suppress(Exception):
+                    await storage.leases.release(POLL_LEASE, self.staff.holder)
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    async def push(self, chat_ref: str, reply: Reply) -> None:
+        await self.send_reply(int(chat_ref), reply)
+
+    async def send_to_staff(self, chat_id: str, text: str) -> list[str]:
+        """:class:`bot.handoff.StaffChannel`: plain text to a staff chat, message ids back."""
+        reply = Reply(ReplyKind.HANDOFF, tuple(
+            Block(BlockKind.PARAGRAPH, text=part) for part in text.split("\n\n") if part))
+        return [str(m.message_id) for m in await self.send_reply(int(chat_id), reply)]
+
+    # --- sending ------------------------------------------------------------------------
+
+    async def send_reply(self, chat_id: int, reply: Reply, *,
+                         reply_to: int | None = None) -> list[Message]:
+        chunks, markup = render(reply)
+        sent: list[Message] = []
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            sent.append(await self.application.bot.send_message(
+                chat_id, chunk, parse_mode=ParseMode.HTML,
+                reply_markup=markup if last else None,
+                reply_parameters=ReplyParameters(reply_to, allow_sending_without_reply=True)
+                if reply_to is not None and index == 0 else None))
+        return sent
+
+    # --- incoming -----------------------------------------------------------------------
+
+    async def _gate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.channel_post or update.edited_channel_post or update.edited_message:
+            raise ApplicationHandlerStop
+        storage = self.runtime.storage
+        if storage is None:
+            return
+        try:
+            first = await storage.dedup.claim(CHANNEL, str(update.update_id))
+        except Exception:
+            log.exception("telegram: update %s could not be claimed; processing it",
+                          update.update_id)
+            return
+        if not first:
+            log.info("telegram: duplicate update %s dropped", update.update_id)
+            raise ApplicationHandlerStop
+
+    async def _within_limit(self, user_id: int, user_key: str, chat_id: int) -> bool:
+        limit = self.settings.rate_limit_per_minute
+        storage = self.runtime.storage
+        if not limit or user_id in self.admin_ids or storage is None:
+            return True
+        window = int(time.time() // 60)
+        try:
+            data = await storage.state.get(RATE_STATE, user_key) or {}
+            if data.get("w") != window:
+                data = {"w": window, "n": 0, "warned": False}
+            data["n"] = int(data["n"]) + 1
+            over = data["n"] > limit
+            notify = over and not data.get("warned")
+            data["warned"] = bool(data.get("warned")) or over
+            await storage.state.put(RATE_STATE, user_key, data)
+        except Exception:
+            log.exception("telegram: flood counter unavailable; not limiting")
+            return True
+        if notify:
+            await self.application.bot.send_message(chat_id, FLOOD_NOTICE)
+        return not over
+
+    async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or message.from_user is None:
+            return
+        if await self._relay_staff_answer(message):
+            return
+        if not adapter.addressed(message, self.application.bot.id, self.bot_username):
+            return
+        await self._converse(message)
+
+    async def _on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or adapter.kind_of(message) is None:
+            return  # service message: someone joined, a pin, a title change…
+        if adapter.is_group(message) and not adapter.addressed(
+                message, self.application.bot.id, self.bot_username):
+            return
+        await self._converse(message)
+
+    async def _converse(self, message: Message) -> None:
+        msg = adapter.from_message(message, self.salt, self.bot_username)
+        if msg is None:
+            return
+        assert message.from_user is not None
+        if not await self._within_limit(message.from_user.id, msg.user_key, message.chat.id):
+            return
+        turn = await self.runtime.assistant.handle(msg)
+        reply = turn.reply
+        if msg.kind is MessageKind.TEXT and reply.kind in QUESTION_KINDS \
+                and turn.match is not None:
+            await self._remember_question(msg)
+        if "handoff" in reply.actions:
+            reply = await self._open_handoff(msg, reply)
+        reply_to = message.message_id if adapter.is_group(message) else None
+        await self.send_reply(message.chat.id, reply, reply_to=reply_to)
+
+    async def _remember_question(self, msg: Incoming) -> None:
+        service = self.handoff
+        if service is None or not service.available or self.runtime.storage is None:
+            return
+        question = redact(msg.text[: self.settings.max_message_chars]).text
+        try:
+            await service.remember_question(msg, question)
+        except Exception:
+            log.exception("telegram: could not keep the question for a handoff")
+
+    async def _open_handoff(self, msg: Incoming, reply: Reply) -> Reply:
+        service = self.handoff
+        try:
+            if service is None:
+                raise HandoffUnavailable("no handoff service")
+            question = await service.last_question(msg.channel, msg.user_key)
+            case_no = await service.open_case(msg, reply.topic_id, question)
+        except Exception as exc:
+            if not isinstance(exc, HandoffUnavailable):
+                log.exception("telegram: handoff failed")
+            else:
+                log.warning("telegram: handoff unavailable (%s)", exc)
+            commune = self.runtime.knowledge.current.kb.commune
+            return Reply(ReplyKind.HANDOFF, (
+                Block(BlockKind.PARAGRAPH, text=HANDOFF_FAILED), *contact_blocks(commune)),
+                (Choice(texts.BUTTON_MENU, "menu"),), reply.topic_id)
+        note = Block(BlockKind.PARAGRAPH, text=HANDOFF_CASE.format(case_no=case_no))
+        return replace(reply, blocks=(*reply.blocks, note), actions=())
+
+    async def _relay_staff_answer(self, message: Message) -> bool:
+        """A reply in a staff chat to a bot message: relay it if it carries a case."""
+        service = self.handoff
+        original = message.reply_to_message
+        if service is None or original is None or original.from_user is None \
+                or original.from_user.id != self.application.bot.id \
+                or not service.is_staff_chat(CHANNEL, str(message.chat.id)):
+            return False
+        text = message.text or ""
+        if adapter.is_group(message):
+            text = adapter.strip_mention(text, self.bot_username)
+        staff_name = message.from_user.full_name if message.from_user else ""
+        try:
+            relayed = await service.relay_staff_reply(
+                CHANNEL, str(message.chat.id), str(original.message_id), text, staff_name)
+        except Exception as exc:
+            log.warning("telegram: staff answer not delivered (%s)", exc)
+            await message.reply_text(STAFF_RELAY_FAILED.format(
+                reason="người dân đã chặn bot hoặc kênh đang lỗi"))
+            return True
+        if relayed:
+            case_no = await service.case_number(CHANNEL, str(message.chat.id),
+                                                str(original.message_id))
+            await message.reply_text(STAFF_RELAYED.format(case_no=case_no or ""))
+        return True  # staff chatter in reply to the bot is never a citizen question
+
+    async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        data = query.data or ""
+        if data.startswith("st:"):
+            await self.staff.on_callback(update, context)
+            return
+        kb = self.runtime.knowledge.current.kb
+        action = callbacks.decode_citizen(data, kb.topics, (c.id for c in kb.categories))
+        message = query.message
+        if action is None or message is None:
+            await query.answer(texts.EXPIRED)
+            return
+        msg = adapter.from_action(query.from_user, message.chat.id, action, self.salt)
+        if not await self._within_limit(query.from_user.id, msg.user_key, message.chat.id):
+            await query.answer()
+            return
+        turn = await self.runtime.assistant.handle(msg)
+        reply = turn.reply
+        if reply.kind is ReplyKind.ERROR:
+            await query.answer(texts.EXPIRED)
+            return
+        await query.answer()
+        if action.startswith(FEEDBACK_PREFIXES) and isinstance(message, Message):
+            await self._drop_buttons(message, action[:3])
+        if "handoff" in reply.actions:
+            reply = await self._open_handoff(msg, reply)
+        await self.send_reply(message.chat.id, reply)
+
+    @staticmethod
+    async def _drop_buttons(message: Message, prefix: str) -> None:
+        """Take answered buttons (👍/👎, follow-up choices) off, so nobody votes twice."""
+        markup = message.reply_markup
+        if markup is None:
+            return
+        rows = [[b for b in row if not str(b.callback_data or "").startswith(prefix)]
+                for row in markup.inline_keyboard]
+        try:
+            await message.edit_reply_markup(InlineKeyboardMarkup([r for r in rows if r]))
+        except TelegramError as exc:
+            log.info("telegram: buttons not updated (%s)", type(exc).__name__)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # Never log the update itself: it holds the citizen's text and ids.
+        error = context.error
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("telegram: update %s failed: %s", update_id, type(error).__name__,
+                  exc_info=error)
+        chat = _chat_of(update)
+        if chat is not None and not isinstance(error, TelegramError):
+            with contextlib.suppress(Exception):
+                await self.application.bot.send_message(chat, SORRY)

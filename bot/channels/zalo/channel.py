@@ -1,0 +1,493 @@
+"""The Zalo channel: webhook route or polling loop, numbered choices, pushes, handoff.
+
+Flow of one update: parse → skip what is not a citizen's private message → claim the
+``message_id`` in the database (each message is answered once, across redeliveries,
+workers and restarts; a crash after the claim loses that answer rather than sending
+it twice) → resolve a number ("2", "số 2") against the choices this chat was last
+offered → :meth:`Assistant.handle` → store the new choices → send the text in
+chunks of at most 2,000 characters.
+
+The choices live in ``conversation_state`` ("zalo", pseudonym of the chat), so any
+worker, or the same one after a restart, resolves "2" the same way. They are written
+*before* the reply is sent, so a quick "2" can never arrive ahead of them. If the
+database is down the channel keeps answering with a small in-process fallback.
+
+Updates are processed in background tasks so the webhook answers 200 at once and the
+poller keeps polling; a per-chat lock keeps one citizen's messages in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hmac
+import json
+import logging
+import os
+import random
+import re
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.assistant import Assistant
+from bot.channels.zalo.client import ZaloApiError, ZaloClient
+from bot.channels.zalo.render import render_chunks, split_text
+from bot.channels.zalo.updates import ZaloUpdate, parse_update
+from bot.privacy import pseudonymise, redact
+from bot.storage import Storage
+from handlers import texts
+from handlers.conversation import Turn
+from handlers.messages import Block, BlockKind, Choice, Incoming, MessageKind, Reply, ReplyKind
+from handlers.render import contact_blocks
+from handlers.texts import BUTTON_MENU
+from knowledge.vietnamese import fold
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo"
+WEBHOOK_PATH = "/zalo/webhook"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+MAX_BODY_BYTES = 256 * 1024
+CHOICES_TTL = dt.timedelta(days=14)  # follow-ups arrive days later and are answered by number
+LEASE_NAME = "zalo-polling"
+MEMORY_ENTRIES = 2000
+
+# "2", " 2 ", "2.", "số 2", "chọn 2", "#2" (matched on the folded, lower-case text).
+CHOICE_RE = re.compile(r"^(?:so|chon|muc|lua chon|#)?\s*(\d{1,2})\s*[.)!]?$")
+# A staff member on Zalo answers a case: "#HS-0042 Bạn mang theo…" (Zalo has no threads).
+CASE_REPLY_RE = re.compile(r"^#?\s*(HS-\d{1,8})\b\s*[:.\-–]?\s*(.*)$", re.IGNORECASE | re.DOTALL)
+CASE_IN_TEXT_RE = re.compile(r"^\[(HS-\d{1,8})\]")  # bot.handoff's "[HS-0042] question"
+CHAT_ID_COMMAND = "/chatid"  # tells a staff member the id to put in STAFF_CHAT_IDS
+
+STALE_CHOICE = (
+    "Mình không thấy lựa chọn số {number} trong tin nhắn gần nhất (có thể đã hết hạn). "
+    "Bạn gõ câu hỏi bằng lời, hoặc gõ 0 để xem danh mục nhé."
+)
+CASE_NUMBER = "Mã hỏi đáp của bạn: {case}."
+CASE_RELAYED = "Đã chuyển câu trả lời tới người dân ({case})."
+CASE_UNKNOWN = "Không tìm thấy hồ sơ {case}. Bạn kiểm tra lại mã hồ sơ nhé."
+CASE_NOT_RELAYED = "Chưa gửi được câu trả lời {case} tới người dân; bạn thử lại sau nhé."
+ZALO_STAFF_HOWTO = "↩️ Để trả lời người dân, gửi: #{case} <câu trả lời>"
+CHAT_ID_TEXT = ("Mã cuộc trò chuyện Zalo của bạn: {chat_id}\n"
+                "Để nhận câu hỏi chuyển cán bộ, quản trị viên thêm zalo:{chat_id} vào "
+                "STAFF_CHAT_IDS.")
+
+
+def parse_choice(text: str) -> int | None:
+    """The number a citizen typed to pick a choice, or None for ordinary text."""
+    m = CHOICE_RE.match(" ".join(fold(text.lower()).split()))
+    return int(m.group(1)) if m else None
+
+
+def _chat_id_reply(chat_id: str) -> Reply:
+    return Reply(ReplyKind.INFO, (Block(BlockKind.PARAGRAPH,
+                                        text=CHAT_ID_TEXT.format(chat_id=chat_id)),))
+
+
+def stale_choice_reply(number: int) -> Reply:
+    return Reply(ReplyKind.ERROR,
+                 (Block(BlockKind.PARAGRAPH, text=STALE_CHOICE.format(number=number)),),
+                 (Choice(BUTTON_MENU, "menu"),))
+
+
+class _Backoff:
+    """Exponential backoff with jitter for the polling loop; reset after a success."""
+
+    def __init__(self, base: float, cap: float) -> None:
+        self.base, self.cap, self.failures = base, cap, 0
+
+    def next(self) -> float:
+        ceiling = min(self.cap, self.base * 2 ** self.failures)
+        self.failures += 1
+        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+class ZaloChannel:
+    """Implements :class:`bot.channels.base.Channel` for the Zalo Bot Platform."""
+
+    name = CHANNEL
+
+    def __init__(self, assistant: Assistant, client: ZaloClient, *, salt: bytes,
+                 mode: str = "polling", webhook_url: str | None = None,
+                 webhook_secret: str | None = None, poll_timeout: int = 30,
+                 min_poll_interval: float = 1.0, backoff_base: float = 1.0,
+                 backoff_max: float = 60.0, lease_wait: float = 15.0,
+                 typing_wait: float = 1.0,
+                 handoff: Callable[[], Any] | None = None) -> None:
+        if mode not in {"polling", "webhook"}:
+            raise ValueError(f"ZALO_MODE must be polling or webhook, not {mode!r}")
+        if mode == "webhook" and (not webhook_url or not webhook_secret):
+            raise ValueError("webhook mode needs a webhook URL and a secret")
+        self.assistant = assistant
+        self.client = client
+        self.mode = mode
+        self.webhook_url = webhook_url
+        self._secret = (webhook_secret or "").encode()
+        self._salt = salt
+        self.poll_timeout = poll_timeout
+        self.min_poll_interval = min_poll_interval
+        self.backoff_base, self.backoff_max = backoff_base, backoff_max
+        self.lease_wait = lease_wait
+        self.typing_wait = typing_wait
+        self._handoff = handoff or (lambda: None)
+        self._holder = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._loop_task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._locks: dict[str, list[Any]] = {}
+        self._mem_state: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._mem_seen: OrderedDict[str, None] = OrderedDict()
+
+    # --- Channel protocol ------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        if self.mode != "webhook":
+            return []
+        return [Route(WEBHOOK_PATH, self._webhook, methods=["POST"], name="zalo-webhook")]
+
+    async def start(self) -> None:
+        if self.mode == "webhook":
+            self._loop_task = asyncio.create_task(self._register_webhook(), name="zalo-webhook")
+        else:
+            self._loop_task = asyncio.create_task(self._poll_loop(), name="zalo-polling")
+
+    async def stop(self) -> None:
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._loop_task
+            self._loop_task = None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.drain(), timeout=5)
+        storage = self.assistant.storage
+        if self.mode == "polling" and storage is not None:
+            with contextlib.suppress(Exception):
+                await storage.leases.release(LEASE_NAME, self._holder)
+        await self.client.aclose()
+
+    async def push(self, chat_ref: str, reply: Reply) -> None:
+        """Send a follow-up or a staff answer; its choices become this chat's numbers."""
+        await self._send(chat_ref, reply)
+
+    async def drain(self) -> None:
+        """Wait for the updates being processed (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # --- receiving -------------------------------------------------------------------
+
+    async def _webhook(self, request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            log.warning("zalo webhook: missing or wrong secret header; refused")
+            return JSONResponse({"ok": False}, status_code=403)
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return JSONResponse({"ok": False}, status_code=413)
+        try:
+            payload = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            log.warning("zalo webhook: body is not JSON; refused")
+            return JSONResponse({"ok": False}, status_code=400)
+        update = parse_update(payload, source="webhook")
+        if update is not None:
+            self._spawn(self.process(update))
+        return JSONResponse({"ok": True})
+
+    async def _register_webhook(self) -> None:
+        backoff = _Backoff(self.backoff_base, self.backoff_max)
+        while True:
+            try:
+                await self.client.set_webhook(self.webhook_url or "",
+                                              self._secret.decode())
+                log.info("zalo: webhook registered")
+                return
+            except ZaloApiError as exc:
+                delay = backoff.next()
+                log.error("zalo: setWebhook failed (%s); retrying in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
+
+    async def _poll_loop(self) -> None:
+        backoff = _Backoff(self.backoff_base, self.backoff_max)
+        webhook_cleared = False
+        while True:
+            try:
+                if not webhook_cleared:
+                    await self.client.delete_webhook()  # getUpdates fails while one is set
+                    webhook_cleared = True
+                    log.info("zalo: polling for updates")
+                if not await self._hold_lease():
+                    await asyncio.sleep(self.lease_wait)
+                    continue
+                started = time.monotonic()
+                update = await self.client.get_updates(self.poll_timeout)
+                backoff.reset()
+                if update is None:  # 408: the long poll ended without a message
+                    rest = self.min_poll_interval - (time.monotonic() - started)
+                    if rest > 0:  # a server answering at once must not make us spin
+                        await asyncio.sleep(rest)
+                    continue
+                self._spawn(self.process(update))
+            except asyncio.CancelledError:
+                raise
+            except ZaloApiError as exc:
+                delay = backoff.next()
+                log.warning("zalo polling: %s; next try in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+            except Exception:
+                delay = backoff.next()
+                log.exception("zalo polling failed; next try in %.1f s", delay)
+                await asyncio.sleep(delay)
+
+    async def _hold_lease(self) -> bool:
+        """One poller across workers (more would only interleave the same queue)."""
+        storage = self.assistant.storage
+        if storage is None:
+            return True
+        ttl = dt.timedelta(seconds=2 * self.poll_timeout + 30)
+        try:
+            return await storage.leases.acquire(LEASE_NAME, self._holder, ttl)
+        except Exception:
+            log.warning("zalo: polling lease unavailable; polling anyway")
+            return True
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- one update ------------------------------------------------------------------
+
+    async def process(self, update: ZaloUpdate) -> None:
+        """Answer one update; never raises (a failure is a log line)."""
+        try:
+            if not update.known:
+                log.info("zalo: event %s is not handled; ignored", update.event_name)
+                return
+            if update.chat_id is None or update.user_id is None:
+                log.info("zalo: %s without chat or sender; nothing to answer",
+                         update.event_name)
+                return
+            if update.is_bot:
+                return
+            if update.chat_type and update.chat_type.upper() != "PRIVATE":
+                log.info("zalo: %s chat ignored (the bot answers private chats only)",
+                         update.chat_type)
+                return
+            if update.message_id and not await self._claim(update.message_id):
+                log.info("zalo: message %s already handled; duplicate ignored",
+                         update.message_id)
+                return
+            async with self._chat_lock(update.chat_id):
+                if not await self._staff_reply(update):
+                    await self._converse(update)
+        except Exception:
+            log.exception("zalo: could not answer %s", update.event_name)
+
+    async def _converse(self, update: ZaloUpdate) -> None:
+        chat_ref = update.chat_id
+        assert chat_ref is not None and update.user_id is not None
+        user_key = pseudonymise(CHANNEL, update.user_id, self._salt)
+        kind = update.kind or MessageKind.OTHER
+        if kind is MessageKind.TEXT:
+            number = parse_choice(update.text)
+            if update.text.strip().lower() == CHAT_ID_COMMAND:
+                await self._send(chat_ref, _chat_id_reply(chat_ref))
+                return
+            if number is None:
+                msg = Incoming(CHANNEL, user_key, text=update.text, chat_ref=chat_ref)
+            elif number == 0:
+                msg = Incoming(CHANNEL, user_key, kind=MessageKind.ACTION, action="menu",
+                               chat_ref=chat_ref)
+            else:
+                state = await self._load_state(chat_ref)
+                offered = [a for a in state.get("choices", []) if isinstance(a, str)]
+                if not 1 <= number <= len(offered):
+                    await self._send(chat_ref, stale_choice_reply(number))
+                    return
+                msg = Incoming(CHANNEL, user_key, kind=MessageKind.ACTION,
+                               action=offered[number - 1], chat_ref=chat_ref)
+        else:
+            msg = Incoming(CHANNEL, user_key, kind=kind, chat_ref=chat_ref)
+        turn = await self._handle(msg)
+        question = None
+        if msg.kind is MessageKind.TEXT and turn.match is not None:  # a real question
+            question = redact(update.text).text
+            await self._remember_question(msg, question)
+        reply = turn.reply
+        if "handoff" in reply.actions:
+            reply = await self._open_case(msg, reply, question)
+        await self._send(chat_ref, reply)
+
+    async def _handle(self, msg: Incoming) -> Turn:
+        """The assistant's turn, with "typing…" shown while it works."""
+        assert msg.chat_ref is not None
+        typing = asyncio.create_task(self._typing(msg.chat_ref))
+        try:
+            return await self.assistant.handle(msg)
+        finally:
+            # Let "typing" land before the answer, but never wait long for it.
+            with contextlib.suppress(Exception, TimeoutError):
+                await asyncio.wait_for(typing, timeout=self.typing_wait)
+
+    async def _typing(self, chat_ref: str) -> None:
+        try:
+            await self.client.send_chat_action(chat_ref, "typing")
+        except Exception as exc:
+            log.debug("zalo: typing indicator failed (%s)", type(exc).__name__)
+
+    # --- handoff -----------------------------------------------------------------------
+
+    async def _remember_question(self, msg: Incoming, question: str) -> None:
+        """The handoff service keeps the citizen's last question for "Hỏi cán bộ"."""
+        service = self._handoff()
+        if service is None:
+            return
+        try:
+            await service.remember_question(msg, question)
+        except Exception as exc:
+            log.warning("zalo: could not remember the question (%s)", type(exc).__name__)
+
+    async def _open_case(self, msg: Incoming, reply: Reply, question: str | None) -> Reply:
+        """Hand the citizen's last question to staff (Telegram and/or Zalo staff chats)."""
+        service = self._handoff()
+        if service is None:
+            log.warning("zalo: handoff asked for, but no handoff service is configured")
+            return self._no_handoff(reply)
+        try:
+            if question is None:
+                question = await service.last_question(CHANNEL, msg.user_key)
+            case_no = await service.open_case(msg, reply.topic_id, question)
+        except Exception as exc:  # HandoffUnavailable: no staff chat could be reached
+            log.warning("zalo: handoff failed (%s: %s)", type(exc).__name__, exc)
+            return self._no_handoff(reply)
+        return Reply(reply.kind, (*reply.blocks, Block(
+            BlockKind.NOTE, text=CASE_NUMBER.format(case=case_no))), reply.choices,
+            reply.topic_id, reply.actions)
+
+    def _no_handoff(self, reply: Reply) -> Reply:
+        commune = self.assistant.conversation.knowledge.current.kb.commune
+        blocks = (Block(BlockKind.PARAGRAPH, text=texts.HANDOFF_NO_STAFF),
+                  *contact_blocks(commune))
+        return Reply(ReplyKind.HANDOFF, blocks, (Choice(BUTTON_MENU, "menu"),), reply.topic_id)
+
+    async def send_to_staff(self, chat_id: str, text: str) -> list[str]:
+        """:class:`bot.handoff.StaffChannel`: post a case to a staff member on Zalo.
+
+        Zalo has no reply threading, so staff answer by writing the case number
+        ("#HS-0042 …"); the case number is therefore what is returned as the staff
+        message id, and what :meth:`_staff_reply` hands to ``relay_staff_reply``.
+        """
+        case = CASE_IN_TEXT_RE.match(text)
+        howto = ZALO_STAFF_HOWTO.format(case=case.group(1) if case else "HS-…")
+        lines = [line for line in text.splitlines() if not line.startswith("↩️")]
+        body = "\n".join(lines).rstrip() + "\n\n" + howto
+        sent = []
+        for chunk in split_text(body):
+            sent.append((await self.client.send_message(chat_id, chunk)).message_id or "")
+        return [case.group(1)] if case else [m for m in sent if m]
+
+    async def _staff_reply(self, update: ZaloUpdate) -> bool:
+        """"#HS-0042 <answer>" from a Zalo staff chat goes to that case's citizen."""
+        service = self._handoff()
+        chat_id = update.chat_id
+        if service is None or chat_id is None or update.kind is not MessageKind.TEXT:
+            return False
+        m = CASE_REPLY_RE.match(update.text.strip())
+        if not m or not service.is_staff_chat(CHANNEL, chat_id):
+            return False
+        case, answer = m.group(1).upper(), m.group(2).strip()
+        if not answer:
+            note = ZALO_STAFF_HOWTO.format(case=case)
+        else:
+            try:
+                found = await service.relay_staff_reply(CHANNEL, chat_id, case, answer,
+                                                        update.display_name or "")
+                note = (CASE_RELAYED if found else CASE_UNKNOWN).format(case=case)
+            except Exception as exc:  # HandoffDeliveryError: the citizen is unreachable
+                log.warning("zalo: staff answer to %s not relayed (%s)", case,
+                            type(exc).__name__)
+                note = CASE_NOT_RELAYED.format(case=case)
+        await self.client.send_message(chat_id, note)
+        return True
+
+    # --- sending -----------------------------------------------------------------------
+
+    async def _send(self, chat_ref: str, reply: Reply) -> None:
+        state = {"choices": [c.action for c in reply.choices]}
+        await self._save_state(chat_ref, state)  # before sending: see the module doc
+        for chunk in render_chunks(reply):
+            await self.client.send_message(chat_ref, chunk)
+
+    # --- state, dedup, locks -------------------------------------------------------------
+
+    def _state_key(self, chat_ref: str) -> str:
+        # Private chats only, where chat.id is the citizen: this is their pseudonym.
+        return pseudonymise(CHANNEL, chat_ref, self._salt)
+
+    def _storage(self) -> Storage | None:
+        return self.assistant.storage
+
+    async def _load_state(self, chat_ref: str) -> dict[str, Any]:
+        key = self._state_key(chat_ref)
+        storage = self._storage()
+        if storage is not None:
+            try:
+                return await storage.state.get(CHANNEL, key, max_age=CHOICES_TTL) or {}
+            except Exception:
+                log.warning("zalo: state unavailable in the database; using memory")
+        return dict(self._mem_state.get(key, {}))
+
+    async def _save_state(self, chat_ref: str, data: dict[str, Any]) -> None:
+        key = self._state_key(chat_ref)
+        _remember(self._mem_state, key, data)
+        storage = self._storage()
+        if storage is not None:
+            try:
+                await storage.state.put(CHANNEL, key, data)
+            except Exception:
+                log.warning("zalo: could not store the offered choices; kept in memory")
+
+    async def _claim(self, message_id: str) -> bool:
+        storage = self._storage()
+        if storage is not None:
+            try:
+                return await storage.dedup.claim(CHANNEL, message_id)
+            except Exception:
+                log.warning("zalo: dedup unavailable in the database; using memory")
+        if message_id in self._mem_seen:
+            return False
+        _remember(self._mem_seen, message_id, None)
+        return True
+
+    @asynccontextmanager
+    async def _chat_lock(self, chat_ref: str) -> AsyncIterator[None]:
+        entry = self._locks.setdefault(chat_ref, [asyncio.Lock(), 0])
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                self._locks.pop(chat_ref, None)
+
+
+def _remember(cache: OrderedDict[str, Any], key: str, value: Any) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > MEMORY_ENTRIES:
+        cache.popitem(last=False)
+
+

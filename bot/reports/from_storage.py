@@ -1,0 +1,391 @@
+"""The weekly summary from the database: select rows, aggregate, write the files.
+
+The report package itself is pure (:mod:`bot.reports.model`); this is the one place
+that knows the tables. Mapping decisions, so the numbers can be checked by hand:
+
+* Events of the week and of the week before (for the comparison); every decision is
+  passed on and :func:`~bot.reports.model.compute_week` counts answer/suggest/fallback
+  as questions (typed questions, and topics opened from the menu or a suggestion).
+* A suggestion has no ``topic_id`` in the log (the matcher was not sure); its best
+  candidate becomes the topic, as the report model expects.
+* Event ids are uuid hex strings; they are used as they are to link feedback.
+* Feedback takes its topic from the event it votes on (joined).
+* Follow-ups: answered ones within the last ``followup_weeks`` weeks of the week's end.
+* Uptake figures: every imported period that started before the week ended, labelled
+  ``2026-11`` / ``2026-Q4`` / ``2026`` when the period is a whole month, quarter or year.
+
+Demo data (``citizen-bot demo-data``) is excluded unless ``include_demo`` is set: demo
+events have ``demo = true``, their feedback and follow-ups hang off demo events, demo
+uptake figures have :data:`DEMO_SOURCE`. A report that includes any says so in its
+title, in a first section and on every chart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, not_, or_, select
+
+from bot.reports.grouping import comparable, group_questions
+from bot.reports.model import (
+    EventRow,
+    FeedbackRow,
+    FollowupRow,
+    TopicRow,
+    UptakeRow,
+    compute_week,
+)
+from bot.reports.render import write_report
+from bot.reports.weeks import DEFAULT_TZ, default_week, iso_week_bounds
+from bot.storage.models import Event, Feedback, Followup, Triage, UptakeFigure, utcnow
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.storage import Storage
+    from knowledge.service import KnowledgeService
+
+DEMO_SOURCE = "demo-data"  # uptake_figures.source of the demo figures
+DEMO_USER_PREFIX = "demo-"  # user keys of demo users (real ones are 20 hex digits)
+MAX_KEY_CHARS = 500  # triage.text_normalized
+MAX_CANDIDATES = 3
+_LOCAL_UNITS = ("xã ", "phường ", "thị trấn ", "đặc khu ")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRows:
+    """What :func:`compute_week` needs from the database for one week."""
+
+    events: list[EventRow]
+    feedback: list[FeedbackRow]
+    followups: list[FollowupRow]
+    uptake: list[UptakeRow]
+    demo_events: int = 0  # demo events in the two weeks, whether included or not
+    demo_uptake: int = 0  # demo uptake figures, whether included or not
+    include_demo: bool = False
+
+    @property
+    def contains_demo(self) -> bool:
+        return self.include_demo and bool(self.demo_events or self.demo_uptake)
+
+
+@dataclass(frozen=True, slots=True)
+class UnansweredGroup:
+    """Similar recent questions the bot could not answer or only suggested for.
+
+    ``key`` is the group's normalised (accent-folded, comparable) text: pass it back
+    when triaging the group. ``candidates`` are topic ids the matcher offered for the
+    group's questions, most often offered first.
+    """
+
+    key: str
+    example: str
+    count: int
+    candidates: tuple[str, ...] = ()
+    unanswered: int = 0  # how many got no suggestion at all (fallback)
+
+
+def _not_demo_event() -> Any:
+    return or_(Event.demo.is_(None), Event.demo.is_(False))
+
+
+def _best_candidate(candidates: Any) -> str | None:
+    if isinstance(candidates, list) and candidates and isinstance(candidates[0], dict):
+        topic = candidates[0].get("topic")
+        return topic if isinstance(topic, str) else None
+    return None
+
+
+def _candidate_topics(candidates: Any) -> list[str]:
+    if not isinstance(candidates, list):
+        return []
+    return [c["topic"] for c in candidates
+            if isinstance(c, dict) and isinstance(c.get("topic"), str)]
+
+
+def period_label(start: dt.date, end: dt.date) -> str:
+    """``2026-11`` for a whole month, ``2026-Q4`` a quarter, ``2026`` a year, else the
+    two dates (the report reads the start from the first ten characters)."""
+    next_day = end + dt.timedelta(days=1)
+    if start.day == 1 and next_day.day == 1:
+        months = (next_day.year - start.year) * 12 + next_day.month - start.month
+        if months == 1:
+            return f"{start:%Y-%m}"
+        if months == 3 and start.month % 3 == 1:
+            return f"{start.year}-Q{start.month // 3 + 1}"
+        if months == 12 and start.month == 1:
+            return str(start.year)
+    return f"{start.isoformat()}..{end.isoformat()}"
+
+
+async def load_rows(storage: Storage, start: dt.datetime, end: dt.datetime, *,
+                    include_demo: bool = False, followup_weeks: int = 4) -> ReportRows:
+    """Rows for the week [start, end) and the week before it (aware datetimes)."""
+    prev_start = start - dt.timedelta(days=7)
+    outcome_start = end - dt.timedelta(days=7 * followup_weeks)
+    in_range = (Event.created_at >= prev_start, Event.created_at < end)
+    async with storage.sessions() as session:
+        stmt = select(Event.id, Event.created_at, Event.channel, Event.decision,
+                      Event.topic_id, Event.score, Event.text_redacted, Event.text_normalized,
+                      Event.user_key, Event.candidates).where(*in_range)
+        if not include_demo:
+            stmt = stmt.where(_not_demo_event())
+        events = [
+            EventRow(id=r.id, created_at=r.created_at, channel=r.channel, decision=r.decision,
+                     topic_id=r.topic_id or (_best_candidate(r.candidates)
+                                             if r.decision == "suggest" else None),
+                     score=r.score, text_redacted=r.text_redacted or "",
+                     text_normalized=r.text_normalized or "", user_key=r.user_key)
+            for r in (await session.execute(stmt.order_by(Event.created_at, Event.id))).all()
+        ]
+        demo_events = await session.scalar(
+            select(func.count()).select_from(Event).where(*in_range, Event.demo.is_(True)))
+
+        stmt = (select(Feedback.event_id, Feedback.helpful, Feedback.created_at,
+                       Event.topic_id, Event.decision, Event.candidates)
+                .join(Event, Event.id == Feedback.event_id)
+                .where(Feedback.created_at >= prev_start, Feedback.created_at < end))
+        if not include_demo:
+            stmt = stmt.where(_not_demo_event())
+        feedback = [
+            FeedbackRow(event_id=r.event_id, helpful=bool(r.helpful), created_at=r.created_at,
+                        topic_id=r.topic_id or (_best_candidate(r.candidates)
+                                                if r.decision == "suggest" else None))
+            for r in (await session.execute(stmt.order_by(Feedback.id))).all()
+        ]
+
+        stmt = (select(Followup.id, Followup.event_id, Followup.topic_id, Followup.answer,
+                       Followup.answered_at)
+                .outerjoin(Event, Event.id == Followup.event_id)
+                .where(Followup.answer.is_not(None), Followup.answered_at >= outcome_start,
+                       Followup.answered_at < end))
+        if not include_demo:
+            stmt = stmt.where(_not_demo_event(),
+                              not_(Followup.user_key.startswith(DEMO_USER_PREFIX)))
+        followups = [
+            FollowupRow(event_id=r.event_id or f"followup-{r.id}", topic_id=r.topic_id,
+                        answer=r.answer, answered_at=r.answered_at)
+            for r in (await session.execute(stmt.order_by(Followup.id))).all()
+        ]
+
+        stmt = select(UptakeFigure).where(UptakeFigure.period_start < end.date())
+        figures = (await session.scalars(stmt.order_by(UptakeFigure.id))).all()
+    demo_uptake = sum(1 for u in figures if u.source == DEMO_SOURCE)
+    uptake = [UptakeRow(u.topic_id, period_label(u.period_start, u.period_end),
+                        u.online_count, u.total_count)
+              for u in figures if include_demo or u.source != DEMO_SOURCE]
+    return ReportRows(events, feedback, followups, uptake, int(demo_events or 0), demo_uptake,
+                      include_demo)
+
+
+def commune_label(name: str) -> str:
+    """"Phủ Thông" → "Xã Phủ Thông"; a name that already says its unit is kept."""
+    name = " ".join(name.split())
+    if not name or name.lower().startswith(_LOCAL_UNITS):
+        return name
+    return f"Xã {name}"
+
+
+async def generate_report(storage: Storage, knowledge: KnowledgeService, week: str | None,
+                          out_dir: Path, *, include_demo: bool = False, tz: str = DEFAULT_TZ,
+                          now: dt.datetime | None = None) -> list[Path]:
+    """Write the summary of ``week`` (default: the last full week in ``tz``) to ``out_dir``.
+
+    Raises ``ValueError`` with a Vietnamese message for a malformed week.
+    """
+    week = week or default_week(now, tz)
+    start, end = iso_week_bounds(week, tz)
+    rows = await load_rows(storage, start, end, include_demo=include_demo)
+    kb = knowledge.current.kb
+    stats = compute_week(rows.events, rows.feedback, rows.followups, rows.uptake,
+                         [TopicRow.from_topic(t) for t in kb.topics.values()], week,
+                         tz=tz, now=now, commune=commune_label(kb.commune.name))
+    if rows.contains_demo:
+        stats = dataclasses.replace(stats, demo_events=max(rows.demo_events, 1))
+    # Drawing charts is CPU work; keep the event loop answering (it may run inside serve).
+    return await asyncio.to_thread(write_report, stats, Path(out_dir))
+
+
+async def count_demo_events(storage: Storage) -> int:
+    """How many demo events the database holds (the CLI hints at ``--include-demo``)."""
+    async with storage.sessions() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(Event).where(Event.demo.is_(True)))
+    return int(count or 0)
+
+
+async def _triaged_keys(storage: Storage) -> set[str]:
+    async with storage.sessions() as session:
+        keys = (await session.scalars(select(Triage.text_normalized).distinct())).all()
+    return {comparable(k)[:MAX_KEY_CHARS] for k in keys if k}
+
+
+def _top_candidates(rows: Iterable[tuple[str, Any]], members: set[str],
+                    known: Iterable[str]) -> tuple[str, ...]:
+    known_ids = set(known)
+    offered: Counter[str] = Counter()
+    first_seen: dict[str, int] = {}
+    for key, candidates in rows:
+        if key in members:
+            for rank, topic in enumerate(_candidate_topics(candidates)):
+                if topic in known_ids:
+                    offered[topic] += 1
+                    first_seen[topic] = min(first_seen.get(topic, rank), rank)
+    ranked = sorted(offered, key=lambda t: (-offered[t], first_seen[t], t))
+    return tuple(ranked[:MAX_CANDIDATES])
+
+
+async def unanswered_groups(storage: Storage, knowledge: KnowledgeService, *, days: int = 7,
+                            limit: int = 10, include_demo: bool = False,
+                            now: dt.datetime | None = None) -> list[UnansweredGroup]:
+    """Recent fallback/suggest questions grouped by similarity, largest group first.
+
+    A group is left out once staff triaged it: when any of its questions' normalised
+    text equals a ``triage.text_normalized`` (compared in the same folded form), so a
+    triaged wording does not come back under a slightly different leader.
+    """
+    since = (now or utcnow()) - dt.timedelta(days=days)
+    stmt = (select(Event.text_normalized, Event.text_redacted, Event.decision,
+                   Event.candidates)
+            .where(Event.created_at >= since, Event.decision.in_(("suggest", "fallback")),
+                   Event.text_redacted.is_not(None))
+            .order_by(Event.created_at, Event.id))
+    if not include_demo:
+        stmt = stmt.where(_not_demo_event())
+    async with storage.sessions() as session:
+        rows = (await session.execute(stmt)).all()
+    triaged = await _triaged_keys(storage)
+    keyed = [(comparable(r.text_normalized or r.text_redacted or ""), r.candidates)
+             for r in rows]
+    groups = group_questions(
+        (r.text_normalized or "", r.text_redacted or "", r.decision == "fallback") for r in rows)
+    topics = knowledge.current.kb.topics
+    out: list[UnansweredGroup] = []
+    for group in groups:
+        if any(m[:MAX_KEY_CHARS] in triaged for m in group.members):
+            continue
+        out.append(UnansweredGroup(
+            key=group.sample[:MAX_KEY_CHARS], example=group.example, count=group.count,
+            candidates=_top_candidates(keyed, set(group.members), topics),
+            unanswered=group.unanswered))
+        if len(out) >= limit:
+            break
+    return out
+
+
+@asynccontextmanager
+async def open_live(settings: Settings) -> AsyncIterator[tuple[Storage, KnowledgeService]]:
+    """The database and the knowledge version being served (for CLI jobs).
+
+    The knowledge is the newest live version in the database (staff edits), as
+    ``serve`` would answer from; a database without versions is seeded from the
+    starter files first, exactly as ``serve`` does.
+    """
+    from bot.knowledge_editor import KnowledgeEditor
+    from bot.storage import Storage
+    from knowledge.loader import Documents, KnowledgeError, parse
+    from knowledge.service import KnowledgeService
+
+    storage = await Storage.open(settings)
+    try:
+        live = await storage.knowledge.live_id()
+        found = await storage.knowledge.get(live) if live is not None else None
+        knowledge: KnowledgeService | None = None
+        if found is not None:
+            try:
+                kb = parse(Documents.from_json(found[1]))
+            except KnowledgeError:
+                kb = None  # a broken stored version: serve falls back the same way
+            if kb is not None:
+                knowledge = await asyncio.to_thread(
+                    KnowledgeService, lambda: kb, settings.dictionary_dir,
+                    settings.knowledge_dir)
+                knowledge.stored_version = live
+        if knowledge is None:
+            knowledge = await asyncio.to_thread(
+                KnowledgeService.from_directory, settings.knowledge_dir,
+                settings.dictionary_dir)
+            await KnowledgeEditor(knowledge, lambda: storage).sync()
+        yield storage, knowledge
+    finally:
+        await storage.close()
+
+
+# --- command-line jobs (``citizen-bot report | uptake import | retention``) ----------------
+
+
+def _err(message: str) -> int:
+    print(f"Lỗi: {message}", file=sys.stderr)
+    return 1
+
+
+async def report_command(settings: Settings, week: str | None, out: str | None,
+                         include_demo: bool) -> int:
+    """Validate the week first (no database needed), write the files, print their paths."""
+    tz = settings.timezone
+    week = (week or default_week(tz=tz)).strip().upper()
+    try:
+        iso_week_bounds(week, tz)
+    except ValueError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 2
+    out_dir = Path(out) if out else settings.data_dir / "reports" / week
+    async with open_live(settings) as (storage, knowledge):
+        paths = await generate_report(storage, knowledge, week, out_dir,
+                                      include_demo=include_demo, tz=tz)
+        demo = await count_demo_events(storage)
+    print(f"Báo cáo {week}{' (có dữ liệu mẫu)' if include_demo and demo else ''}:")
+    for path in paths:
+        print(path)
+    if demo and not include_demo:
+        print(f"Lưu ý: cơ sở dữ liệu có {demo} sự kiện mẫu (demo) không được tính; thêm "
+              "--include-demo để xem báo cáo với dữ liệu mẫu.", file=sys.stderr)
+    return 0
+
+
+async def uptake_import_command(settings: Settings, file: str, source: str | None) -> int:
+    """Import an uptake CSV all-or-nothing; every error as "dòng N: cột X: …"."""
+    from bot.storage.uptake import UptakeImportError, import_uptake_csv
+
+    path = Path(file)
+    try:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        return _err(f"không đọc được tệp {path}: {exc.strerror or exc}")
+    async with open_live(settings) as (storage, knowledge):
+        try:
+            summary = await import_uptake_csv(storage.sessions, data,
+                                              known_topics=knowledge.current.kb.topics,
+                                              source=source or path.name)
+        except UptakeImportError as exc:
+            for error in exc.errors:
+                print(error, file=sys.stderr)
+            return _err(f"{len(exc.errors)} lỗi trong {path.name}; chưa nhập dòng nào. "
+                        "Sửa tệp rồi chạy lại lệnh.")
+    print(f"Đã nhập {path.name}: {summary.inserted} dòng mới, {summary.updated} dòng cập nhật.")
+    return 0
+
+
+async def retention_command(settings: Settings, days: int | None) -> int:
+    from bot.storage import Storage
+    from bot.storage.retention import purge_raw_text
+
+    days = days or settings.retention_days
+    if days < 1:
+        return _err("số ngày phải từ 1 trở lên")
+    storage = await Storage.open(settings)
+    try:
+        removed = await purge_raw_text(storage.sessions, days)
+    finally:
+        await storage.close()
+    print(f"Đã xoá nội dung câu hỏi của {removed} sự kiện cũ hơn {days} ngày "
+          "(số liệu tổng hợp vẫn giữ).")
+    return 0

@@ -1,0 +1,259 @@
+"""The report from a real database: the hand-built fortnight (conftest) goes into SQLite
+and PostgreSQL and must come back as exactly the same week; demo data only on request;
+unanswered groups leave the inbox once triaged."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.reports.from_storage import (
+    DEMO_SOURCE,
+    commune_label,
+    generate_report,
+    load_rows,
+    period_label,
+    unanswered_groups,
+)
+from bot.reports.model import WeekStats, compute_week, iso_week_bounds
+from bot.reports.weeks import period_start
+from bot.storage import Storage
+from bot.storage.models import Event, Feedback, Followup, UptakeFigure
+from knowledge.service import KnowledgeService
+from tests.bot.reports.conftest import VN, WEEK, Rows, at
+from tests.bot.storage.conftest import db_url  # noqa: F401 - SQLite + PostgreSQL fixture
+
+
+@pytest.fixture
+async def storage(db_url: str, tmp_path: Path) -> AsyncIterator[Storage]:  # noqa: F811
+    opened = await Storage.open(Settings(data_dir=tmp_path), url=db_url)
+    yield opened
+    await opened.close()
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+def _month_end(start: dt.date) -> dt.date:
+    return (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+async def insert_rows(storage: Storage, rows: Rows, *, demo: bool = False) -> dict[int, str]:
+    """The conftest rows as database rows; returns the int → uuid map of event ids."""
+    ids = {e.id: uuid.uuid4().hex for e in rows.events}
+    async with storage.sessions() as session, session.begin():
+        for e in rows.events:
+            session.add(Event(id=ids[e.id], created_at=_utc(e.created_at), channel=e.channel,
+                              user_key=e.user_key, kind="text", decision=e.decision,
+                              topic_id=e.topic_id, score=e.score,
+                              text_redacted=e.text_redacted,
+                              text_normalized=e.text_normalized, demo=demo))
+        await session.flush()
+        for fb in rows.feedback:
+            session.add(Feedback(event_id=ids[fb.event_id], helpful=fb.helpful,
+                                 created_at=_utc(fb.created_at)))
+        for n, fu in enumerate(rows.followups):
+            session.add(Followup(user_key=f"{'demo-' if demo else ''}fu{n}", channel="zalo",
+                                 chat_ref="c", topic_id=fu.topic_id,
+                                 event_id=ids.get(fu.event_id), state="answered",
+                                 created_at=_utc(fu.answered_at), answer=fu.answer,
+                                 answered_at=_utc(fu.answered_at)))
+        for up in rows.uptake:
+            start = period_start(up.period)
+            assert start is not None
+            session.add(UptakeFigure(topic_id=up.topic_id, period_start=start,
+                                     period_end=_month_end(start), online_count=up.online_count,
+                                     total_count=up.total_count,
+                                     source=DEMO_SOURCE if demo else "portal.csv",
+                                     import_batch="b"))
+    return ids
+
+
+async def week_from_db(storage: Storage, rows: Rows, *, include_demo: bool = False
+                       ) -> tuple[WeekStats, int]:
+    start, end = iso_week_bounds(WEEK)
+    loaded = await load_rows(storage, start, end, include_demo=include_demo)
+    stats = compute_week(loaded.events, loaded.feedback, loaded.followups, loaded.uptake,
+                         rows.topics, WEEK, commune="Xã Thử Nghiệm")
+    return stats, loaded.demo_events
+
+
+async def test_database_round_trip_gives_the_hand_built_week(storage, rows, stats):
+    await insert_rows(storage, rows)
+    from_db, demo = await week_from_db(storage, rows)
+    assert demo == 0
+    assert from_db == stats  # every number worked out in conftest, unchanged
+    # A few of them spelled out, so a failure reads well.
+    assert (from_db.questions, from_db.prev_questions, from_db.people) == (11, 6, 8)
+    assert (from_db.helpful, from_db.not_helpful) == (2, 2)
+    khai_sinh = next(t for t in from_db.topics if t.topic_id == "khai-sinh")
+    assert khai_sinh.followups == {"online": 1, "in_person": 2, "not_yet": 1, "difficulty": 1}
+    can_cuoc = next(t for t in from_db.topics if t.topic_id == "can-cuoc")
+    assert (can_cuoc.official_online, can_cuoc.official_total,
+            can_cuoc.official_period) == (30, 120, "2026-10")
+
+
+async def test_demo_rows_count_only_when_asked(storage, rows, stats):
+    await insert_rows(storage, rows)
+    demo_rows = Rows(
+        events=[e for e in rows.events if e.created_at.tzinfo is not None][:4],  # 4 answers
+        feedback=[], followups=[rows.followups[0]], topics=rows.topics,
+        uptake=[dataclasses.replace(rows.uptake[1], period="2026-11", online_count=1,
+                                    total_count=2)])
+    demo_rows.feedback.append(dataclasses.replace(rows.feedback[0]))
+    await insert_rows(storage, demo_rows, demo=True)
+
+    without, demo = await week_from_db(storage, rows)
+    assert without == stats and demo == 4
+
+    with_demo, demo = await week_from_db(storage, rows, include_demo=True)
+    assert demo == 4
+    assert with_demo.questions == stats.questions + 4
+    assert with_demo.helpful == stats.helpful + 1
+    khai_sinh = next(t for t in with_demo.topics if t.topic_id == "khai-sinh")
+    assert khai_sinh.questions == 4 + 4 and khai_sinh.followups["online"] == 2
+    can_cuoc = next(t for t in with_demo.topics if t.topic_id == "can-cuoc")
+    assert can_cuoc.official_period == "2026-11"  # the demo figure is the latest period
+
+
+async def test_a_suggestion_counts_for_its_best_candidate(storage):
+    when = at(24, 10).astimezone(dt.UTC)
+    async with storage.sessions() as session, session.begin():
+        session.add(Event(id="s" * 32, created_at=when, channel="web", user_key="u",
+                          kind="text", decision="suggest", topic_id=None, score=0.3,
+                          candidates=[{"topic": "khai-sinh", "score": 0.3},
+                                      {"topic": "ket-hon", "score": 0.2}]))
+        await session.flush()
+        session.add(Feedback(event_id="s" * 32, helpful=False, created_at=when))
+    loaded = await load_rows(storage, *iso_week_bounds(WEEK))
+    assert [(e.decision, e.topic_id) for e in loaded.events] == [("suggest", "khai-sinh")]
+    assert [(f.topic_id, f.helpful) for f in loaded.feedback] == [("khai-sinh", False)]
+
+
+@pytest.mark.parametrize(("start", "end", "label"), [
+    (dt.date(2026, 11, 1), dt.date(2026, 11, 30), "2026-11"),
+    (dt.date(2026, 10, 1), dt.date(2026, 12, 31), "2026-Q4"),
+    (dt.date(2026, 1, 1), dt.date(2026, 12, 31), "2026"),
+    (dt.date(2026, 11, 9), dt.date(2026, 11, 15), "2026-11-09..2026-11-15"),
+])
+def test_period_labels_read_back_as_their_start(start, end, label):
+    assert period_label(start, end) == label
+    assert period_start(label) == start
+
+
+def test_commune_label():
+    assert commune_label("Phủ Thông") == "Xã Phủ Thông"
+    assert commune_label("Phường  Bến Thành") == "Phường Bến Thành"
+    assert commune_label("xã Cẩm Giàng") == "xã Cẩm Giàng"
+
+
+# --- generate_report with the real knowledge base ------------------------------------------
+
+
+async def add_event(storage: Storage, when: dt.datetime, decision: str, topic: str | None,
+                    text: str = "câu hỏi", *, demo: bool = False, user: str = "u1",
+                    candidates: list[dict] | None = None, normalized: str | None = None) -> str:
+    event_id = uuid.uuid4().hex
+    async with storage.sessions() as session, session.begin():
+        session.add(Event(id=event_id, created_at=when, channel="zalo", user_key=user,
+                          kind="text", decision=decision, topic_id=topic, score=0.5,
+                          text_redacted=text, text_normalized=normalized or text.lower(),
+                          candidates=candidates or [], demo=demo))
+    return event_id
+
+
+async def test_generate_report_writes_every_file_and_flags_demo(
+        storage, knowledge: KnowledgeService, tmp_path: Path):
+    for day in (23, 24, 25):
+        await add_event(storage, at(day, 9), "answer", "khai-sinh", user=f"u{day}")
+    await add_event(storage, at(26, 9), "fallback", None, "thủ tục ly hôn ở đâu")
+    for day in (23, 24):
+        await add_event(storage, at(day, 10), "answer", "can-cuoc-cap-moi", demo=True)
+
+    real = await generate_report(storage, knowledge, WEEK, tmp_path / "real")
+    md = (tmp_path / "real" / "summary.md").read_text(encoding="utf-8")
+    assert {p.name for p in real} == {
+        "summary.md", "summary.html", "questions_per_day.png", "top_topics.png",
+        "decisions.png", "uptake_gap.png", "topics.csv", "unanswered.csv"}
+    assert md.startswith("# Báo cáo tuần 48/2026 — Xã Phủ Thông\n")
+    assert "**4** câu hỏi" in md and "DỮ LIỆU MẪU" not in md
+    assert "Đăng ký khai sinh (làm giấy khai sinh cho con) — **3** câu (+3)" in md
+    assert "“thủ tục ly hôn ở đâu”" in md
+
+    await generate_report(storage, knowledge, WEEK, tmp_path / "demo", include_demo=True)
+    md = (tmp_path / "demo" / "summary.md").read_text(encoding="utf-8")
+    html = (tmp_path / "demo" / "summary.html").read_text(encoding="utf-8")
+    assert md.startswith("# \\[DỮ LIỆU MẪU\\] Báo cáo tuần 48/2026")
+    assert "## Báo cáo dùng dữ liệu mẫu" in md and "**6** câu hỏi" in md
+    assert "<title>[DỮ LIỆU MẪU] Báo cáo tuần 48/2026" in html
+    assert "không phải câu hỏi thật của người dân" in html
+    chart = (tmp_path / "demo" / "decisions.png").read_bytes()
+    assert chart != (tmp_path / "real" / "decisions.png").read_bytes()  # watermarked
+
+
+async def test_generate_report_rejects_a_bad_week(storage, knowledge, tmp_path):
+    with pytest.raises(ValueError, match="không có tuần 60"):
+        await generate_report(storage, knowledge, "2026-W60", tmp_path)
+
+
+# --- unanswered_groups ----------------------------------------------------------------------
+
+NOW = dt.datetime(2026, 11, 28, 12, tzinfo=VN)
+
+
+def ago(days: float) -> dt.datetime:
+    return (NOW - dt.timedelta(days=days)).astimezone(dt.UTC)
+
+
+def cands(*topics: str) -> list[dict]:
+    return [{"topic": t, "score": 0.3 - i * 0.05} for i, t in enumerate(topics)]
+
+
+async def test_unanswered_groups_group_recent_unclear_questions(storage, knowledge):
+    for text, days in [("thủ tục ly hôn ở đâu", 1), ("thu tuc ly hon o dau", 2),
+                       ("làm thủ tục ly hôn ở đâu", 3), ("thủ tục ly hôn ở đâu", 6)]:
+        await add_event(storage, ago(days), "fallback", None, text,
+                        candidates=cands("ket-hon", "xac-nhan-hon-nhan", "nope-not-a-topic"))
+    await add_event(storage, ago(2), "suggest", None, "giấy tờ cho con",
+                    candidates=cands("khai-sinh", "nhan-cha-me-con", "dang-ky-thuong-tru"))
+    await add_event(storage, ago(1), "suggest", None, "giay to cho con",
+                    candidates=cands("nhan-cha-me-con", "khai-sinh", "dang-ky-thuong-tru"))
+    await add_event(storage, ago(1), "suggest", None, "giấy tờ cho con nhỏ",
+                    candidates=cands("khai-sinh", "ket-hon"))
+    await add_event(storage, ago(8), "fallback", None, "rút bảo hiểm xã hội một lần")  # too old
+    await add_event(storage, ago(1), "fallback", None, "giá vàng hôm nay", demo=True)
+    await add_event(storage, ago(1), "answer", "khai-sinh", "làm giấy khai sinh")
+
+    groups = await unanswered_groups(storage, knowledge, now=NOW)
+    assert [(g.count, g.unanswered) for g in groups] == [(4, 4), (3, 0)]
+    divorce, papers = groups
+    assert divorce.example == "thủ tục ly hôn ở đâu"
+    assert divorce.key == "thu tuc ly hon o dau"
+    assert divorce.candidates == ("ket-hon", "xac-nhan-hon-nhan")  # unknown ids dropped
+    assert papers.candidates == ("khai-sinh", "nhan-cha-me-con", "dang-ky-thuong-tru")
+    assert dataclasses.is_dataclass(divorce) and len(divorce.key) <= 500
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        divorce.count = 1  # type: ignore[misc]
+
+    assert [g.count for g in await unanswered_groups(storage, knowledge, limit=1, now=NOW)
+            ] == [4]
+    assert [g.count for g in await unanswered_groups(storage, knowledge, days=10, now=NOW)
+            ] == [4, 3, 1]
+    demo = await unanswered_groups(storage, knowledge, include_demo=True, now=NOW)
+    assert any(g.example == "giá vàng hôm nay" for g in demo)
+
+    # Staff triage the first group by its key: it leaves the inbox.
+    await storage.knowledge.triage(divorce.key, "out_of_scope", author="cb", source="web")
+    assert [g.key for g in await unanswered_groups(storage, knowledge, now=NOW)] == [
+        papers.key]
+    # Triaging any one wording of a group (here not its leader) removes the whole group.
+    await storage.knowledge.triage("giay to cho con nho", "example", author="cb",
+                                   source="telegram", topic_id="khai-sinh")
+    assert await unanswered_groups(storage, knowledge, now=NOW) == []

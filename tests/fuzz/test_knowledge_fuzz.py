@@ -1,0 +1,93 @@
+"""Normaliser, repairer and matcher on hostile text: never a crash, always a sane verdict."""
+
+from __future__ import annotations
+
+import json
+import time
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import knowledge.matcher as matcher_module
+from knowledge.matcher import Decision, Matcher
+from knowledge.service import KnowledgeService
+from knowledge.vietnamese import fold
+from tests.fuzz.strategies import FEW, FUZZ, hostile_text, vietnamese_soup
+
+HUNDRED_KB = ("Làm căn cước <script>alert(1)</script> ở đâu?\u202e '; DROP TABLE events; -- "
+              * 2000)[:100_000]
+
+
+@pytest.fixture(scope="module")
+def matcher(knowledge: KnowledgeService) -> Matcher:
+    return knowledge.current.matcher
+
+
+def _invisible(ch: str) -> bool:
+    return unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} or ch.isspace()
+
+
+@FUZZ
+@given(text=hostile_text)
+def test_normaliser_gives_clean_tokens(matcher: Matcher, text: str) -> None:
+    norm = matcher.index.normalizer.normalize(text)
+    assert isinstance(norm.accented, bool)
+    for token in norm.tokens:
+        assert token.text and not any(_invisible(ch) for ch in token.text)
+        assert token.folded == fold(token.text)
+    assert matcher.index.normalizer.normalize(text) == norm  # deterministic
+
+
+@FUZZ
+@given(text=hostile_text)
+def test_repairer_only_lands_on_known_words(matcher: Matcher, text: str) -> None:
+    norm = matcher.index.normalizer.normalize(text)
+    fixed = matcher.repairer.repair(norm)
+    assert len(fixed.tokens) == len(norm.tokens)
+    for before, after in zip(norm.tokens, fixed.tokens, strict=True):
+        if after != before:
+            assert before.text == before.folded  # typed without diacritics
+            assert before.folded not in matcher.repairer.vocabulary
+            assert after.folded in matcher.repairer.vocabulary
+            assert after.core == before.core
+
+
+@FUZZ
+@given(text=st.one_of(hostile_text, vietnamese_soup))
+def test_matcher_verdict_is_well_formed(matcher: Matcher, text: str) -> None:
+    result = matcher.match(text)
+    topics = matcher.index.kb.topics
+    assert result.decision in set(Decision)
+    assert 0.0 <= result.score <= 1.0
+    assert (result.topic is not None) == (result.decision is Decision.ANSWER)
+    assert result.topic is None or result.topic in topics
+    assert all(c.topic in topics for c in result.candidates)
+    assert len(result.candidates) <= matcher.config.max_suggestions
+    json.dumps(result.to_json())
+    assert not any(_invisible(ch) and ch != " " for ch in result.normalized)
+
+
+@FEW
+@given(text=st.one_of(vietnamese_soup, hostile_text), data=st.data())
+def test_bounded_fuzzy_stage_is_exact(matcher: Matcher, text: str, data: st.DataObject
+                                      ) -> None:
+    """The word-length bounds only skip comparisons; every topic's score is unchanged."""
+    query = matcher.normalize(text).folded
+    if not query:
+        return
+    topics = data.draw(st.lists(st.sampled_from(matcher.index.topic_ids), min_size=1,
+                                max_size=8, unique=True))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(matcher_module, "BOUND_FUZZY_FROM", 1)
+        assert matcher._fuzzy_all(query, topics) == [matcher._fuzzy(query, t) for t in topics]
+
+
+def test_hundred_kilobyte_message_is_cut_and_answered_quickly(matcher: Matcher) -> None:
+    started = time.perf_counter()
+    result = matcher.match(HUNDRED_KB)
+    assert time.perf_counter() - started < 2.0
+    assert result.decision in set(Decision)
+    assert result.query == HUNDRED_KB
+    assert len(result.normalized) <= matcher_module.MAX_QUERY_CHARS
