@@ -12,15 +12,18 @@ within the clone, by invented Vietnamese syllables; its questions are further
 perturbed (a word dropped, two swapped, halves of two questions recombined). The
 function words and question shapes stay, as in a real national catalogue where
 thousands of procedures are asked about the same way ("làm … ở đâu", "cần giấy tờ
-gì"). The 500 one is the first 28 real topics.
+gì"). The 500 one is the first 29 real topics (the last cut short).
 
 Queries: the dev questions plus perturbed example questions of the knowledge
 base being measured (accents dropped, a word dropped, a typo, polite filler
 added), labelled with the topic they came from.
 
 Baseline: rapidfuzz ``process.extractOne`` with WRatio over every example question
-(what a first version of such a bot does). Both run on one core in this process;
-the baseline over ``--naive-queries`` of the queries, once, as it is slow.
+(what a first version of such a bot does). Both run pinned to one core in this
+process. Each question is timed ``--repeat`` times and p50/p99 are over each
+question's median, so a pause of another process on a shared machine is not
+counted as matcher latency (p99 over every single run is reported as well); the
+baseline runs once over ``--naive-queries`` of the questions, as it is slow.
 Memory is what tracemalloc sees retained by a separately built snapshot (index +
 matcher) and by the baseline's list of lower-cased example questions.
 """

@@ -145,6 +145,8 @@ class Matcher:
         subjects = self.scope.find(norm) if self.scope else []
         gap = ScopeGuard.first_gap(subjects, self.topic_text(scored[0].topic))
         confidence = self.confidence(self.evidence(scored, feats, norm, gap=gap))
+        if self.scope and self.scope.vague(norm):
+            confidence = min(confidence, self.config.answer_confidence - 0.01)
         result = self._decide(text, norm, scored, confidence)
         return replace(result, gap=gap) if gap else result
 
@@ -356,7 +358,7 @@ class _ExampleWords:
                 chars.append(sum(map(len, words)))
             self.span[topic_id] = (first, len(counts))
         self.vocab = vocab
-        self.ids = np.asarray(ids, dtype=np.int64)
+        self.ids = np.asarray(ids, dtype=np.int32)
         self.starts = np.asarray(starts, dtype=np.int64)
         self.counts = np.asarray(counts, dtype=np.float64)
         self.chars = np.asarray(chars, dtype=np.float64)

@@ -19,6 +19,7 @@ import yaml
 from knowledge.normalize import DEFAULT_DICTIONARY_DIR, Normalized, Normalizer, Token
 
 NOT_COVERED_FILE = "not_covered.yaml"
+GENERIC_WORDS_FILE = "generic_words.yaml"
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,11 @@ class _Phrase:
 
 
 class ScopeGuard:
-    def __init__(self, phrases: list[str], normalizer: Normalizer) -> None:
+    def __init__(self, phrases: list[str], normalizer: Normalizer,
+                 generic_words: list[str] | None = None) -> None:
+        self._generic = frozenset(
+            w for word in generic_words or [] for t in normalizer.normalize(str(word)).tokens
+            for w in (t.text, t.folded))
         self._by_first: dict[str, list[_Phrase]] = {}
         for raw in phrases:
             words = tuple(t for t in normalizer.normalize(str(raw)).tokens if t.core)
@@ -55,9 +60,19 @@ class ScopeGuard:
                        ) -> ScopeGuard:
         path = (directory or DEFAULT_DICTIONARY_DIR) / NOT_COVERED_FILE
         data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else []
-        if not isinstance(data, list):
-            raise ValueError(f"{NOT_COVERED_FILE}: phải là một danh sách")
-        return cls([str(p) for p in data], normalizer)
+        generic_path = (directory or DEFAULT_DICTIONARY_DIR) / GENERIC_WORDS_FILE
+        generic = (yaml.safe_load(generic_path.read_text(encoding="utf-8"))
+                   if generic_path.exists() else [])
+        if not isinstance(data, list) or not isinstance(generic, list):
+            raise ValueError(f"{NOT_COVERED_FILE}, {GENERIC_WORDS_FILE}: phải là danh sách")
+        return cls([str(p) for p in data], normalizer, [str(w) for w in generic])
+
+    def vague(self, norm: Normalized) -> bool:
+        """True when every word only says what kind of help is wanted, not which procedure."""
+        words = [t for t in norm.tokens if t.core and not t.text.isdigit()]
+        return bool(self._generic) and all(
+            t.text in self._generic or (t.text == t.folded and t.folded in self._generic)
+            for t in words)
 
     def find(self, norm: Normalized) -> list[tuple[str, str]]:
         """Every listed subject the question names, as (label, folded phrase)."""

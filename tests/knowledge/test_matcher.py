@@ -65,3 +65,18 @@ def test_garbage_and_huge_input_do_not_crash(knowledge: KnowledgeService) -> Non
                  "<script>alert(1)</script>"]:
         result = matcher.match(text)
         assert result.decision is not Decision.ANSWER or result.topic is not None
+
+
+@pytest.mark.parametrize("question", ["làm giấy tờ ở đâu", "lam giay to o dau", "mất bao lâu",
+                                      "hết bao nhiêu tiền", "cần mang theo những gì"])
+def test_vague_questions_get_choices_not_a_confident_answer(knowledge: KnowledgeService,
+                                                            question: str) -> None:
+    result = knowledge.current.matcher.match(question)
+    assert result.decision is Decision.SUGGEST and result.topic is None
+    assert 1 <= len(result.candidates) <= 3
+
+
+def test_a_generic_word_with_a_specific_one_is_still_answered(knowledge: KnowledgeService
+                                                              ) -> None:
+    result = knowledge.current.matcher.match("làm căn cước cho con ở đâu")
+    assert result.decision is Decision.ANSWER and result.topic == "can-cuoc-cap-moi"
