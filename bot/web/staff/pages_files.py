@@ -162,10 +162,7 @@ async def spreadsheet_upload(site: StaffSite, ctx: Ctx) -> Response:
 def routes(site: StaffSite) -> list[BaseRoute]:
     g = site.guard
 
-    def bind(fn: Any) -> Any:
-        async def handler(ctx: Ctx) -> Response:
-            return await fn(site, ctx)
-        return handler
+    bind = site.bind
 
     upload_limit = _spreadsheet().MAX_FILE_BYTES + UPLOAD_SLACK
     return [

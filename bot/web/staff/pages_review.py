@@ -207,10 +207,7 @@ async def inbox_out(site: StaffSite, ctx: Ctx) -> Response:
 def routes(site: StaffSite) -> list[BaseRoute]:
     g = site.guard
 
-    def bind(fn: Any) -> Any:
-        async def handler(ctx: Ctx) -> Response:
-            return await fn(site, ctx)
-        return handler
+    bind = site.bind
 
     return [
         Route("/changes", g(bind(changes_page)), methods=["GET"]),

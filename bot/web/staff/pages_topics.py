@@ -380,10 +380,7 @@ async def api_try(site: StaffSite, ctx: Ctx) -> Response:
 def routes(site: StaffSite) -> list[BaseRoute]:
     g = site.guard
 
-    def bind(fn: Any) -> Any:
-        async def handler(ctx: Ctx) -> Response:
-            return await fn(site, ctx)
-        return handler
+    bind = site.bind
 
     return [
         Route("/", g(bind(home)), methods=["GET"]),

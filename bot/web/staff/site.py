@@ -209,6 +209,14 @@ class StaffSite:
             return JSONResponse({"error": text}, status_code=status)
         return self.render(request, "problem.html", ctx, status=status, title=title, text=text)
 
+    def bind(self, page: Callable[..., Awaitable[Response]]) -> Handler:
+        """Turn a page function ``page(site, ctx)`` into a guarded handler ``(ctx)``."""
+
+        async def handler(ctx: Ctx) -> Response:
+            return await page(self, ctx)
+
+        return handler
+
     def guard(self, handler: Handler, *, role: str | None = None,
               limit: int = FORM_LIMIT) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
