@@ -42,7 +42,7 @@ class Assistant:
     async def handle(self, msg: Incoming) -> Turn:
         started = time.perf_counter()
         redaction = redact(msg.text) if msg.text else None
-        if redaction and redaction.found:
+        if redaction is not None:  # the canonical, redacted text is all anyone sees
             msg = replace(msg, text=redaction.text)
         turn = await self._special(msg) or self.conversation.handle(msg)
         if redaction and redaction.found:

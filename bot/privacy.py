@@ -18,7 +18,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 from dataclasses import dataclass
+
+from knowledge.vietnamese import clean
 
 CCCD = "cccd"
 CMND = "cmnd"
@@ -91,8 +94,8 @@ _OTP_RE = re.compile(
 
 # A run of digit groups joined by one separator; brackets and "+" allowed in front.
 _CANDIDATE_RE = re.compile(
-    r"(?<!\w)(?P<lead>\(?\+?)"
-    r"(?P<body>\d+(?:(?:\)[ \u00a0]?|[ \u00a0]?\(|[ \u00a0.\-])\d+)*)(?!\w)"
+    r"(?<![0-9])(?P<lead>\(?\+?)"
+    r"(?P<body>\d+(?:(?:\)[ \u00a0]?|[ \u00a0]?\(|[ \u00a0.\-])\d+)*)(?![0-9])"
 )
 _GROUP_RE = re.compile(r"\d+")
 _ID_CONTEXT_RE = re.compile(
@@ -243,12 +246,27 @@ def redact(text: str) -> Redaction:
     """
     if not text:
         return Redaction(text or "")
+    text = _canonical(text)
     found: list[str] = []
     out = _redact_emails(text, found)
     out = _redact_passwords(out, found)
     out = _redact_otps(out, found)
     out = _redact_numbers(out, found)
     return Redaction(out, tuple(kind for kind in PLACEHOLDERS if kind in found))
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _canonical(text: str) -> str:
+    """One spelling of every number before looking for them.
+
+    Fullwidth digits and thin spaces (NFKC), zero-width, word-joiner and soft-hyphen
+    characters inside a number, and lone surrogates (valid JSON that no database
+    accepts) must not let a number slip through or an event be refused.
+    """
+    text = _SURROGATE_RE.sub("\ufffd", unicodedata.normalize("NFKC", text))
+    return clean(text)
 
 
 def contains_sensitive(text: str) -> bool:
