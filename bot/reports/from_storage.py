@@ -291,29 +291,14 @@ async def open_live(settings: Settings) -> AsyncIterator[tuple[Storage, Knowledg
     """
     from bot.knowledge_editor import KnowledgeEditor
     from bot.storage import Storage
-    from knowledge.loader import Documents, KnowledgeError, parse
     from knowledge.service import KnowledgeService
 
     storage = await Storage.open(settings)
     try:
-        live = await storage.knowledge.live_id()
-        found = await storage.knowledge.get(live) if live is not None else None
-        knowledge: KnowledgeService | None = None
-        if found is not None:
-            try:
-                kb = parse(Documents.from_json(found[1]))
-            except KnowledgeError:
-                kb = None  # a broken stored version: serve falls back the same way
-            if kb is not None:
-                knowledge = await asyncio.to_thread(
-                    KnowledgeService, lambda: kb, settings.dictionary_dir,
-                    settings.knowledge_dir)
-                knowledge.stored_version = live
-        if knowledge is None:
-            knowledge = await asyncio.to_thread(
-                KnowledgeService.from_directory, settings.knowledge_dir,
-                settings.dictionary_dir)
-            await KnowledgeEditor(knowledge, lambda: storage).sync()
+        knowledge = await asyncio.to_thread(
+            KnowledgeService.from_directory, settings.knowledge_dir, settings.dictionary_dir)
+        # The same path as `serve`: seed an empty database, then install the live version.
+        await KnowledgeEditor(knowledge, lambda: storage).sync()
         yield storage, knowledge
     finally:
         await storage.close()
