@@ -16,6 +16,7 @@ from dataclasses import replace
 from bot.privacy import SENSITIVE_WARNING, redact
 from bot.storage import Storage
 from bot.storage.events import EventRecord
+from bot.storage.group_commit import Unavailable
 from handlers import followup
 from handlers.conversation import Conversation, Turn
 from handlers.messages import Block, BlockKind, Incoming, MessageKind, Reply, ReplyKind
@@ -96,6 +97,8 @@ class Assistant:
             info = await self.storage.followups.on_answer(
                 user_key=msg.user_key, channel=msg.channel, chat_ref=msg.chat_ref,
                 topic_id=topic.id, event_id=turn.event_id)
+        except Unavailable:  # the database is down (logged once)
+            return turn
         except Exception:
             log.exception("could not record the follow-up offer")
             return turn

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     webhook_base_url: str = ""
     # Bot API endpoint (a local Bot API server, or the tests' fake); the token is appended.
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # Messages per second this worker sends before waiting (python-telegram-bot's
+    # AIORateLimiter; Telegram asks bots to stay near 30/s overall — divide by the number
+    # of workers). 0 = no proactive limit: only Telegram's 429 answers slow sending down.
+    telegram_send_rate: float = Field(default=30, ge=0)
     # Staff chats that receive handoffs and the weekly report: comma list of Telegram chat
     # ids ("-1001234,5678"); "zalo:<id>" entries are Zalo staff chats.
     staff_chat_ids: str = ""

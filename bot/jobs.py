@@ -8,24 +8,41 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
 from bot.channels.base import Channel
 from bot.storage import Storage
-from bot.storage.retention import purge_raw_text
+from bot.storage.retention import purge_old_text
 from handlers import followup
 from knowledge.service import KnowledgeService
 
 log = logging.getLogger(__name__)
 RETENTION_EVERY_S = 6 * 3600
 FOLLOWUPS_EVERY_S = 60
+HOUSEKEEPING_EVERY_S = 600
+# Telegram retries a webhook for up to a day; a week of claims covers any redelivery.
+KEEP_UPDATE_KEYS = dt.timedelta(days=7)
 
 
 async def run_retention(storage: Storage, days: int) -> int:
-    removed = await purge_raw_text(storage.sessions, days)
+    """Null the raw question text of events and handoff cases older than ``days``;
+    how many rows lost their text."""
+    purged = await purge_old_text(storage.sessions, days)
+    if purged.total:
+        log.info("retention: removed raw text of %d events and %d handoff cases older than "
+                 "%d days", purged.events, purged.handoff_cases, days)
+    return purged.total
+
+
+async def housekeeping(storage: Storage) -> int:
+    """Drop bookkeeping rows that can no longer matter: claims of updates no platform
+    will redeliver, flood counters of senders quiet for an hour."""
+    removed = await storage.dedup.purge(KEEP_UPDATE_KEYS)
+    removed += await storage.counters.purge()
     if removed:
-        log.info("retention: removed raw text of %d events older than %d days", removed, days)
+        log.info("housekeeping: removed %d old update claims and counters", removed)
     return removed
 
 

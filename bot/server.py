@@ -69,6 +69,8 @@ class Runtime:
         self.tasks.append(jobs.every(
             jobs.RETENTION_EVERY_S, lambda: jobs.run_retention(storage, settings.retention_days),
             "retention"))
+        self.tasks.append(jobs.every(jobs.HOUSEKEEPING_EVERY_S,
+                                     lambda: jobs.housekeeping(storage), "housekeeping"))
         self.tasks.append(jobs.every(
             jobs.FOLLOWUPS_EVERY_S,
             lambda: jobs.send_due_followups(storage, self.channels, self.knowledge),

@@ -66,7 +66,7 @@ class Conversation:
         if routed:
             return self._action(snap, event_id, routed, reachable=reachable)
         truncated = len(text) > self.max_chars
-        result = snap.matcher.match(text[: self.max_chars])
+        result = snap.match(text[: self.max_chars])
         reply = self._reply_for(snap, result, event_id)
         if truncated:
             reply = Reply(reply.kind, (_para(texts.TOO_LONG), *reply.blocks), reply.choices,

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.index import SearchIndex
 from knowledge.loader import DEFAULT_CONTENT_DIR, KnowledgeBase, KnowledgeError, load_directory
-from knowledge.matcher import MatchConfig, Matcher
+from knowledge.matcher import MatchConfig, Matcher, MatchResult
 from knowledge.normalize import Normalizer
 from knowledge.scope import ScopeGuard
 from knowledge.smalltalk import SmalltalkDetector
@@ -25,15 +26,38 @@ log = logging.getLogger(__name__)
 KnowledgeSource = Callable[[], KnowledgeBase]
 
 
+MATCH_CACHE_SIZE = 4096
+
+
 @dataclass(frozen=True)
 class Snapshot:
     kb: KnowledgeBase
     index: SearchIndex
     matcher: Matcher
+    _cache: OrderedDict[str, MatchResult] = field(default_factory=OrderedDict, repr=False,
+                                                  compare=False)
 
     @property
     def version(self) -> str:
         return self.kb.version
+
+    def match(self, text: str) -> MatchResult:
+        """:meth:`Matcher.match`, remembered for the questions asked most.
+
+        Citizens ask the same few things in the same few words ("cccd", "menu",
+        "làm căn cước ở đâu"); a result depends only on the text and this snapshot,
+        so it is kept per snapshot (an edit builds a new one) in a bounded LRU.
+        """
+        cache = self._cache
+        result = cache.get(text)
+        if result is not None:
+            cache.move_to_end(text)
+            return result
+        result = self.matcher.match(text)
+        cache[text] = result
+        if len(cache) > MATCH_CACHE_SIZE:
+            cache.popitem(last=False)
+        return result
 
 
 def build_snapshot(kb: KnowledgeBase, dictionary_dir: Path | None = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Zero-width, BOM, bidi embedding/override/isolate marks and other invisibles.
 _INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
@@ -24,6 +25,11 @@ TONE_MARKS = {
 }
 _QUALITY_VOWELS = set("ăâêôơư")
 _VOWELS = set("aăâeêioôơuưy")
+# fold and place_tone run on every token of every message and are pure functions of a
+# short string; words repeat endlessly, so a bounded memo saves most of their cost.
+# Longer strings (whole messages) are rarely seen twice and are not kept.
+_MEMO_SIZE = 65536
+_MEMO_MAX_LEN = 32
 
 
 def clean(text: str) -> str:
@@ -34,11 +40,18 @@ def clean(text: str) -> str:
     return _SPACE_RE.sub(" ", text).strip()
 
 
-def fold(text: str) -> str:
-    """Remove every diacritic (đ→d included, which NFD does not decompose)."""
+def _fold(text: str) -> str:
     text = text.replace("đ", "d").replace("Đ", "D")
     decomposed = unicodedata.normalize("NFD", text)
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+
+
+_fold_memo = lru_cache(maxsize=_MEMO_SIZE)(_fold)
+
+
+def fold(text: str) -> str:
+    """Remove every diacritic (đ→d included, which NFD does not decompose)."""
+    return _fold_memo(text) if len(text) <= _MEMO_MAX_LEN else _fold(text)
 
 
 def has_diacritics(text: str) -> bool:
@@ -81,6 +94,11 @@ def _tone_position(base: str) -> int | None:
 
 def place_tone(syllable: str) -> str:
     """Put the tone mark where the modern rule puts it ("hoà" → "hòa")."""
+    return _place_tone_memo(syllable) if len(syllable) <= _MEMO_MAX_LEN \
+        else _place_tone(syllable)
+
+
+def _place_tone(syllable: str) -> str:
     base, tone = _split_tone(syllable)
     if tone is None:
         return syllable
@@ -89,6 +107,9 @@ def place_tone(syllable: str) -> str:
         return syllable
     marked = unicodedata.normalize("NFD", base[pos]) + tone
     return base[:pos] + unicodedata.normalize("NFC", marked) + base[pos + 1 :]
+
+
+_place_tone_memo = lru_cache(maxsize=_MEMO_SIZE)(_place_tone)
 
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.storage.counters import RateCounters
 from bot.storage.dedup import UpdateDeduplicator
 from bot.storage.engine import create_engine, migrate
 from bot.storage.events import EventLog, EventRecord
@@ -24,6 +25,7 @@ from bot.storage.followups import FollowupRepository
 from bot.storage.knowledge import KnowledgeStore
 from bot.storage.leases import LeaseManager
 from bot.storage.state import ConversationStateStore
+from bot.storage.transactions import Transactions
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -43,6 +45,8 @@ class Storage:
     dedup: UpdateDeduplicator
     leases: LeaseManager
     knowledge: KnowledgeStore
+    counters: RateCounters
+    transactions: Transactions
 
     @classmethod
     async def open(cls, settings: Settings, *, url: str | None = None) -> Storage:
@@ -55,10 +59,13 @@ class Storage:
             raise
         sessions = async_sessionmaker(engine, expire_on_commit=False)
         delay = getattr(settings, "followup_delay_days", DEFAULT_FOLLOWUP_DELAY_DAYS)
+        tx = Transactions(sessions, sqlite_thread=True)
         storage = cls(engine, sessions, EventLog(sessions),
-                      FollowupRepository(sessions, delay=dt.timedelta(days=delay)),
-                      ConversationStateStore(sessions), UpdateDeduplicator(sessions),
-                      LeaseManager(sessions), KnowledgeStore(sessions))
+                      FollowupRepository(sessions, delay=dt.timedelta(days=delay),
+                                         transactions=tx),
+                      ConversationStateStore(sessions), UpdateDeduplicator(sessions, tx),
+                      LeaseManager(sessions), KnowledgeStore(sessions),
+                      RateCounters(sessions, tx), tx)
         storage.events.start()
         return storage
 
@@ -67,4 +74,5 @@ class Storage:
         try:
             await self.events.stop()
         finally:
+            self.transactions.close()
             await self.engine.dispose()

@@ -17,7 +17,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
+from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -81,6 +82,9 @@ def create_engine(url: str | URL, *, echo: bool = False, **kwargs: Any) -> Async
         path = _sqlite_file(parsed)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+        if path is not None:  # one writer at a time anyway: queue in asyncio, not in
+            # SQLite's busy handler, which sleeps for milliseconds between retries
+            kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60, **kwargs}
         engine = create_async_engine(parsed, echo=echo, **kwargs)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
@@ -101,6 +105,19 @@ def create_engine(url: str | URL, *, echo: bool = False, **kwargs: Any) -> Async
         options.update(kwargs)
         return create_async_engine(parsed, echo=echo, **options)
     return create_async_engine(parsed, echo=echo, **kwargs)
+
+
+def create_sync_sqlite_engine(url: str | URL) -> Engine | None:
+    """A blocking engine on the same SQLite file, with the same settings (for
+    :mod:`bot.storage.transactions`); None for anything but a SQLite file."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() != "sqlite" or _sqlite_file(parsed) is None:
+        return None
+    engine = sa_create_engine(parsed.set(drivername="sqlite"), hide_parameters=True,
+                              pool_size=1, max_overflow=0, pool_timeout=60)
+    event.listen(engine, "connect", _on_sqlite_connect)
+    event.listen(engine, "begin", _on_sqlite_begin)
+    return engine
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -20,7 +20,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -69,7 +69,7 @@ def _clean(value: str | None) -> str | None:
 
 
 def _event_row(ev: EventRecord) -> dict[str, Any]:
-    row = asdict(ev)
+    row = {f.name: getattr(ev, f.name) for f in fields(ev)}  # asdict deep-copies
     row["text_redacted"] = _clean(ev.text_redacted)
     row["text_normalized"] = _clean(ev.text_normalized)
     row["latency_ms"] = round(ev.latency_ms)

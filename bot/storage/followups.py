@@ -14,14 +14,18 @@ the second time.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.group_commit import GroupCommit
 from bot.storage.models import Followup, utcnow
+from bot.storage.transactions import Transactions
+from bot.storage.upsert import insert_for, prepared
 
 
 class FollowupState(StrEnum):
@@ -129,14 +133,40 @@ class FollowupInfo:
                    FollowupAnswer(row.answer) if row.answer else None, row.answered_at)
 
 
+_offer = prepared(lambda dialect: insert_for(dialect, Followup).on_conflict_do_nothing()
+                  .returning(Followup.id, Followup.user_key, Followup.topic_id))
+
+
+@dataclass(frozen=True, slots=True)
+class _Offer:
+    user_key: str
+    channel: str
+    chat_ref: str
+    topic_id: str
+    event_id: str | None
+    now: dt.datetime
+
+
+def _info(values: dict[str, Any], row_id: int | None) -> FollowupInfo | None:
+    if row_id is None:
+        return None
+    return FollowupInfo(row_id, values["user_key"], values["channel"], values["chat_ref"],
+                        values["topic_id"], values["event_id"], S(values["state"]),
+                        values["due_at"], None, None, None)
+
+
 class FollowupRepository:
     """DB-backed follow-ups; every change is a conditional UPDATE guarded by the table."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], *,
                  delay: dt.timedelta = dt.timedelta(days=3),
-                 expire_after: dt.timedelta = dt.timedelta(days=14)) -> None:
+                 expire_after: dt.timedelta = dt.timedelta(days=14),
+                 transactions: Transactions | None = None) -> None:
         self._sessions = session_factory
         self.delay = delay
+        self._tx = transactions or Transactions(session_factory)
+        self._offers: GroupCommit[_Offer, FollowupInfo | None] = GroupCommit(
+            self._offer_many)
         self.expire_after = expire_after
 
     async def consent(self, user_key: str) -> Consent:
@@ -160,26 +190,54 @@ class FollowupRepository:
 
         Returns an OFFERED follow-up (the channel should ask whether the user wants the
         reminder), a SCHEDULED one (the user already said yes once), or None (declined,
-        an offer still open, or this topic already has its one follow-up).
+        an offer still open, or this topic already has its one follow-up). Answers
+        given at the same moment share one transaction (group commit).
         """
-        now = now or utcnow()
-        consent = await self.consent(user_key)
+        return await self._offers.submit(_Offer(user_key, channel, chat_ref, topic_id,
+                                                event_id, now or utcnow()))
+
+    async def _offer_many(self, offers: list[_Offer]) -> list[FollowupInfo | None]:
+        return await self._tx.run(lambda session: self._offer_rows(session, offers))
+
+    def _offer_rows(self, connection: Connection, offers: list[_Offer],
+                    ) -> list[FollowupInfo | None]:
+        rows = connection.execute(
+            select(Followup.user_key, Followup.topic_id, Followup.state, Followup.sent_at)
+            .where(Followup.user_key.in_({o.user_key for o in offers}))
+            .order_by(Followup.updated_at.desc(), Followup.id.desc())).all()
+        history: dict[str, list[tuple[FollowupState, bool]]] = defaultdict(list)
+        taken = set()
+        for user_key, topic_id, state, sent_at in rows:
+            history[user_key].append((S(state), sent_at is not None))
+            taken.add((user_key, topic_id))
+        planned: list[dict[str, Any] | None] = []
+        for offer in offers:  # in order: a second answer sees the first one's offer
+            values = self._plan(offer, consent_from(history[offer.user_key]))
+            if values is None or (offer.user_key, offer.topic_id) in taken:
+                planned.append(None)
+                continue
+            taken.add((offer.user_key, offer.topic_id))
+            history[offer.user_key].insert(0, (S(values["state"]), False))
+            planned.append(values)
+        new = [values for values in planned if values is not None]
+        ids: dict[tuple[str, str], int] = {}
+        if new:  # another worker may have made one meanwhile: then it stands
+            ids = {(u, t): i for i, u, t in connection.execute(_offer(connection), new)}
+        return [_info(values, ids.get((values["user_key"], values["topic_id"])))
+                if values is not None else None for values in planned]
+
+    def _plan(self, offer: _Offer, consent: Consent) -> dict[str, Any] | None:
         if consent is Consent.UNASKED:
             state = transition(None, A.OFFER)
         elif consent is Consent.OPTED_IN:
             state = transition(transition(transition(None, A.OFFER), A.OPT_IN), A.SCHEDULE)
         else:
             return None
-        row = Followup(user_key=user_key, channel=channel, chat_ref=chat_ref,
-                       topic_id=topic_id, event_id=event_id, state=state.value,
-                       created_at=now, updated_at=now,
-                       due_at=now + self.delay if state is S.SCHEDULED else None)
-        try:
-            async with self._sessions() as session, session.begin():
-                session.add(row)
-        except IntegrityError:  # this topic already has its follow-up (maybe another worker)
-            return None
-        return FollowupInfo.of(row)
+        return {"user_key": offer.user_key, "channel": offer.channel,
+                "chat_ref": offer.chat_ref, "topic_id": offer.topic_id,
+                "event_id": offer.event_id, "state": state.value,
+                "created_at": offer.now, "updated_at": offer.now,
+                "due_at": offer.now + self.delay if state is S.SCHEDULED else None}
 
     async def respond_to_offer(self, user_key: str, topic_id: str, accept: bool, *,
                                now: dt.datetime | None = None) -> FollowupInfo | None:

@@ -20,13 +20,19 @@ class LeaseManager:
         self._sessions = session_factory
 
     async def acquire(self, name: str, holder: str, ttl: dt.timedelta, *,
-                      now: dt.datetime | None = None) -> bool:
-        """Take ``name`` for ``ttl`` if it is free, expired, or already ours."""
+                      now: dt.datetime | None = None, reentrant: bool = True) -> bool:
+        """Take ``name`` for ``ttl`` if it is free, expired, or already ours.
+
+        ``reentrant=False`` refuses a lease we hold ourselves too: a claim on a one-off
+        piece of work (this week's report) that the same worker must not take twice.
+        """
         now = now or utcnow()
+        takeable = (Lease.expires_at < now) | (Lease.holder == holder) if reentrant \
+            else Lease.expires_at < now
         async with self._sessions() as session, session.begin():
             result = await session.execute(
                 update(Lease)
-                .where(Lease.name == name, (Lease.expires_at < now) | (Lease.holder == holder))
+                .where(Lease.name == name, takeable)
                 .values(holder=holder, expires_at=now + ttl))
             if result.rowcount:
                 return True

@@ -193,6 +193,20 @@ class ProcessedUpdate(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
 
+class RateCounter(Base):
+    """Messages from one sender in the current minute (the inbound flood limit).
+
+    ``key`` is the channel and the sender's pseudonymous key; ``minute`` counts
+    minutes since 1970, so a new minute restarts ``hits`` in the same upsert.
+    """
+
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    minute: Mapped[int] = mapped_column(Integer, index=True)
+    hits: Mapped[int] = mapped_column(Integer)
+
+
 class Lease(Base):
     """A named lease so a scheduled job (the weekly report) runs once across workers."""
 

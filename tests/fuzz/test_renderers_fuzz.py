@@ -41,6 +41,34 @@ replies = st.builds(Reply, kind=st.sampled_from(list(ReplyKind)),
                     blocks=st.lists(blocks, max_size=5).map(tuple),
                     choices=st.lists(choices, max_size=6).map(tuple))
 
+# Extremes: one "word" longer than a message, astral-plane emoji (ZWJ families, flags, skin
+# tones, variation selectors), combining accents, lone UTF-16 surrogates (JSON allows them),
+# huge links and labels. Built from repeated pieces, so generating them stays cheap.
+EMOJI = ["\U0001f468\u200d\U0001f469\u200d\U0001f467", "\U0001f1fb\U0001f1f3",
+         "\U0001f44b\U0001f3fd", "\u2764\ufe0f", "\U0001d518", "e\u0301", "\U0001f600"]
+SURROGATES = ["\ud800", "\udbff", "\udc00", "\udfff", "\ud83d", "\ude00"]
+giant_words = st.tuples(st.sampled_from(["x", "&", "<", "ệ", *EMOJI]),
+                        st.integers(300, 2500)).map(lambda t: t[0] * t[1])
+emoji_texts = st.tuples(
+    st.lists(st.sampled_from([*EMOJI, " ", "ệ", "<&>", "\n"]), min_size=1, max_size=8),
+    st.integers(1, 900)).map(lambda t: "".join(t[0]) * t[1])
+broken = st.lists(st.sampled_from([*SURROGATES, "a", " ", "ệ"]), max_size=12).map("".join)
+extreme_texts = st.one_of(giant_words, emoji_texts, broken, hostile_text)
+extreme_labels = st.one_of(short, giant_words.map(lambda w: w[:500]), emoji_texts.map(
+    lambda t: t[:300]), broken, st.sampled_from(["", " ", "\n\t", "\x00\x1b", "\u200d"]))
+extreme_urls = st.one_of(urls, st.integers(50, 6000).map(lambda n: "https://x.vn/" + "a" * n),
+                         broken.map(lambda b: "https://x.vn/" + b))
+extreme_replies = st.builds(
+    Reply, kind=st.sampled_from(list(ReplyKind)),
+    blocks=st.lists(st.builds(
+        Block, kind=st.sampled_from(list(BlockKind)), text=extreme_texts,
+        label=st.one_of(short, giant_words, broken),
+        items=st.lists(extreme_texts, max_size=3).map(tuple),
+        links=st.lists(st.builds(Link, label=extreme_labels, url=extreme_urls),
+                       max_size=2).map(tuple)), max_size=3).map(tuple),
+    choices=st.lists(st.builds(Choice, label=extreme_labels, action=st.sampled_from(
+        ["menu", "topic:khai-sinh", "fb:y:abc"])), max_size=4).map(tuple))
+
 
 def assert_safe_telegram_html(chunk: str) -> None:
     """Every "<" opens an allowed tag, tags balance, "&" only starts an entity."""
@@ -61,18 +89,42 @@ def visible(text: str) -> str:
     return "".join(html.unescape(ALLOWED_TAG.sub("", text)).split())
 
 
+def assert_telegram_takes(chunks: list[str], markup: object) -> None:
+    """Each message non-blank, within 4,096 UTF-16 units, valid UTF-8, safe HTML; each
+    button one non-empty line within the label limit."""
+    for chunk in chunks:
+        assert visible(chunk), repr(chunk[:100])
+        assert telegram.utf16_len(chunk) <= telegram.MAX_MESSAGE_UNITS
+        chunk.encode("utf-8")
+        assert_safe_telegram_html(chunk)
+    rows = markup.inline_keyboard if markup is not None else ()  # type: ignore[attr-defined]
+    for button in (b for row in rows for b in row):
+        text = button.text
+        assert text and text == text.strip() and "\n" not in text, repr(text)
+        assert telegram.utf16_len(text) <= telegram.MAX_BUTTON_UNITS
+        text.encode("utf-8")
+
+
 @FUZZ
 @given(reply=replies)
 def test_telegram_html_is_escaped_balanced_and_within_limits(reply: Reply) -> None:
-    chunks, _markup = telegram.render(reply)
-    for chunk in chunks:
-        assert chunk
-        assert telegram.utf16_len(chunk) <= telegram.MAX_MESSAGE_UNITS
-        assert_safe_telegram_html(chunk)
+    chunks, markup = telegram.render(reply)
+    assert_telegram_takes(chunks, markup)
     shown = "".join(visible(c) for c in chunks)
     for block in reply.blocks:
         if block.kind in {BlockKind.PARAGRAPH, BlockKind.TITLE, BlockKind.NOTE}:
             assert "".join(block.text.split()) in shown
+
+
+@FEW
+@given(reply=extreme_replies)
+def test_telegram_extremes_stay_within_limits(reply: Reply) -> None:
+    chunks, markup = telegram.render(reply)
+    assert_telegram_takes(chunks, markup)
+    shown = "".join(visible(c) for c in chunks)
+    for block in reply.blocks:  # text is cut, never lost (lone surrogates become U+FFFD)
+        if block.kind in {BlockKind.PARAGRAPH, BlockKind.TITLE, BlockKind.NOTE}:
+            assert "".join(telegram.clean(block.text).split()) in shown
 
 
 @FUZZ

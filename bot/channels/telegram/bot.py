@@ -26,7 +26,6 @@ import datetime as dt
 import logging
 import os
 import re
-import time
 from collections.abc import Awaitable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -58,6 +57,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.channels.telegram import adapter, callbacks
 from bot.channels.telegram.render import render
@@ -65,6 +65,8 @@ from bot.channels.telegram.staff import StaffDesk
 from bot.channels.telegram.webhook import PATH, webhook_route
 from bot.handoff import HandoffService, HandoffUnavailable
 from bot.privacy import redact
+from bot.storage.dedup import RecentKeys
+from bot.storage.group_commit import Unavailable
 from handlers import texts
 from handlers.messages import Block, BlockKind, Choice, Incoming, MessageKind, Reply, ReplyKind
 from handlers.render import contact_blocks
@@ -85,7 +87,6 @@ SEND_RETRIES = 3
 CONNECT_RETRY_S = 15
 POLL_LEASE = "telegram-polling"
 POLL_LEASE_TTL = dt.timedelta(seconds=60)
-RATE_STATE = "tg-rate"
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{32,256}$")
 
 CITIZEN_COMMANDS = (
@@ -188,7 +189,8 @@ class TelegramChannel:
 
     name = CHANNEL
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, *, request: BaseRequest | None = None) -> None:
+        """``request`` replaces python-telegram-bot's HTTP transport (benchmarks)."""
         settings = runtime.settings
         validate_settings(settings)
         self.runtime = runtime
@@ -198,6 +200,8 @@ class TelegramChannel:
         self.staff_chats = frozenset(int(chat) for channel, chat in settings.staff_targets
                                      if channel == CHANNEL)
         self.mode = settings.telegram_mode
+        self._request = request
+        self._seen = RecentKeys()
         self.staff = StaffDesk(self)
         self.application = self._build()
         self._connect_task: asyncio.Task[None] | None = None
@@ -216,9 +220,12 @@ class TelegramChannel:
             .token(settings.telegram_bot_token.get_secret_value())
             .base_url(settings.telegram_api_base_url)
             .defaults(defaults)
-            .rate_limiter(AIORateLimiter(max_retries=SEND_RETRIES))
+            .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_send_rate,
+                                         max_retries=SEND_RETRIES))
             .concurrent_updates(ChatOrderedProcessor(MAX_CONCURRENT_UPDATES))
         )
+        if self._request is not None:
+            builder = builder.request(self._request)
         if self.mode == "webhook":
             builder = builder.updater(None)
         app = builder.build()
@@ -372,14 +379,11 @@ class TelegramChannel:
         if update.channel_post or update.edited_channel_post or update.edited_message:
             raise ApplicationHandlerStop
         storage = self.runtime.storage
-        if storage is None:
-            return
-        try:
-            first = await storage.dedup.claim(CHANNEL, str(update.update_id))
-        except Exception:
-            log.exception("telegram: update %s could not be claimed; processing it",
-                          update.update_id)
-            return
+        key = (CHANNEL, str(update.update_id))
+        if storage is None:  # no database yet: this worker's memory is all there is
+            first = self._seen.add(key)
+        else:
+            first = await storage.dedup.claim(*key)  # falls back to memory itself
         if not first:
             log.info("telegram: duplicate update %s dropped", update.update_id)
             raise ApplicationHandlerStop
@@ -389,22 +393,17 @@ class TelegramChannel:
         storage = self.runtime.storage
         if not limit or user_id in self.admin_ids or storage is None:
             return True
-        window = int(time.time() // 60)
         try:
-            data = await storage.state.get(RATE_STATE, user_key) or {}
-            if data.get("w") != window:
-                data = {"w": window, "n": 0, "warned": False}
-            data["n"] = int(data["n"]) + 1
-            over = data["n"] > limit
-            notify = over and not data.get("warned")
-            data["warned"] = bool(data.get("warned")) or over
-            await storage.state.put(RATE_STATE, user_key, data)
-        except Exception:
-            log.exception("telegram: flood counter unavailable; not limiting")
+            count = await storage.counters.hit(f"{CHANNEL}:{user_key}")
+        except Unavailable:
             return True
-        if notify:
+        except Exception as exc:
+            log.warning("telegram: flood counter unavailable (%s); not limiting",
+                        type(exc).__name__)
+            return True
+        if count == limit + 1:  # the first message over the limit gets one notice
             await self.application.bot.send_message(chat_id, FLOOD_NOTICE)
-        return not over
+        return count <= limit
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message

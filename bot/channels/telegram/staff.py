@@ -12,7 +12,12 @@ so the data fits in 64 bytes and works in any worker. A handled group's token is
 so pressing an old button again is "expired", not a second edit.
 
 The weekly push goes out once across workers: the first worker to take the lease
-``weekly-report:<ISO week>`` (held for 8 days) sends it.
+``weekly-report:<ISO week>`` sends it. The lease is first taken for an hour (a worker
+that dies while sending frees it again), then, once sent, kept for 8 days — the record
+that this week's report is done. Besides the Monday 07:30 job, every worker checks every
+few minutes (first shortly after start-up) whether this week's report is due and not yet
+sent, so a report whose moment fell while the bot was down still goes out that week.
+Only the current week's report (about the last full week) is ever sent, never a stale one.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import re
 import socket
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -43,8 +49,8 @@ from telegram.ext import CallbackContext, ContextTypes
 
 from bot.channels.telegram import callbacks
 from bot.channels.telegram.adapter import user_key
-from bot.channels.telegram.render import esc, plain_chunks
-from bot.reports.weeks import default_week
+from bot.channels.telegram.render import button_label, esc, plain_chunks
+from bot.reports.weeks import week_label
 
 if TYPE_CHECKING:
     from bot.channels.telegram.bot import TelegramChannel
@@ -53,7 +59,13 @@ log = logging.getLogger(__name__)
 
 REPORT_TIME = dt.time(7, 30)
 REPORT_DAYS = (1,)  # PTB JobQueue: 0 = Sunday, so 1 = Monday
-REPORT_LEASE_TTL = dt.timedelta(days=8)
+REPORT_LEASE_TTL = dt.timedelta(days=8)  # kept once sent: "this week's report is done"
+REPORT_SENDING_TTL = dt.timedelta(hours=1)  # while sending; frees itself if the worker dies
+REPORT_RETRY_AFTER = dt.timedelta(hours=6)  # after a failed attempt (no failure notice spam)
+# Catch-up check (module constants, not settings): first shortly after start-up, once the
+# knowledge is loaded, then every few minutes.
+CATCH_UP_FIRST = dt.timedelta(minutes=2)
+CATCH_UP_INTERVAL = dt.timedelta(minutes=10)
 TRIAGE_STATE = "tg-triage"
 TRIAGE_DAYS = 7
 TRIAGE_LIMIT = 10
@@ -94,10 +106,27 @@ def worker_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def due_week(now: dt.datetime, tz: str) -> str | None:
+    """The week whose report is due at ``now``: the last full week once Monday 07:30 of
+    the current ISO week (in ``tz``) has passed, else None."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.UTC)
+    local = now.astimezone(ZoneInfo(tz))
+    monday = local.date() - dt.timedelta(days=local.weekday())
+    if local < dt.datetime.combine(monday, REPORT_TIME, local.tzinfo):
+        return None
+    return week_label(monday - dt.timedelta(days=7))
+
+
 class StaffDesk:
     def __init__(self, channel: TelegramChannel) -> None:
         self.channel = channel
         self.holder = worker_id()
+        self.clock: Callable[[], dt.datetime] = _utcnow  # replaced by tests
 
     @property
     def runtime(self) -> Any:
@@ -171,7 +200,8 @@ class StaffDesk:
         return True
 
     def schedule(self) -> None:
-        """Monday 07:30 in the commune's time zone (one job per worker; the lease picks one)."""
+        """Monday 07:30 in the commune's time zone, and the catch-up check (one set of jobs
+        per worker; the lease picks one sender)."""
         queue = self.channel.application.job_queue
         if queue is None or not self.channel.staff_chats or \
                 queue.get_jobs_by_name("weekly-report"):
@@ -179,28 +209,43 @@ class StaffDesk:
         tz = ZoneInfo(self.runtime.settings.timezone)
         queue.run_daily(self._weekly_job, time=REPORT_TIME.replace(tzinfo=tz), days=REPORT_DAYS,
                         name="weekly-report")
+        queue.run_repeating(self._weekly_job, interval=CATCH_UP_INTERVAL, first=CATCH_UP_FIRST,
+                            name="weekly-report-catch-up")
 
     async def _weekly_job(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
         await self.weekly_report()
 
     async def weekly_report(self, now: dt.datetime | None = None) -> bool:
-        """Push last week's report to every Telegram staff chat, once across workers."""
+        """Push last week's report to every Telegram staff chat, once across workers.
+
+        Does nothing before Monday 07:30 or when this week's report was already sent
+        (or is being sent) by any worker; True if this call sent it.
+        """
         storage = self.runtime.storage
         if storage is None or not self.channel.staff_chats:
             return False
-        week = default_week(now, self.runtime.settings.timezone)
-        lease = f"weekly-report:{week}"
-        if not await storage.leases.acquire(lease, self.holder, REPORT_LEASE_TTL):
-            log.info("weekly report %s: another worker sends it", week)
+        now = now or self.clock()
+        week = due_week(now, self.runtime.settings.timezone)
+        if week is None:
             return False
+        lease = f"weekly-report:{week}"
+        if not await storage.leases.acquire(lease, self.holder, REPORT_SENDING_TTL, now=now,
+                                            reentrant=False):
+            log.debug("weekly report %s: sent or being sent already", week)
+            return False
+        log.info("weekly report %s: sending to %d staff chat(s)", week,
+                 len(self.channel.staff_chats))
         sent = False
         for chat_id in sorted(self.channel.staff_chats):
             try:
                 sent = await self.send_report(chat_id, week) or sent
             except Exception:
                 log.exception("weekly report %s could not be sent to a staff chat", week)
-        if not sent:  # let a later attempt (another worker, a restart) try again
-            await storage.leases.release(lease, self.holder)
+        # Sent: keep the lease past the end of the week — the report is done. Not sent:
+        # any worker's check may try again later, but not every few minutes (each failed
+        # attempt posts a notice to the staff chats).
+        await storage.leases.acquire(lease, self.holder,
+                                     REPORT_LEASE_TTL if sent else REPORT_RETRY_AFTER, now=now)
         return sent
 
     # --- /chuatraloi and triage buttons ---------------------------------------------------
@@ -334,7 +379,7 @@ def _button(label: str, action: str) -> InlineKeyboardButton:
     data = callbacks.encode(action)
     if data is None:
         raise ValueError(f"staff action does not fit in callback data: {action!r}")
-    return InlineKeyboardButton(label[:60], callback_data=data)
+    return InlineKeyboardButton(button_label(label), callback_data=data)
 
 
 def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:

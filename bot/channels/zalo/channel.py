@@ -462,10 +462,7 @@ class ZaloChannel:
     async def _claim(self, message_id: str) -> bool:
         storage = self._storage()
         if storage is not None:
-            try:
-                return await storage.dedup.claim(CHANNEL, message_id)
-            except Exception:
-                log.warning("zalo: dedup unavailable in the database; using memory")
+            return await storage.dedup.claim(CHANNEL, message_id)  # memory if it is down
         if message_id in self._mem_seen:
             return False
         _remember(self._mem_seen, message_id, None)

@@ -22,7 +22,8 @@ from bot.storage.models import Base, Event
 from tests.conftest import REPO
 
 TABLES = {"events", "feedback", "followups", "uptake_figures", "conversation_state",
-          "processed_updates", "leases", "handoff_cases", "handoff_links", "knowledge_versions",
+          "processed_updates", "rate_counters", "leases", "handoff_cases", "handoff_links",
+          "knowledge_versions",
           "triage", "staff_users", "staff_login_failures", "staff_changes",
           "alembic_version"}
 

@@ -173,3 +173,17 @@ async def test_two_workers_create_at_most_one_per_topic(repo: FollowupRepository
     results = await asyncio.gather(*(answered(repo, "khai-sinh", user="u9", event=None)
                                      for _ in range(4)))
     assert sum(r is not None for r in results) == 1
+
+
+async def test_answers_given_together_see_each_other(repo: FollowupRepository) -> None:
+    """Concurrent answers share one transaction; the offer rules still hold in order."""
+    first, second = await asyncio.gather(answered(repo, "khai-sinh", user="u7", event=None),
+                                         answered(repo, "tam-tru", user="u7", event=None))
+    assert first is not None and first.state is S.OFFERED
+    assert second is None  # the offer made a moment earlier is still open
+    assert await repo.respond_to_offer("u7", "khai-sinh", accept=True) is not None
+    later = await asyncio.gather(*(answered(repo, topic, user="u7", event=None)
+                                   for topic in ("tam-tru", "ket-hon", "tam-tru")))
+    assert [info.state if info else None for info in later] == [
+        S.SCHEDULED, S.SCHEDULED, None]  # one follow-up per topic
+    assert all(info.id for info in later if info)

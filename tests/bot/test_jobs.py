@@ -1,0 +1,98 @@
+"""Background jobs against a real database: the retention job and handoff cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.config import Settings
+from bot.handoff import HandoffService
+from bot.jobs import housekeeping, run_retention
+from bot.storage import Storage
+from bot.storage.models import HandoffCase, utcnow
+from handlers.messages import Incoming, Reply
+
+
+class StaffChat:
+    """A channel at the process boundary: records staff posts and citizen pushes."""
+
+    name = "telegram"
+
+    def __init__(self) -> None:
+        self.pushes: list[tuple[str, Reply]] = []
+        self._next = 0
+
+    def routes(self) -> list[Any]:
+        return []
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def push(self, chat_ref: str, reply: Reply) -> None:
+        self.pushes.append((chat_ref, reply))
+
+    async def send_to_staff(self, chat_id: str, text: str) -> list[str]:
+        self._next += 1
+        return [str(self._next)]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'jobs.sqlite3'}" if request.param == "sqlite" \
+        else str(request.getfixturevalue("pg_url"))
+    opened = await Storage.open(Settings(data_dir=tmp_path), url=url)
+    yield opened
+    await opened.close()
+
+
+async def test_retention_job_forgets_old_handoff_questions(storage: Storage) -> None:
+    chat = StaffChat()
+    service = HandoffService(storage, {"telegram": chat}, [("telegram", "-100")])
+    old_no = await service.open_case(Incoming("telegram", "u-old", text="…", chat_ref="501"),
+                                     "khai-sinh", "khai sinh cho con, nhà ở thôn 3")
+    new_no = await service.open_case(Incoming("telegram", "u-new", text="…", chat_ref="502"),
+                                     "tam-tru", "đăng ký tạm trú")
+    async with storage.sessions() as session, session.begin():
+        await session.execute(update(HandoffCase).where(HandoffCase.case_no == old_no)
+                              .values(created_at=utcnow() - dt.timedelta(days=181)))
+
+    assert await run_retention(storage, 180) == 1
+    assert await run_retention(storage, 180) == 0
+
+    async with storage.sessions() as session:
+        rows = {c.case_no: c for c in await session.scalars(select(HandoffCase))}
+    assert rows[old_no].question_redacted is None
+    assert rows[new_no].question_redacted == "đăng ký tạm trú"
+    assert (rows[old_no].topic_id, rows[old_no].status) == ("khai-sinh", "open")
+    # The case number still works: staff see it and a late answer still reaches the citizen.
+    assert await service.case_number("telegram", "-100", "1") == old_no
+    assert await service.relay_staff_reply("telegram", "-100", "1", "Mời chị lên xã", "Bình")
+    assert chat.pushes[-1][0] == "501"
+
+
+async def test_housekeeping_drops_old_claims_and_quiet_counters(
+        storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.storage import counters as counters_module
+    from bot.storage.models import ProcessedUpdate
+
+    assert await storage.dedup.claim("telegram", "old")
+    assert await storage.dedup.claim("telegram", "new")
+    async with storage.sessions() as session, session.begin():
+        await session.execute(update(ProcessedUpdate).where(ProcessedUpdate.key == "old")
+                              .values(created_at=utcnow() - dt.timedelta(days=8)))
+    minute = counters_module.current_minute()
+    monkeypatch.setattr(counters_module, "current_minute", lambda now=None: minute - 61)
+    await storage.counters.hit("telegram:quiet")
+    monkeypatch.setattr(counters_module, "current_minute", lambda now=None: minute)
+    await storage.counters.hit("telegram:active")
+
+    assert await housekeeping(storage) == 2
+    assert await storage.dedup.claim("telegram", "new") is False  # still remembered
+    assert await storage.counters.hit("telegram:active") == 2
+    assert await storage.counters.hit("telegram:quiet") == 1  # started afresh
