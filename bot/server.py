@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -124,6 +125,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             await asyncio.wait_for(asyncio.shield(connect), timeout=10)
         for channel in runtime.channels.values():
             await channel.start()
+        # Everything built so far (the knowledge index, libraries) lives as long as the
+        # process: take it out of the collector's sight, so a full collection pauses
+        # the loop for ~15 ms instead of ~130 ms (measured with bench/throughput.py).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

@@ -60,7 +60,7 @@ class Storage:
         sessions = async_sessionmaker(engine, expire_on_commit=False)
         delay = getattr(settings, "followup_delay_days", DEFAULT_FOLLOWUP_DELAY_DAYS)
         tx = Transactions(sessions, sqlite_thread=True)
-        storage = cls(engine, sessions, EventLog(sessions),
+        storage = cls(engine, sessions, EventLog(sessions, transactions=tx),
                       FollowupRepository(sessions, delay=dt.timedelta(days=delay),
                                          transactions=tx),
                       ConversationStateStore(sessions), UpdateDeduplicator(sessions, tx),

@@ -12,6 +12,8 @@ costs one failed ping, not a failed write.
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+WAL_SWITCH_TRIES = 100
 # Any constant works: it only has to be the same for every worker migrating at once.
 _MIGRATION_LOCK_ID = 0x6369_7469_7A65_6E
 
@@ -58,11 +61,26 @@ def _on_sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
         # The busy timeout first: switching a new file to WAL needs a lock that another
         # process starting at the same moment may hold for a few milliseconds.
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """WAL is a property of the file, set once. The switch needs the file to itself and
+    SQLite may refuse it at once ("database is locked", no busy wait) while another
+    process that is starting holds a lock: retry for a few seconds (this runs on the
+    driver's thread, never on the event loop)."""
+    for attempt in range(WAL_SWITCH_TRIES):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_SWITCH_TRIES - 1:
+                raise
+            time.sleep(0.05)
 
 
 def _on_sqlite_begin(conn: Connection) -> None:

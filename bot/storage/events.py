@@ -23,11 +23,12 @@ from collections import deque
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import Event, Feedback, new_id, utcnow
+from bot.storage.transactions import Transactions
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,22 @@ def _event_row(ev: EventRecord) -> dict[str, Any]:
     return row
 
 
+def _write(connection: Connection, events: list[dict[str, Any]],
+           votes: list[FeedbackRecord]) -> int:
+    """Insert the events, then the votes whose event exists; how many votes did not."""
+    if events:
+        connection.execute(insert(Event), events)
+    if not votes:
+        return 0
+    known = set(connection.scalars(select(Event.id).where(
+        Event.id.in_({v.event_id for v in votes}))))
+    rows = [{"event_id": v.event_id, "helpful": v.helpful, "created_at": v.created_at}
+            for v in votes if v.event_id in known]
+    if rows:
+        connection.execute(insert(Feedback), rows)
+    return len(votes) - len(rows)
+
+
 def _describe(exc: BaseException) -> str:
     """The error without the statement and its parameters (200 rows of citizens' text)."""
     cause = getattr(exc, "orig", None) or exc
@@ -100,10 +117,11 @@ class EventLog:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], *,
                  batch_size: int = 200, flush_interval: float = 0.3,
                  max_pending: int = 50_000, retry_initial: float = 0.5,
-                 retry_max: float = 30.0) -> None:
+                 retry_max: float = 30.0, transactions: Transactions | None = None) -> None:
         if batch_size < 1 or max_pending < batch_size:
             raise ValueError("need 1 <= batch_size <= max_pending")
         self._sessions = session_factory
+        self._tx = transactions or Transactions(session_factory)
         self.batch_size = batch_size
         self.flush_interval = flush_interval
         self.max_pending = max_pending
@@ -273,21 +291,10 @@ class EventLog:
     async def _insert(self, batch: list[_Item]) -> None:
         events = [_event_row(it) for it in batch if isinstance(it, EventRecord)]
         votes = [it for it in batch if isinstance(it, FeedbackRecord)]
-        async with self._sessions() as session, session.begin():
-            if events:
-                await session.execute(insert(Event), events)
-            if votes:
-                ids = {v.event_id for v in votes}
-                known = set((await session.scalars(
-                    select(Event.id).where(Event.id.in_(ids)))).all())
-                rows = [{"event_id": v.event_id, "helpful": v.helpful,
-                         "created_at": v.created_at} for v in votes if v.event_id in known]
-                if len(rows) < len(votes):
-                    self.rejected += len(votes) - len(rows)
-                    log.warning("demand log: ignored %d votes for unknown events",
-                                len(votes) - len(rows))
-                if rows:
-                    await session.execute(insert(Feedback), rows)
+        ignored = await self._tx.run(lambda connection: _write(connection, events, votes))
+        if ignored:
+            self.rejected += ignored
+            log.warning("demand log: ignored %d votes for unknown events", ignored)
 
     async def _insert_one_by_one(self, batch: list[_Item]) -> bool:
         """Isolate the rows the database refuses (e.g. an id already written by a retry

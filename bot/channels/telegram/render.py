@@ -192,13 +192,15 @@ def chunk_blocks(blocks: Sequence[Block], limit: int = MAX_MESSAGE_UNITS) -> lis
     """HTML messages for ``blocks``: whole blocks where possible, never over ``limit``."""
     chunks: list[str] = []
     current = ""
+    units = 0  # utf16_len(current), kept as it grows
 
     def append(piece: str, sep: str) -> bool:
-        nonlocal current
-        candidate = f"{current}{sep}{piece}" if current else piece
-        if utf16_len(candidate) > limit:
+        nonlocal current, units
+        size = units + len(sep) + utf16_len(piece) if current else utf16_len(piece)
+        if size > limit:
             return False
-        current = candidate
+        current = f"{current}{sep}{piece}" if current else piece
+        units = size
         return True
 
     for block in blocks:
@@ -212,7 +214,7 @@ def chunk_blocks(blocks: Sequence[Block], limit: int = MAX_MESSAGE_UNITS) -> lis
             continue
         if utf16_len(whole) <= limit:  # start a new message rather than split a block
             chunks.append(current)
-            current = whole
+            current, units = whole, utf16_len(whole)
             continue
         sep = "\n\n"
         for line in lines:
@@ -222,7 +224,7 @@ def chunk_blocks(blocks: Sequence[Block], limit: int = MAX_MESSAGE_UNITS) -> lis
                 if not append(piece, sep):
                     if current:
                         chunks.append(current)
-                    current = piece
+                    current, units = piece, utf16_len(piece)
                 sep = "\n"
     if current:
         chunks.append(current)
