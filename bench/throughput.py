@@ -1,6 +1,6 @@
 """End-to-end throughput of `serve`'s Telegram webhook path against the bare PTB ceiling.
 
-Usage: python bench/throughput.py [--updates 3000] [--concurrency 64] [--rate 200]
+Usage: python bench/throughput.py [--warmup 300] [--updates 3000] [--concurrency 64] [--rate 200]
                                   [--seconds 10] [--postgres URL | --no-postgres]
                                   [--dev ../shared/eval/dev.jsonl] [--json]
 
@@ -83,7 +83,7 @@ BOT_USER = {"id": 777000, "is_bot": True, "first_name": "Trợ lý xã",
             "username": "citizen_bench_bot"}
 FALLBACK_QUESTIONS = ("làm căn cước cho con ở đâu", "dang ky tam tru online",
                       "gia hạn bhyt hết bao nhiêu tiền", "chào bạn", "giá vàng hôm nay")
-WARMUP = 300
+WARMUP = 300  # updates before measuring (imports, caches, connections)
 QUIET_S = 0.3
 REPLY_DEADLINE_S = 120
 
@@ -324,7 +324,7 @@ async def open_loop(client: AsgiClient, transport: FakeTransport,
 async def measure(setup: Setup, feeder: Feeder, args: argparse.Namespace) -> Result:
     async with setup.app.router.lifespan_context(setup.app):
         client = AsgiClient(setup.app)
-        await closed_loop(client, setup.transport, feeder.take(WARMUP), args.concurrency)
+        await closed_loop(client, setup.transport, feeder.take(args.warmup), args.concurrency)
         ups = await closed_loop(client, setup.transport, feeder.take(args.updates),
                                 args.concurrency)
         latencies = await open_loop(client, setup.transport,
@@ -367,7 +367,7 @@ async def temporary_database(candidates: Sequence[str]) -> AsyncIterator[str | N
 def table(results: list[Result], args: argparse.Namespace) -> str:
     ceiling = results[0].updates_per_s
     lines = [
-        f"updates: {WARMUP} warm-up, {args.updates} closed loop with {args.concurrency} "
+        f"updates: {args.warmup} warm-up, {args.updates} closed loop with {args.concurrency} "
         f"clients, {int(args.rate * args.seconds)} open loop at {args.rate:g}/s; one core",
         "",
         "| setup | updates/s | × ceiling | p50 ms at "
@@ -408,7 +408,7 @@ async def run(args: argparse.Namespace) -> list[Result]:
 
 
 def check(results: list[Result], args: argparse.Namespace) -> None:
-    expected = WARMUP + args.updates + int(args.rate * args.seconds)
+    expected = args.warmup + args.updates + int(args.rate * args.seconds)
     for r in results:
         if r.sent != expected or r.stored not in (None, expected):
             raise SystemExit(f"{r.name}: {r.sent} replies and {r.stored} events for "
@@ -417,6 +417,7 @@ def check(results: list[Result], args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--warmup", type=int, default=WARMUP)
     parser.add_argument("--updates", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--rate", type=float, default=200)

@@ -81,3 +81,9 @@ BUTTON_HANDOFF = "🙋 Hỏi cán bộ"
 BUTTON_MENU = "📋 Danh mục"
 BUTTON_CONTACT = "☎️ Liên hệ xã"
 BUTTON_BACK = "⬅️ Quay lại danh mục"
+
+# A citizen sending faster than RATE_LIMIT_PER_MINUTE gets this once per minute.
+FLOOD_NOTICE = (
+    "Bạn gửi tin nhắn hơi nhanh, mình chưa kịp đọc hết. Bạn đợi khoảng một phút rồi gửi "
+    "lại câu hỏi nhé."
+)

@@ -99,10 +99,6 @@ STAFF_COMMANDS = (
     BotCommand("baocao", "Cán bộ: báo cáo tuần"),
     BotCommand("chuatraloi", "Cán bộ: câu hỏi bot chưa trả lời được"),
 )
-FLOOD_NOTICE = (
-    "Bạn gửi tin nhắn hơi nhanh, mình chưa kịp đọc hết. Bạn đợi khoảng một phút rồi gửi "
-    "lại câu hỏi nhé."
-)
 HANDOFF_CASE = "Mã câu hỏi của bạn: {case_no}."
 HANDOFF_FAILED = "Hiện chưa chuyển được câu hỏi tới cán bộ. Bạn có thể liên hệ trực tiếp:"
 STAFF_RELAYED = "✅ Đã gửi câu trả lời tới người dân ({case_no})."
@@ -402,7 +398,7 @@ class TelegramChannel:
                         type(exc).__name__)
             return True
         if count == limit + 1:  # the first message over the limit gets one notice
-            await self.application.bot.send_message(chat_id, FLOOD_NOTICE)
+            await self.application.bot.send_message(chat_id, texts.FLOOD_NOTICE)
         return count <= limit
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

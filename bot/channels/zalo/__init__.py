@@ -74,4 +74,5 @@ def build_channel(settings: Settings, assistant: Assistant, *,
     return ZaloChannel(assistant, client, salt=settings.salt(), mode=settings.zalo_mode,
                        webhook_url=url,
                        webhook_secret=secret.get_secret_value() if secret else None,
+                       rate_limit_per_minute=settings.rate_limit_per_minute,
                        handoff=handoff)

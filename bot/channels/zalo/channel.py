@@ -124,7 +124,7 @@ class ZaloChannel:
                  webhook_secret: str | None = None, poll_timeout: int = 30,
                  min_poll_interval: float = 1.0, backoff_base: float = 1.0,
                  backoff_max: float = 60.0, lease_wait: float = 15.0,
-                 typing_wait: float = 1.0,
+                 typing_wait: float = 1.0, rate_limit_per_minute: int = 0,
                  handoff: Callable[[], Any] | None = None) -> None:
         if mode not in {"polling", "webhook"}:
             raise ValueError(f"ZALO_MODE must be polling or webhook, not {mode!r}")
@@ -141,6 +141,7 @@ class ZaloChannel:
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
         self.lease_wait = lease_wait
         self.typing_wait = typing_wait
+        self.rate_limit = rate_limit_per_minute
         self._handoff = handoff or (lambda: None)
         self._holder = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._loop_task: asyncio.Task[None] | None = None
@@ -299,6 +300,8 @@ class ZaloChannel:
         chat_ref = update.chat_id
         assert chat_ref is not None and update.user_id is not None
         user_key = pseudonymise(CHANNEL, update.user_id, self._salt)
+        if not await self._within_limit(user_key, chat_ref):
+            return
         kind = update.kind or MessageKind.OTHER
         if kind is MessageKind.TEXT:
             number = parse_choice(update.text)
@@ -329,6 +332,22 @@ class ZaloChannel:
         if "handoff" in reply.actions:
             reply = await self._open_case(msg, reply, question)
         await self._send(chat_ref, reply)
+
+    async def _within_limit(self, user_key: str, chat_ref: str) -> bool:
+        """``RATE_LIMIT_PER_MINUTE`` per citizen, counted in the database across workers;
+        one polite notice when it is passed, then silence until the minute is over."""
+        storage = self._storage()
+        if not self.rate_limit or storage is None:
+            return True
+        try:
+            count = await storage.counters.hit(f"{CHANNEL}:{user_key}")
+        except Exception as exc:  # the database is away: answering matters more
+            log.debug("zalo: flood counter unavailable (%s)", type(exc).__name__)
+            return True
+        if count == self.rate_limit + 1:
+            await self._send(chat_ref, Reply(ReplyKind.SMALLTALK, (
+                Block(BlockKind.PARAGRAPH, text=texts.FLOOD_NOTICE),)))
+        return count <= self.rate_limit
 
     async def _handle(self, msg: Incoming) -> Turn:
         """The assistant's turn, with "typing…" shown while it works."""

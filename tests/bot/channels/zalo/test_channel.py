@@ -502,3 +502,21 @@ def test_no_token_no_channel_and_polling_needs_no_address(tmp_path: Any) -> None
                                                 zalo_bot_token="  ")).channels
     runtime = build_runtime(Settings(data_dir=tmp_path / "c", zalo_bot_token=TOKEN))
     assert runtime.channels["zalo"].routes() == []
+
+
+async def test_flood_limit_notices_once_across_workers_and_drops_the_rest(
+        make_bot: Callable[..., Any], fake_zalo: FakeZalo) -> None:
+    from bot.channels.zalo.updates import parse_update
+
+    workers = [await make_bot(rate_limit_per_minute=3) for _ in range(2)]
+    for i in range(6):  # one citizen's messages land on two workers in turn
+        update = parse_update(message("menu", user="u-flood"))
+        assert update is not None
+        await workers[i % 2].channel.process(update)
+    replies = fake_zalo.sent("u-flood")
+    assert len(replies) == 4  # three answers, one notice, then silence
+    assert sum(texts.FLOOD_NOTICE in r for r in replies) == 1
+    update = parse_update(message("menu", user="u-calm"))
+    assert update is not None
+    await workers[0].channel.process(update)
+    assert len(fake_zalo.sent("u-calm")) == 1  # others are not affected
