@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -17,7 +18,7 @@ from bot.kb_transfer import TransferFailed, apply_import
 from bot.knowledge_editor import KnowledgeEditor
 from bot.storage import Storage
 from knowledge.export import write_directory
-from knowledge.loader import read_directory
+from knowledge.loader import DEFAULT_CONTENT_DIR, read_directory
 from knowledge.service import KnowledgeService
 from knowledge.spreadsheet import (
     CATEGORIES_SHEET,
@@ -79,6 +80,7 @@ BROKEN: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     "formula": (lambda d: edit(d, set_topic("khai-sinh", "Lệ phí", "=A1*2")),
                 "cột 'Lệ phí': ô chứa công thức Excel"),
     "not a workbook": (lambda d: b"id;title\n", "Tệp: không phải tệp Excel .xlsx"),
+    "half-written": (lambda d: d[: len(d) // 2], "Tệp: tệp bị hỏng"),
 }
 
 
@@ -178,3 +180,21 @@ def test_cli_refuses_what_it_cannot_read_or_write(tmp_path: Path) -> None:
     assert out.returncode == 1 and "không tìm thấy" in out.stderr
     out = run(["kb", "export", "kb.csv"], tmp_path)
     assert out.returncode == 1 and ".xlsx" in out.stderr
+
+
+async def test_half_written_topic_file_changes_nothing_and_the_bot_keeps_answering(
+        storage: Storage, tmp_path: Path) -> None:
+    knowledge = KnowledgeService.from_directory()
+    editor = KnowledgeEditor(knowledge, lambda: storage)
+    await editor.sync()
+    before = await storage.knowledge.live_id()
+    folder = tmp_path / "content"
+    shutil.copytree(DEFAULT_CONTENT_DIR, folder)
+    topic = folder / "topics" / "khai-sinh.yaml"
+    text = topic.read_text(encoding="utf-8")
+    topic.write_text(text[: len(text) // 2], encoding="utf-8")  # a copy cut short
+    with pytest.raises(TransferFailed) as info:
+        await apply_import(editor, folder, author="cli:test")
+    assert all(p.startswith("topics/khai-sinh.yaml: ") for p in info.value.problems)
+    assert await storage.knowledge.live_id() == before
+    assert knowledge.current.match("đăng ký khai sinh cho con").topic == "khai-sinh"
