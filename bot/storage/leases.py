@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import Lease, utcnow
+from bot.storage.upsert import insert_for
 
 
 class LeaseManager:
@@ -36,12 +36,14 @@ class LeaseManager:
                 .values(holder=holder, expires_at=now + ttl))
             if result.rowcount:
                 return True
-        try:
-            async with self._sessions() as session, session.begin():
-                session.add(Lease(name=name, holder=holder, expires_at=now + ttl))
-        except IntegrityError:
-            return False
-        return True
+        # Absent: insert. ON CONFLICT rather than catching the error, which PostgreSQL
+        # would log as a duplicate-key error at every check of a lease someone holds.
+        async with self._sessions() as session, session.begin():
+            stmt = insert_for(session.bind.dialect.name, Lease).values(
+                name=name, holder=holder, expires_at=now + ttl)
+            inserted = await session.execute(
+                stmt.on_conflict_do_nothing().returning(Lease.name))
+            return inserted.first() is not None
 
     async def release(self, name: str, holder: str) -> None:
         async with self._sessions() as session, session.begin():

@@ -20,6 +20,7 @@ Rules (Bot API "HTML style" and message limits):
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import re
@@ -258,10 +259,17 @@ def keyboard(choices: Iterable[Choice]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+@functools.lru_cache(maxsize=1024)
+def _chunks(blocks: tuple[Block, ...], limit: int) -> tuple[str, ...]:
+    """The same answer (a topic, the menu) is rendered once: blocks are immutable and
+    carry no per-message detail (that is in the buttons, rendered every time)."""
+    return tuple(chunk_blocks(blocks, limit))
+
+
 def render(reply: Reply, limit: int = MAX_MESSAGE_UNITS,
            ) -> tuple[list[str], InlineKeyboardMarkup | None]:
     """The messages of a reply (the keyboard goes on the last one)."""
-    chunks = chunk_blocks(reply.blocks, limit)
+    chunks = list(_chunks(tuple(reply.blocks), limit))
     markup = keyboard(reply.choices)
     if not chunks and markup is not None:
         chunks = ["📋"]
