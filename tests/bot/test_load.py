@@ -41,7 +41,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.channels.telegram.bot import FLOOD_NOTICE, SORRY
+from bot.channels.telegram.bot import SORRY
 from bot.channels.zalo.channel import STALE_CHOICE
 from bot.config import Settings
 from bot.server import Runtime, create_app
@@ -518,7 +518,7 @@ def check_replies(expects: list[Expect], fake_tg: FakeBotAPI, fake_zalo: FakeZal
     sent = {"telegram": telegram_sent(fake_tg), "zalo": zalo_sent(fake_zalo)}
     every = [m for chats in sent.values() for s in chats.values()
              for m in [*[x for r in s.replies for x in r], *s.open]]
-    assert not [m["text"] for m in every if m["text"] in (SORRY, FLOOD_NOTICE)]
+    assert not [m["text"] for m in every if m["text"] in (SORRY, texts.FLOOD_NOTICE)]
     chats = by_chat(expects)
     problems = []
     for (channel, chat), chat_expects in chats.items():
