@@ -149,6 +149,7 @@ class ZaloChannel:
         self._locks: dict[str, list[Any]] = {}
         self._mem_state: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._mem_seen: OrderedDict[str, None] = OrderedDict()
+        self._unsynced: set[str] = set()  # chats whose newest state is only in memory
 
     # --- Channel protocol ------------------------------------------------------------
 
@@ -461,7 +462,7 @@ class ZaloChannel:
     async def _load_state(self, chat_ref: str) -> dict[str, Any]:
         key = self._state_key(chat_ref)
         storage = self._storage()
-        if storage is not None:
+        if storage is not None and key not in self._unsynced:
             try:
                 return await storage.state.get(CHANNEL, key, max_age=CHOICES_TTL) or {}
             except Exception:
@@ -472,11 +473,19 @@ class ZaloChannel:
         key = self._state_key(chat_ref)
         _remember(self._mem_state, key, data)
         storage = self._storage()
-        if storage is not None:
-            try:
-                await storage.state.put(CHANNEL, key, data)
-            except Exception:
-                log.warning("zalo: could not store the offered choices; kept in memory")
+        if storage is None:
+            return
+        try:
+            await storage.state.put(CHANNEL, key, data)
+        except Exception:
+            # Newer than what the database holds: read it from memory until a later
+            # save reaches the database (else "2" would resolve against old choices).
+            self._unsynced.add(key)
+            if len(self._unsynced) > MEMORY_ENTRIES:  # only what memory still holds
+                self._unsynced &= self._mem_state.keys()
+            log.warning("zalo: could not store the offered choices; kept in memory")
+        else:
+            self._unsynced.discard(key)
 
     async def _claim(self, message_id: str) -> bool:
         storage = self._storage()

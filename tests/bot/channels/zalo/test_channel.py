@@ -520,3 +520,39 @@ async def test_flood_limit_notices_once_across_workers_and_drops_the_rest(
     assert update is not None
     await workers[0].channel.process(update)
     assert len(fake_zalo.sent("u-calm")) == 1  # others are not affected
+
+
+@pytest.mark.postgres
+async def test_choices_offered_during_an_outage_still_resolve_after_it(
+        tmp_path: Any, pg_url: str, fake_zalo: FakeZalo, knowledge: KnowledgeService) -> None:
+    from bot.assistant import Assistant
+    from bot.channels.zalo.client import ZaloClient
+    from bot.channels.zalo.updates import parse_update
+    from bot.config import Settings
+    from bot.storage import Storage
+    from handlers.conversation import Conversation
+    from tests.bot.storage.conftest import pg_outage
+
+    storage = await Storage.open(Settings(data_dir=tmp_path, database_url=pg_url))
+    client = ZaloClient(TOKEN, base_url=fake_zalo.url)
+    channel = ZaloChannel(Assistant(Conversation(knowledge), storage), client, salt=SALT)
+
+    async def say(text: str) -> str:
+        before = len(fake_zalo.sent("u-outage"))
+        update = parse_update(message(text, user="u-outage"))
+        assert update is not None
+        await channel.process(update)
+        return "\n".join(fake_zalo.sent("u-outage")[before:])
+
+    try:
+        await say("menu")  # the menu's numbers are stored in the database
+        category = next(c for c in knowledge.current.kb.categories
+                        if knowledge.current.kb.by_category(c.id))
+        async with pg_outage(pg_url):
+            assert category.label in await say("1")  # new numbers: only in memory
+        first_topic = knowledge.current.kb.by_category(category.id)[0]
+        assert (await say("1")).startswith(first_topic.title.upper())  # its answer
+    finally:
+        await channel.stop()
+        await client.aclose()
+        await storage.close()
