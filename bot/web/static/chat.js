@@ -44,6 +44,7 @@
   var sendButton = document.getElementById("send-button");
   var communeLine = document.getElementById("commune");
   var busy = false;
+  var sendWhenFree = false; // Enter pressed while a reply was on its way
   var memoryClientId = null;
 
   // --- small DOM helpers ------------------------------------------------------
@@ -375,6 +376,10 @@
 
   function setBusy(value) {
     busy = value;
+    if (!value && sendWhenFree) {
+      sendWhenFree = false;
+      setTimeout(submitText, 0); // the question typed meanwhile goes now
+    }
     sendButton.disabled = value;
     messages.setAttribute("aria-busy", value ? "true" : "false");
     var buttons = messages.querySelectorAll(".choice");
@@ -417,7 +422,10 @@
       input.focus();
       return;
     }
-    if (busy) return;
+    if (busy) {
+      sendWhenFree = true; // not lost, not ignored: sent as soon as the reply is in
+      return;
+    }
     var userRow = addUserMessage(text);
     input.value = "";
     autoResize();

@@ -189,3 +189,32 @@ def test_start_fails_then_retry_shows_greeting(browser: Any, live_server: str) -
         assert width <= 360, "the page must not scroll sideways on a 360 px phone"
     finally:
         context.close()
+
+
+def test_a_question_sent_before_the_greeting_arrives_is_sent_after_it(
+        browser: Any, live_server: str) -> None:
+    """On a slow line the greeting may still be on its way when the citizen presses
+    Enter: the question must go once the greeting is in, not be silently ignored."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    try:
+        tab = context.new_page()
+        tab.add_init_script("""
+            const realFetch = window.fetch.bind(window);
+            let first = true;
+            window.fetch = (url, options) => {
+              if (String(url).includes('/api/chat') && first) {
+                first = false;  // hold the greeting back for a while
+                return new Promise(r => setTimeout(r, 1500)).then(() => realFetch(url, options));
+              }
+              return realFetch(url, options);
+            };
+        """)
+        tab.goto(live_server + "/")
+        send_text(tab, QUESTION)  # while the greeting is still on its way
+        expect(tab.locator(BOT_REPLIES)).to_have_count(2, timeout=10000)
+        expect(tab.locator(BOT_REPLIES).first).to_contain_text("Xin chào")
+        expect(tab.locator("#messages .row-user .bubble")).to_have_text([QUESTION])
+        expect(tab.locator(BOT_REPLIES).last).to_contain_text(CAN_CUOC)
+        expect(tab.get_by_label("Nhập câu hỏi của bạn")).to_have_value("")
+    finally:
+        context.close()
