@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.storage.engine import create_engine
 from bot.storage.models import ProcessedUpdate, utcnow
 from bot.storage.transactions import Transactions
 
@@ -41,3 +42,16 @@ async def test_work_commits_or_rolls_back_as_a_whole(engine: AsyncEngine,
         assert thread.startswith("sqlite-writer") is on_own_thread
     finally:
         tx.close()
+
+
+@pytest.mark.postgres
+async def test_bookkeeping_commits_skip_the_flush_only_for_themselves(pg_url: str) -> None:
+    engine = create_engine(pg_url)
+    try:
+        tx = Transactions(async_sessionmaker(engine))
+        inside = await tx.run(lambda c: c.exec_driver_sql("SHOW synchronous_commit").scalar())
+        async with engine.connect() as conn:  # everything else keeps the server's default
+            outside = await conn.scalar(text("SHOW synchronous_commit"))
+        assert (inside, outside) == ("off", "on")
+    finally:
+        await engine.dispose()
