@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import OrderedDict
+from itertools import islice
 
 from sqlalchemy import Connection, delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,6 +30,7 @@ from bot.storage.upsert import insert_for, prepared
 log = logging.getLogger(__name__)
 MAX_KEY = 128
 REMEMBERED = 50_000  # per worker: hours of traffic at a commune's or province's rate
+BACKLOG_PER_BATCH = 1000  # outage claims written along with each batch once it is back
 Key = tuple[str, str]
 
 
@@ -79,7 +81,7 @@ class UpdateDeduplicator:
             return True
 
     async def _claim_many(self, keys: list[Key]) -> list[bool]:
-        backlog = list(self._unwritten)[:1000]
+        backlog = list(islice(self._unwritten, BACKLOG_PER_BATCH))
         won = await self._tx.run(lambda connection: _insert_new(connection, keys + backlog))
         for item in backlog:
             self._unwritten.pop(item, None)

@@ -10,10 +10,10 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import ConversationState, utcnow
+from bot.storage.upsert import insert_for
 
 
 class ConversationStateStore:
@@ -36,16 +36,10 @@ class ConversationStateStore:
         values = {"channel": channel, "user_key": user_key, "data": data,
                   "updated_at": utcnow()}
         async with self._sessions() as session, session.begin():
-            dialect = session.bind.dialect.name
-            if dialect in ("sqlite", "postgresql"):
-                module = sqlite if dialect == "sqlite" else postgresql
-                stmt = module.insert(ConversationState).values(**values)
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=["channel", "user_key"],
-                    set_={"data": stmt.excluded.data, "updated_at": stmt.excluded.updated_at})
-                await session.execute(stmt)
-            else:
-                await session.merge(ConversationState(**values))
+            stmt = insert_for(session.bind.dialect.name, ConversationState).values(**values)
+            await session.execute(stmt.on_conflict_do_update(
+                index_elements=["channel", "user_key"],
+                set_={"data": stmt.excluded.data, "updated_at": stmt.excluded.updated_at}))
 
     async def delete(self, channel: str, user_key: str) -> None:
         async with self._sessions() as session, session.begin():

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import Settings
 from bot.handoff import (
     CITIZEN_ANSWER,
     STATE_PREFIX,
@@ -52,15 +49,6 @@ class RecordingChannel:
         self.staff_posts.append((chat_id, text))
         self._next += 2
         return [str(self._next - 1), str(self._next)]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'handoff.sqlite3'}" if request.param == "sqlite" \
-        else str(request.getfixturevalue("pg_url"))
-    opened = await Storage.open(Settings(data_dir=tmp_path), url=url)
-    yield opened
-    await opened.close()
 
 
 def citizen(channel: str = "telegram", key: str = "u1", chat: str | None = "555") -> Incoming:

@@ -3,56 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
-from bot.config import Settings
 from bot.handoff import HandoffService
 from bot.jobs import housekeeping, run_retention
 from bot.storage import Storage
 from bot.storage.models import HandoffCase, utcnow
-from handlers.messages import Incoming, Reply
-
-
-class StaffChat:
-    """A channel at the process boundary: records staff posts and citizen pushes."""
-
-    name = "telegram"
-
-    def __init__(self) -> None:
-        self.pushes: list[tuple[str, Reply]] = []
-        self._next = 0
-
-    def routes(self) -> list[Any]:
-        return []
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
-    async def push(self, chat_ref: str, reply: Reply) -> None:
-        self.pushes.append((chat_ref, reply))
-
-    async def send_to_staff(self, chat_id: str, text: str) -> list[str]:
-        self._next += 1
-        return [str(self._next)]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'jobs.sqlite3'}" if request.param == "sqlite" \
-        else str(request.getfixturevalue("pg_url"))
-    opened = await Storage.open(Settings(data_dir=tmp_path), url=url)
-    yield opened
-    await opened.close()
+from handlers.messages import Incoming
+from tests.bot.test_handoff import RecordingChannel
 
 
 async def test_retention_job_forgets_old_handoff_questions(storage: Storage) -> None:
-    chat = StaffChat()
+    chat = RecordingChannel("telegram")
     service = HandoffService(storage, {"telegram": chat}, [("telegram", "-100")])
     old_no = await service.open_case(Incoming("telegram", "u-old", text="…", chat_ref="501"),
                                      "khai-sinh", "khai sinh cho con, nhà ở thôn 3")
@@ -71,8 +35,8 @@ async def test_retention_job_forgets_old_handoff_questions(storage: Storage) -> 
     assert rows[new_no].question_redacted == "đăng ký tạm trú"
     assert (rows[old_no].topic_id, rows[old_no].status) == ("khai-sinh", "open")
     # The case number still works: staff see it and a late answer still reaches the citizen.
-    assert await service.case_number("telegram", "-100", "1") == old_no
-    assert await service.relay_staff_reply("telegram", "-100", "1", "Mời chị lên xã", "Bình")
+    assert await service.case_number("telegram", "-100", "101") == old_no
+    assert await service.relay_staff_reply("telegram", "-100", "101", "Mời chị lên xã", "Bình")
     assert chat.pushes[-1][0] == "501"
 
 

@@ -44,6 +44,7 @@ from bot.channels.zalo.render import render_chunks, split_text
 from bot.channels.zalo.updates import ZaloUpdate, parse_update
 from bot.privacy import pseudonymise, redact
 from bot.storage import Storage
+from bot.storage.dedup import RecentKeys
 from handlers import texts
 from handlers.conversation import Turn
 from handlers.messages import Block, BlockKind, Choice, Incoming, MessageKind, Reply, ReplyKind
@@ -148,7 +149,7 @@ class ZaloChannel:
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: dict[str, list[Any]] = {}
         self._mem_state: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self._mem_seen: OrderedDict[str, None] = OrderedDict()
+        self._seen = RecentKeys()  # duplicates while no database was ever reached
         self._unsynced: set[str] = set()  # chats whose newest state is only in memory
 
     # --- Channel protocol ------------------------------------------------------------
@@ -491,10 +492,7 @@ class ZaloChannel:
         storage = self._storage()
         if storage is not None:
             return await storage.dedup.claim(CHANNEL, message_id)  # memory if it is down
-        if message_id in self._mem_seen:
-            return False
-        _remember(self._mem_seen, message_id, None)
-        return True
+        return self._seen.add((CHANNEL, message_id))
 
     @asynccontextmanager
     async def _chat_lock(self, chat_ref: str) -> AsyncIterator[None]:
