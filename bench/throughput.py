@@ -199,7 +199,7 @@ def serve_setup(name: str, data_dir: Path, database_url: str | None) -> Setup:
         telegram_bot_token=TOKEN, telegram_mode="webhook", telegram_webhook_secret=SECRET,
         webhook_base_url="https://bench.invalid", telegram_send_rate=0)
     runtime = build_runtime(settings)
-    runtime.channels["telegram"] = TelegramChannel(runtime, request=transport)
+    runtime.channels["telegram"] = TelegramChannel.from_runtime(runtime, request=transport)
     app = create_app(settings, runtime)
 
     async def count_events() -> int:

@@ -13,7 +13,7 @@ import time
 import uuid
 from dataclasses import replace
 
-from bot.privacy import SENSITIVE_WARNING, redact
+from bot.privacy import SENSITIVE_WARNING, Redaction, redact
 from bot.storage import Storage
 from bot.storage.events import EventRecord
 from bot.storage.group_commit import Unavailable
@@ -40,17 +40,18 @@ class Assistant:
             return 0
         return max(1, self.storage.followups.delay.days)
 
-    async def handle(self, msg: Incoming) -> Turn:
+    async def handle(self, msg: Incoming, redaction: Redaction | None = None) -> Turn:
+        """One turn. ``redaction`` is given when the caller (the turn pipeline) already
+        redacted ``msg.text``; otherwise the text is redacted here first."""
         started = time.perf_counter()
-        redaction = redact(msg.text) if msg.text else None
-        if redaction is not None:  # the canonical, redacted text is all anyone sees
-            msg = replace(msg, text=redaction.text)
+        if redaction is None:
+            msg, redaction = redact_incoming(msg)
         turn = await self._special(msg) or self.conversation.handle(msg)
-        if redaction and redaction.found:
+        if redaction.found:
             turn = _with_warning(turn)
         turn = await self._maybe_offer_followup(msg, turn)
         latency_ms = (time.perf_counter() - started) * 1000
-        self._log(msg, turn, latency_ms, redaction.kinds if redaction else ())
+        self._log(msg, turn, latency_ms, redaction.kinds)
         return turn
 
     # --- follow-ups ---------------------------------------------------------------
@@ -137,6 +138,14 @@ def _event(msg: Incoming, turn: Turn, latency_ms: float, kinds: tuple[str, ...])
         decision=decision, text_redacted=text, text_normalized=normalized, topic_id=topic_id,
         score=score, candidates=candidates, latency_ms=round(latency_ms),
         redactions=list(kinds), area=msg.area)
+
+
+def redact_incoming(msg: Incoming) -> tuple[Incoming, Redaction]:
+    """The message with its canonical, redacted text — all anyone downstream sees."""
+    if not msg.text:
+        return msg, Redaction(msg.text)
+    redaction = redact(msg.text)
+    return replace(msg, text=redaction.text), redaction
 
 
 def _with_warning(turn: Turn) -> Turn:

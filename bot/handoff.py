@@ -21,11 +21,10 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol, runtime_checkable
 
 from sqlalchemy import select
 
-from bot.channels.base import Channel
+from bot.ports import Channel, StaffChannel
 from bot.storage import Storage
 from bot.storage.models import HandoffCase, HandoffLink
 from handlers.messages import Block, BlockKind, Choice, Incoming, Reply, ReplyKind
@@ -51,13 +50,6 @@ class HandoffUnavailable(Exception):
 
 class HandoffDeliveryError(Exception):
     """The staff answer belongs to a case, but the citizen could not be reached."""
-
-
-@runtime_checkable
-class StaffChannel(Protocol):
-    async def send_to_staff(self, chat_id: str, text: str) -> list[str]:
-        """Post plain ``text`` to a staff chat; the ids of the messages sent."""
-        ...
 
 
 StorageSource = Storage | Callable[[], Storage | None]

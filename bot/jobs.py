@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-from bot.channels.base import Channel
+from bot.ports import Channel
 from bot.storage import Storage
 from bot.storage.retention import purge_old_text
 from handlers import followup

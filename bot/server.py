@@ -13,98 +13,32 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from bot import jobs
-from bot.assistant import Assistant
-from bot.channels.base import Channel
+from bot.channels.settings import ConfigError, channel_problems, zalo_enabled
 from bot.config import Settings
-from bot.handoff import HandoffService
-from bot.knowledge_editor import KnowledgeEditor
-from bot.storage import Storage
+from bot.runtime import Runtime
 from bot.web.app import build_app
-from handlers.conversation import Conversation
-from knowledge.service import KnowledgeService
 
 log = logging.getLogger(__name__)
-STORAGE_RETRY_S = 15
-
-
-@dataclass
-class Runtime:
-    """Everything one worker process shares between requests."""
-
-    settings: Settings
-    knowledge: KnowledgeService
-    assistant: Assistant
-    channels: dict[str, Channel] = field(default_factory=dict)
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    handoff: HandoffService | None = None  # "Hỏi cán bộ" for every channel (bot/handoff.py)
-    editor: KnowledgeEditor = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.editor = KnowledgeEditor(self.knowledge, lambda: self.assistant.storage)
-
-    @property
-    def storage(self) -> Storage | None:
-        return self.assistant.storage
-
-    async def open_storage(self) -> None:
-        """Connect, retrying in the background while the database is unreachable."""
-        while self.assistant.storage is None:
-            try:
-                self.assistant.storage = await Storage.open(self.settings)
-            except Exception as exc:
-                log.error("database unavailable (%s); answering without the demand log, "
-                          "retrying in %d s", type(exc).__name__, STORAGE_RETRY_S)
-                await asyncio.sleep(STORAGE_RETRY_S)
-        self._start_jobs(self.assistant.storage)
-
-    def _start_jobs(self, storage: Storage) -> None:
-        settings = self.settings
-        self.tasks.append(jobs.every(settings.knowledge_poll_seconds, self.editor.sync,
-                                     "knowledge-sync"))
-        self.tasks.append(jobs.every(
-            jobs.RETENTION_EVERY_S, lambda: jobs.run_retention(storage, settings.retention_days),
-            "retention"))
-        self.tasks.append(jobs.every(jobs.HOUSEKEEPING_EVERY_S,
-                                     lambda: jobs.housekeeping(storage), "housekeeping"))
-        self.tasks.append(jobs.every(
-            jobs.FOLLOWUPS_EVERY_S,
-            lambda: jobs.send_due_followups(storage, self.channels, self.knowledge),
-            "followups"))
-
-    async def close(self) -> None:
-        for channel in self.channels.values():
-            with contextlib.suppress(Exception):
-                await channel.stop()
-        await jobs.cancel(self.tasks)
-        if self.assistant.storage is not None:
-            await self.assistant.storage.close()
-            self.assistant.storage = None
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    knowledge = KnowledgeService.from_directory(settings.knowledge_dir, settings.dictionary_dir)
-    conversation = Conversation(knowledge, max_chars=settings.max_message_chars,
-                                handoff_available=bool(settings.staff_targets))
-    runtime = Runtime(settings, knowledge, Assistant(conversation))
-    runtime.handoff = HandoffService(lambda: runtime.storage, runtime.channels,
-                                     settings.staff_targets, knowledge=knowledge)
+    """The core, plus the channels the settings enable (each refuses a bad configuration)."""
+    problems = channel_problems(settings)
+    if problems:
+        raise ConfigError("; ".join(problems))
+    runtime = Runtime.build(settings)
     if settings.telegram_bot_token is not None:  # Telegram (bot/channels/telegram)
         from bot.channels.telegram import TelegramChannel
 
-        runtime.channels["telegram"] = TelegramChannel(runtime)
-    if settings.zalo_bot_token is not None:  # Zalo (bot/channels/zalo); refuses bad config
+        runtime.channels["telegram"] = TelegramChannel.from_runtime(runtime)
+    if zalo_enabled(settings):  # Zalo (bot/channels/zalo)
         from bot.channels import zalo
 
-        if zalo.zalo_enabled(settings):
-            runtime.channels["zalo"] = zalo.build_channel(
-                settings, runtime.assistant, handoff=lambda: runtime.handoff)
+        runtime.channels["zalo"] = zalo.build_channel(settings, runtime.pipeline)
     return runtime
 
 
@@ -138,7 +72,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
                 await connect
             await runtime.close()
 
-    app = build_app(runtime.assistant, settings.salt(), lifespan=lifespan, extra_routes=routes)
+    app = build_app(runtime.pipeline, settings.salt(), lifespan=lifespan, extra_routes=routes)
     app.state.runtime = runtime
     return app
 

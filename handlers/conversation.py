@@ -27,6 +27,7 @@ KEYWORDS = {
     "lien he": "contact", "hoi can bo": "handoff", "gap can bo": "handoff",
 }
 MAX_RELATED = 3
+QUESTION_KINDS = frozenset({ReplyKind.ANSWER, ReplyKind.SUGGEST, ReplyKind.FALLBACK})
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,15 @@ class Turn:
     match: MatchResult | None = None
     feedback: tuple[str, bool] | None = None  # (event id, helpful)
     truncated: bool = False
+
+    @property
+    def is_question(self) -> bool:
+        """The citizen asked something a person could answer later ("Hỏi cán bộ").
+
+        Answers, suggestions and fallbacks to typed text count; greetings, thanks and
+        button presses do not.
+        """
+        return self.match is not None and self.reply.kind in QUESTION_KINDS
 
 
 class Conversation:

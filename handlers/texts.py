@@ -48,6 +48,7 @@ HANDOFF_SENT = (
     "làm việc."
 )
 HANDOFF_NO_STAFF = "Hiện chưa có cán bộ trực tuyến. Bạn có thể liên hệ trực tiếp:"
+HANDOFF_CASE = "Mã câu hỏi của bạn: {case_no}."
 CONTACT_TITLE = "Liên hệ"
 CONTACT_UNKNOWN = (
     "Bạn có thể đến trực tiếp {centre} hoặc hỏi công an xã. Thông tin địa chỉ, giờ làm việc "

@@ -19,8 +19,8 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.assistant import Assistant
 from bot.privacy import pseudonymise
+from bot.turns.pipeline import TurnPipeline, flood_notice
 from bot.web.serialize import reply_to_json
 from handlers.messages import Incoming, MessageKind
 
@@ -48,9 +48,10 @@ async def _read_json(request: Request) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
-def build_app(assistant: Assistant, salt: bytes, *, lifespan: Lifespan | None = None,
+def build_app(pipeline: TurnPipeline, salt: bytes, *, lifespan: Lifespan | None = None,
               extra_routes: Sequence[BaseRoute] | None = None) -> Starlette:
-    """Wire the routes around one shared :class:`Assistant`."""
+    """Wire the routes around the worker's one :class:`TurnPipeline`."""
+    knowledge = pipeline.assistant.conversation.knowledge
 
     async def chat(request: Request) -> Response:
         data = await _read_json(request)
@@ -68,14 +69,19 @@ def build_app(assistant: Assistant, salt: bytes, *, lifespan: Lifespan | None = 
             msg = Incoming(CHANNEL, user_key, kind=MessageKind.ACTION, action=action)
         else:
             msg = Incoming(CHANNEL, user_key, text=text or "")
-        turn = await assistant.handle(msg)
-        return JSONResponse({"event_id": turn.event_id, "reply": reply_to_json(turn.reply)})
+        outcome = await pipeline.handle(msg)
+        if outcome.limited or outcome.turn is None or outcome.reply is None:
+            # The page waits for an answer: over the limit it always gets the notice.
+            return JSONResponse({"event_id": None, "reply": reply_to_json(flood_notice())},
+                                status_code=429)
+        return JSONResponse({"event_id": outcome.turn.event_id,
+                             "reply": reply_to_json(outcome.reply)})
 
     async def healthz(request: Request) -> Response:
-        snap = assistant.conversation.knowledge.current
+        snap = knowledge.current
         return JSONResponse({"status": "ok", "knowledge_version": snap.version,
                              "topics": len(snap.kb.topics), "commune": snap.kb.commune.name,
-                             "stored_version": assistant.conversation.knowledge.stored_version,
+                             "stored_version": knowledge.stored_version,
                              "worker": os.getpid()})
 
     async def index(request: Request) -> Response:

@@ -44,7 +44,8 @@ from starlette.routing import Route
 from bot.channels.telegram.bot import SORRY
 from bot.channels.zalo.channel import STALE_CHOICE
 from bot.config import Settings
-from bot.server import Runtime, create_app
+from bot.runtime import Runtime
+from bot.server import create_app
 from bot.storage.models import Event
 from handlers import texts
 from knowledge.loader import KnowledgeBase

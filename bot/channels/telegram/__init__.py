@@ -1,5 +1,5 @@
 """Telegram channel (python-telegram-bot 22): citizens, staff, polling or webhook."""
 
-from bot.channels.telegram.bot import TelegramChannel, TelegramConfigError, validate_settings
+from bot.channels.telegram.bot import TelegramChannel
 
-__all__ = ["TelegramChannel", "TelegramConfigError", "validate_settings"]
+__all__ = ["TelegramChannel"]

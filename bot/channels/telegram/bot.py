@@ -13,9 +13,11 @@ the same Application:
 
 Updates are handled concurrently, but those of one chat one after another (in arrival
 order) by :class:`ChatOrderedProcessor`. Outgoing calls go through ``AIORateLimiter``,
-which waits and retries when Telegram answers 429 (RetryAfter). An inbound per-citizen
-limit (``RATE_LIMIT_PER_MINUTE``) is counted in ``storage.state``, so it holds across
-workers; the citizen gets one polite notice per minute, further messages are dropped.
+which waits and retries when Telegram answers 429 (RetryAfter). Everything that applies
+to citizens (once per update, the flood limit, privacy, the conversation, handoff, the
+demand log) is :class:`bot.turns.pipeline.TurnPipeline`'s; this module only translates
+updates and renders replies, plus what is Telegram's own: callback data, group rules,
+staff commands.
 """
 
 from __future__ import annotations
@@ -25,9 +27,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
-import re
 from collections.abc import Awaitable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -59,21 +59,22 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.channels.settings import ConfigError, shared_problems, telegram_problems
 from bot.channels.telegram import adapter, callbacks
 from bot.channels.telegram.render import render
 from bot.channels.telegram.staff import StaffDesk
 from bot.channels.telegram.webhook import PATH, webhook_route
-from bot.handoff import HandoffService, HandoffUnavailable
-from bot.privacy import redact
-from bot.storage.dedup import RecentKeys
-from bot.storage.group_commit import Unavailable
+from bot.config import Settings
+from bot.handoff import HandoffService
+from bot.knowledge_editor import KnowledgeEditor
+from bot.turns.locks import ChatLocks
+from bot.turns.pipeline import TurnPipeline
 from handlers import texts
-from handlers.messages import Block, BlockKind, Choice, Incoming, MessageKind, Reply, ReplyKind
-from handlers.render import contact_blocks
+from handlers.messages import Block, BlockKind, Reply, ReplyKind
+from knowledge.service import KnowledgeService
 
 if TYPE_CHECKING:
-    from bot.config import Settings
-    from bot.server import Runtime
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 # Opt in to PTB's future `RetryAfter.retry_after` type (a timedelta) now: PTB itself reads
@@ -87,7 +88,6 @@ SEND_RETRIES = 3
 CONNECT_RETRY_S = 15
 POLL_LEASE = "telegram-polling"
 POLL_LEASE_TTL = dt.timedelta(seconds=60)
-SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{32,256}$")
 
 CITIZEN_COMMANDS = (
     BotCommand("start", "Bắt đầu: bot giúp được gì"),
@@ -99,44 +99,10 @@ STAFF_COMMANDS = (
     BotCommand("baocao", "Cán bộ: báo cáo tuần"),
     BotCommand("chuatraloi", "Cán bộ: câu hỏi bot chưa trả lời được"),
 )
-HANDOFF_CASE = "Mã câu hỏi của bạn: {case_no}."
-HANDOFF_FAILED = "Hiện chưa chuyển được câu hỏi tới cán bộ. Bạn có thể liên hệ trực tiếp:"
 STAFF_RELAYED = "✅ Đã gửi câu trả lời tới người dân ({case_no})."
 STAFF_RELAY_FAILED = "⚠️ Không gửi được câu trả lời tới người dân: {reason}"
 SORRY = "Xin lỗi, mình đang gặp trục trặc. Bạn thử lại sau ít phút nhé."
-# Replies worth remembering as "the question" for a later handoff.
-QUESTION_KINDS = frozenset({ReplyKind.ANSWER, ReplyKind.SUGGEST, ReplyKind.FALLBACK})
 FEEDBACK_PREFIXES = ("fb:", "fu:", "fa:")
-
-
-class TelegramConfigError(ValueError):
-    """The Telegram settings cannot work; ``serve`` refuses to start."""
-
-
-def validate_settings(settings: Settings) -> None:
-    problems: list[str] = []
-    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token \
-        else ""
-    if not re.match(r"^\d+:[A-Za-z0-9_-]{20,}$", token):
-        problems.append("TELEGRAM_BOT_TOKEN does not look like a BotFather token")
-    if not re.match(r"^https?://", settings.telegram_api_base_url):
-        problems.append("TELEGRAM_API_BASE_URL must be an http(s) address")
-    if settings.telegram_mode == "webhook":
-        secret = settings.telegram_webhook_secret.get_secret_value() \
-            if settings.telegram_webhook_secret else ""
-        if not SECRET_RE.match(secret):
-            problems.append("TELEGRAM_WEBHOOK_SECRET must be 32-256 characters of "
-                            "A-Z a-z 0-9 _ - in webhook mode (e.g. `openssl rand -hex 32`)")
-        if not settings.webhook_base_url.startswith("https://"):
-            problems.append("WEBHOOK_BASE_URL must be the public https:// address in "
-                            "webhook mode")
-    for name in ("staff_targets", "admin_ids"):
-        try:
-            getattr(settings, name)
-        except ValueError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise TelegramConfigError("Telegram settings: " + "; ".join(problems))
 
 
 def _chat_of(update: object) -> int | None:
@@ -154,8 +120,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._users: dict[int, int] = {}
+        self.locks = ChatLocks()
 
     async def do_process_update(self, update: object,
                                 coroutine: Awaitable[Any]) -> None:
@@ -163,15 +128,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         if chat is None:
             await coroutine
             return
-        lock = self._locks.setdefault(chat, asyncio.Lock())
-        self._users[chat] = self._users.get(chat, 0) + 1
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            self._users[chat] -= 1
-            if not self._users[chat]:
-                del self._users[chat], self._locks[chat]
+        async with self.locks.hold(chat):
+            await coroutine
 
     async def initialize(self) -> None:
         return None
@@ -181,28 +139,39 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
 
 class TelegramChannel:
-    """The :class:`~bot.channels.base.Channel` for Telegram (and a staff channel)."""
+    """The :class:`~bot.ports.Channel` for Telegram (and a staff channel)."""
 
     name = CHANNEL
 
-    def __init__(self, runtime: Runtime, *, request: BaseRequest | None = None) -> None:
+    def __init__(self, settings: Settings, pipeline: TurnPipeline, knowledge: KnowledgeService,
+                 editor: KnowledgeEditor, *, request: BaseRequest | None = None) -> None:
         """``request`` replaces python-telegram-bot's HTTP transport (benchmarks)."""
-        settings = runtime.settings
-        validate_settings(settings)
-        self.runtime = runtime
+        problems = [*shared_problems(settings), *telegram_problems(settings)]
+        if settings.telegram_bot_token is None:
+            problems.insert(0, "TELEGRAM_BOT_TOKEN is not set")
+        if problems:
+            raise ConfigError("Telegram settings: " + "; ".join(problems))
         self.settings = settings
+        self.pipeline = pipeline
+        self.knowledge = knowledge
+        self.editor = editor
         self.salt = settings.salt()
         self.admin_ids = settings.admin_ids
         self.staff_chats = frozenset(int(chat) for channel, chat in settings.staff_targets
                                      if channel == CHANNEL)
         self.mode = settings.telegram_mode
         self._request = request
-        self._seen = RecentKeys()
         self.staff = StaffDesk(self)
         self.application = self._build()
         self._connect_task: asyncio.Task[None] | None = None
         self._poll_task: asyncio.Task[None] | None = None
         self._used = False
+
+    @classmethod
+    def from_runtime(cls, runtime: Runtime, *,
+                     request: BaseRequest | None = None) -> TelegramChannel:
+        return cls(runtime.settings, runtime.pipeline, runtime.knowledge, runtime.editor,
+                   request=request)
 
     # --- construction -------------------------------------------------------------------
 
@@ -237,7 +206,7 @@ class TelegramChannel:
 
     @property
     def handoff(self) -> HandoffService | None:
-        return getattr(self.runtime, "handoff", None)
+        return self.pipeline.handoff
 
     @property
     def bot_username(self) -> str:
@@ -303,7 +272,7 @@ class TelegramChannel:
         assert updater is not None
         while True:
             try:
-                storage = self.runtime.storage
+                storage = self.pipeline.storage
                 leader = storage is None or await storage.leases.acquire(
                     POLL_LEASE, self.staff.holder, POLL_LEASE_TTL)
                 if leader and not updater.running:
@@ -337,7 +306,7 @@ class TelegramChannel:
         app = self.application
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
-            storage = self.runtime.storage
+            storage = self.pipeline.storage
             if storage is not None:
                 with contextlib.suppress(Exception):
                     await storage.leases.release(POLL_LEASE, self.staff.holder)
@@ -374,32 +343,9 @@ class TelegramChannel:
     async def _gate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.channel_post or update.edited_channel_post or update.edited_message:
             raise ApplicationHandlerStop
-        storage = self.runtime.storage
-        key = (CHANNEL, str(update.update_id))
-        if storage is None:  # no database yet: this worker's memory is all there is
-            first = self._seen.add(key)
-        else:
-            first = await storage.dedup.claim(*key)  # falls back to memory itself
-        if not first:
+        if not await self.pipeline.claim(CHANNEL, str(update.update_id)):
             log.info("telegram: duplicate update %s dropped", update.update_id)
             raise ApplicationHandlerStop
-
-    async def _within_limit(self, user_id: int, user_key: str, chat_id: int) -> bool:
-        limit = self.settings.rate_limit_per_minute
-        storage = self.runtime.storage
-        if not limit or user_id in self.admin_ids or storage is None:
-            return True
-        try:
-            count = await storage.counters.hit(f"{CHANNEL}:{user_key}")
-        except Unavailable:
-            return True
-        except Exception as exc:
-            log.warning("telegram: flood counter unavailable (%s); not limiting",
-                        type(exc).__name__)
-            return True
-        if count == limit + 1:  # the first message over the limit gets one notice
-            await self.application.bot.send_message(chat_id, texts.FLOOD_NOTICE)
-        return count <= limit
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -422,49 +368,16 @@ class TelegramChannel:
 
     async def _converse(self, message: Message) -> None:
         msg = adapter.from_message(message, self.salt, self.bot_username)
-        if msg is None:
+        if msg is None or message.from_user is None:
             return
-        assert message.from_user is not None
-        if not await self._within_limit(message.from_user.id, msg.user_key, message.chat.id):
+        outcome = await self.pipeline.handle(msg, staff=self._is_staff(message.from_user.id))
+        if outcome.reply is None:
             return
-        turn = await self.runtime.assistant.handle(msg)
-        reply = turn.reply
-        if msg.kind is MessageKind.TEXT and reply.kind in QUESTION_KINDS \
-                and turn.match is not None:
-            await self._remember_question(msg)
-        if "handoff" in reply.actions:
-            reply = await self._open_handoff(msg, reply)
         reply_to = message.message_id if adapter.is_group(message) else None
-        await self.send_reply(message.chat.id, reply, reply_to=reply_to)
+        await self.send_reply(message.chat.id, outcome.reply, reply_to=reply_to)
 
-    async def _remember_question(self, msg: Incoming) -> None:
-        service = self.handoff
-        if service is None or not service.available or self.runtime.storage is None:
-            return
-        question = redact(msg.text[: self.settings.max_message_chars]).text
-        try:
-            await service.remember_question(msg, question)
-        except Exception:
-            log.exception("telegram: could not keep the question for a handoff")
-
-    async def _open_handoff(self, msg: Incoming, reply: Reply) -> Reply:
-        service = self.handoff
-        try:
-            if service is None:
-                raise HandoffUnavailable("no handoff service")
-            question = await service.last_question(msg.channel, msg.user_key)
-            case_no = await service.open_case(msg, reply.topic_id, question)
-        except Exception as exc:
-            if not isinstance(exc, HandoffUnavailable):
-                log.exception("telegram: handoff failed")
-            else:
-                log.warning("telegram: handoff unavailable (%s)", exc)
-            commune = self.runtime.knowledge.current.kb.commune
-            return Reply(ReplyKind.HANDOFF, (
-                Block(BlockKind.PARAGRAPH, text=HANDOFF_FAILED), *contact_blocks(commune)),
-                (Choice(texts.BUTTON_MENU, "menu"),), reply.topic_id)
-        note = Block(BlockKind.PARAGRAPH, text=HANDOFF_CASE.format(case_no=case_no))
-        return replace(reply, blocks=(*reply.blocks, note), actions=())
+    def _is_staff(self, user_id: int) -> bool:
+        return user_id in self.admin_ids
 
     async def _relay_staff_answer(self, message: Message) -> bool:
         """A reply in a staff chat to a bot message: relay it if it carries a case."""
@@ -500,26 +413,23 @@ class TelegramChannel:
         if data.startswith("st:"):
             await self.staff.on_callback(update, context)
             return
-        kb = self.runtime.knowledge.current.kb
+        kb = self.knowledge.current.kb
         action = callbacks.decode_citizen(data, kb.topics, (c.id for c in kb.categories))
         message = query.message
         if action is None or message is None:
             await query.answer(texts.EXPIRED)
             return
         msg = adapter.from_action(query.from_user, message.chat.id, action, self.salt)
-        if not await self._within_limit(query.from_user.id, msg.user_key, message.chat.id):
-            await query.answer()
-            return
-        turn = await self.runtime.assistant.handle(msg)
-        reply = turn.reply
-        if reply.kind is ReplyKind.ERROR:
+        outcome = await self.pipeline.handle(msg, staff=self._is_staff(query.from_user.id))
+        reply = outcome.reply
+        if reply is not None and reply.kind is ReplyKind.ERROR:
             await query.answer(texts.EXPIRED)
             return
         await query.answer()
+        if reply is None:
+            return
         if action.startswith(FEEDBACK_PREFIXES) and isinstance(message, Message):
             await self._drop_buttons(message, action[:3])
-        if "handoff" in reply.actions:
-            reply = await self._open_handoff(msg, reply)
         await self.send_reply(message.chat.id, reply)
 
     @staticmethod

@@ -24,22 +24,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import inspect
 import logging
 import os
 import re
 import socket
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    MaybeInaccessibleMessage,
     Message,
     Update,
     User,
@@ -50,7 +51,10 @@ from telegram.ext import CallbackContext, ContextTypes
 from bot.channels.telegram import callbacks
 from bot.channels.telegram.adapter import user_key
 from bot.channels.telegram.render import button_label, esc, plain_chunks
+from bot.knowledge_editor import KnowledgeEditor
+from bot.reports.from_storage import generate_report, unanswered_groups
 from bot.reports.weeks import week_label
+from bot.storage import Storage
 
 if TYPE_CHECKING:
     from bot.channels.telegram.bot import TelegramChannel
@@ -75,7 +79,6 @@ REFUSED = "Lệnh này chỉ dành cho cán bộ xã được cấp quyền."
 REFUSED_BUTTON = "Nút này chỉ dành cho cán bộ xã được cấp quyền."
 WRONG_CHAT = "Vì bảo mật, lệnh cán bộ chỉ dùng trong chat riêng với bot hoặc nhóm cán bộ."
 NO_DATABASE = "Chưa kết nối được cơ sở dữ liệu, bạn thử lại sau ít phút."
-NOT_READY = "Chức năng này chưa sẵn sàng trên máy chủ."
 REPORT_EMPTY = "Chưa tạo được báo cáo tuần (không có tệp nào)."
 REPORT_FAILED = "Không tạo được báo cáo tuần. Quản trị viên xem nhật ký máy chủ."
 NOTHING_UNANSWERED = "Không có câu hỏi nào chưa trả lời được trong {days} ngày qua. 🎉"
@@ -129,8 +132,8 @@ class StaffDesk:
         self.clock: Callable[[], dt.datetime] = _utcnow  # replaced by tests
 
     @property
-    def runtime(self) -> Any:
-        return self.channel.runtime
+    def storage(self) -> Storage | None:
+        return self.channel.pipeline.storage
 
     # --- authorisation ------------------------------------------------------------------
 
@@ -165,19 +168,14 @@ class StaffDesk:
     async def send_report(self, chat_id: int, week: str | None = None) -> bool:
         """Text, chart images and the HTML page of a weekly report, to one chat."""
         bot = self.channel.application.bot
-        storage = self.runtime.storage
+        storage = self.storage
         if storage is None:
             await bot.send_message(chat_id, NO_DATABASE)
             return False
-        try:
-            from bot.reports.from_storage import generate_report
-        except ImportError:
-            await bot.send_message(chat_id, NOT_READY)
-            return False
         with tempfile.TemporaryDirectory(prefix="citizen-bot-report-") as tmp:
             try:
-                files = await generate_report(storage, self.runtime.knowledge, week, Path(tmp),
-                                              tz=self.runtime.settings.timezone)
+                files = await generate_report(storage, self.channel.knowledge, week, Path(tmp),
+                                              tz=self.channel.settings.timezone)
             except Exception:
                 log.exception("weekly report could not be generated")
                 await bot.send_message(chat_id, REPORT_FAILED)
@@ -206,7 +204,7 @@ class StaffDesk:
         if queue is None or not self.channel.staff_chats or \
                 queue.get_jobs_by_name("weekly-report"):
             return
-        tz = ZoneInfo(self.runtime.settings.timezone)
+        tz = ZoneInfo(self.channel.settings.timezone)
         queue.run_daily(self._weekly_job, time=REPORT_TIME.replace(tzinfo=tz), days=REPORT_DAYS,
                         name="weekly-report")
         queue.run_repeating(self._weekly_job, interval=CATCH_UP_INTERVAL, first=CATCH_UP_FIRST,
@@ -221,11 +219,11 @@ class StaffDesk:
         Does nothing before Monday 07:30 or when this week's report was already sent
         (or is being sent) by any worker; True if this call sent it.
         """
-        storage = self.runtime.storage
+        storage = self.storage
         if storage is None or not self.channel.staff_chats:
             return False
         now = now or self.clock()
-        week = due_week(now, self.runtime.settings.timezone)
+        week = due_week(now, self.channel.settings.timezone)
         if week is None:
             return False
         lease = f"weekly-report:{week}"
@@ -256,22 +254,17 @@ class StaffDesk:
             return
         message = update.effective_message
         assert message is not None
-        storage = self.runtime.storage
+        storage = self.storage
         if storage is None:
             await message.reply_text(NO_DATABASE)
             return
-        try:
-            from bot.reports.from_storage import unanswered_groups
-        except ImportError:
-            await message.reply_text(NOT_READY)
-            return
-        groups = await unanswered_groups(storage, self.runtime.knowledge, days=TRIAGE_DAYS,
+        groups = await unanswered_groups(storage, self.channel.knowledge, days=TRIAGE_DAYS,
                                          limit=TRIAGE_LIMIT)
         if not groups:
             await message.reply_text(NOTHING_UNANSWERED.format(days=TRIAGE_DAYS))
             return
         await message.reply_text(UNANSWERED_HEADER.format(days=TRIAGE_DAYS, n=len(groups)))
-        kb = self.runtime.knowledge.current.kb
+        kb = self.channel.knowledge.current.kb
         for group in groups:
             token = triage_token(group.key)
             candidates = [c for c in group.candidates if c in kb.topics][:MAX_CANDIDATES]
@@ -294,8 +287,8 @@ class StaffDesk:
             log.info("staff button refused for a non-admin user")
             await query.answer(REFUSED_BUTTON, show_alert=True)
             return
-        storage = self.runtime.storage
-        kb = self.runtime.knowledge.current.kb
+        storage = self.storage
+        kb = self.channel.knowledge.current.kb
         match = _STAFF_CB.match(query.data or "")
         group = await storage.state.get(TRIAGE_STATE, match["tok"]) if match and storage \
             else None
@@ -339,24 +332,21 @@ class StaffDesk:
             return
         await query.answer(EXPIRED, show_alert=True)
 
-    async def _apply(self, query: Any, token: str, example: str, message: Any,
-                     change: Any, confirmation: Any) -> None:
-        editor = getattr(self.runtime, "editor", None)
-        if editor is None:
-            await query.answer(NOT_READY, show_alert=True)
-            return
+    async def _apply(self, query: CallbackQuery, token: str, example: str,
+                     message: MaybeInaccessibleMessage,
+                     change: Callable[[KnowledgeEditor, str], Awaitable[int | None]],
+                     confirmation: Callable[[int | None], str]) -> None:
         who = self.author(query.from_user)
         try:
-            result = change(editor, who)
-            if inspect.isawaitable(result):
-                result = await result
+            result = await change(self.channel.editor, who)
         except Exception as exc:
             log.exception("knowledge edit from Telegram failed")
             await query.answer()
             await message.chat.send_message(EDIT_FAILED.format(error=esc(str(exc)[:300])),
                                             parse_mode=ParseMode.HTML)
             return
-        await self.runtime.storage.state.delete(TRIAGE_STATE, token)
+        if self.storage is not None:
+            await self.storage.state.delete(TRIAGE_STATE, token)
         await query.answer("Đã lưu.")
         if isinstance(message, Message):
             try:

@@ -4,8 +4,9 @@ Flow of one update: parse → skip what is not a citizen's private message → c
 ``message_id`` in the database (each message is answered once, across redeliveries,
 workers and restarts; a crash after the claim loses that answer rather than sending
 it twice) → resolve a number ("2", "số 2") against the choices this chat was last
-offered → :meth:`Assistant.handle` → store the new choices → send the text in
-chunks of at most 2,000 characters.
+offered → :class:`bot.turns.pipeline.TurnPipeline` (flood limit, privacy, the
+conversation, handoff, demand log — the same rules as every channel) → store the new
+choices → send the text in chunks of at most 2,000 characters.
 
 The choices live in ``conversation_state`` ("zalo", pseudonym of the chat), so any
 worker, or the same one after a restart, resolves "2" the same way. They are written
@@ -30,25 +31,21 @@ import re
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Coroutine
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.assistant import Assistant
 from bot.channels.zalo.client import ZaloApiError, ZaloClient
 from bot.channels.zalo.render import render_chunks, split_text
 from bot.channels.zalo.updates import ZaloUpdate, parse_update
-from bot.privacy import pseudonymise, redact
+from bot.privacy import pseudonymise
 from bot.storage import Storage
-from bot.storage.dedup import RecentKeys
-from handlers import texts
-from handlers.conversation import Turn
+from bot.turns.locks import ChatLocks
+from bot.turns.pipeline import TurnOutcome, TurnPipeline
 from handlers.messages import Block, BlockKind, Choice, Incoming, MessageKind, Reply, ReplyKind
-from handlers.render import contact_blocks
 from handlers.texts import BUTTON_MENU
 from knowledge.vietnamese import fold
 
@@ -73,7 +70,6 @@ STALE_CHOICE = (
     "Mình không thấy lựa chọn số {number} trong tin nhắn gần nhất (có thể đã hết hạn). "
     "Bạn gõ câu hỏi bằng lời, hoặc gõ 0 để xem danh mục nhé."
 )
-CASE_NUMBER = "Mã hỏi đáp của bạn: {case}."
 CASE_RELAYED = "Đã chuyển câu trả lời tới người dân ({case})."
 CASE_UNKNOWN = "Không tìm thấy hồ sơ {case}. Bạn kiểm tra lại mã hồ sơ nhé."
 CASE_NOT_RELAYED = "Chưa gửi được câu trả lời {case} tới người dân; bạn thử lại sau nhé."
@@ -116,22 +112,21 @@ class _Backoff:
 
 
 class ZaloChannel:
-    """Implements :class:`bot.channels.base.Channel` for the Zalo Bot Platform."""
+    """Implements :class:`bot.ports.Channel` for the Zalo Bot Platform."""
 
     name = CHANNEL
 
-    def __init__(self, assistant: Assistant, client: ZaloClient, *, salt: bytes,
+    def __init__(self, pipeline: TurnPipeline, client: ZaloClient, *, salt: bytes,
                  mode: str = "polling", webhook_url: str | None = None,
                  webhook_secret: str | None = None, poll_timeout: int = 30,
                  min_poll_interval: float = 1.0, backoff_base: float = 1.0,
                  backoff_max: float = 60.0, lease_wait: float = 15.0,
-                 typing_wait: float = 1.0, rate_limit_per_minute: int = 0,
-                 handoff: Callable[[], Any] | None = None) -> None:
+                 typing_wait: float = 1.0) -> None:
         if mode not in {"polling", "webhook"}:
             raise ValueError(f"ZALO_MODE must be polling or webhook, not {mode!r}")
         if mode == "webhook" and (not webhook_url or not webhook_secret):
             raise ValueError("webhook mode needs a webhook URL and a secret")
-        self.assistant = assistant
+        self.pipeline = pipeline
         self.client = client
         self.mode = mode
         self.webhook_url = webhook_url
@@ -142,14 +137,11 @@ class ZaloChannel:
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
         self.lease_wait = lease_wait
         self.typing_wait = typing_wait
-        self.rate_limit = rate_limit_per_minute
-        self._handoff = handoff or (lambda: None)
         self._holder = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._loop_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._locks: dict[str, list[Any]] = {}
+        self._locks = ChatLocks()
         self._mem_state: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self._seen = RecentKeys()  # duplicates while no database was ever reached
         self._unsynced: set[str] = set()  # chats whose newest state is only in memory
 
     # --- Channel protocol ------------------------------------------------------------
@@ -173,7 +165,7 @@ class ZaloChannel:
             self._loop_task = None
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.drain(), timeout=5)
-        storage = self.assistant.storage
+        storage = self.pipeline.storage
         if self.mode == "polling" and storage is not None:
             with contextlib.suppress(Exception):
                 await storage.leases.release(LEASE_NAME, self._holder)
@@ -255,7 +247,7 @@ class ZaloChannel:
 
     async def _hold_lease(self) -> bool:
         """One poller across workers (more would only interleave the same queue)."""
-        storage = self.assistant.storage
+        storage = self.pipeline.storage
         if storage is None:
             return True
         ttl = dt.timedelta(seconds=2 * self.poll_timeout + 30)
@@ -288,11 +280,12 @@ class ZaloChannel:
                 log.info("zalo: %s chat ignored (the bot answers private chats only)",
                          update.chat_type)
                 return
-            if update.message_id and not await self._claim(update.message_id):
+            if update.message_id and not await self.pipeline.claim(CHANNEL,
+                                                                   update.message_id):
                 log.info("zalo: message %s already handled; duplicate ignored",
                          update.message_id)
                 return
-            async with self._chat_lock(update.chat_id):
+            async with self._locks.hold(update.chat_id):
                 if not await self._staff_reply(update):
                     await self._converse(update)
         except Exception:
@@ -302,61 +295,44 @@ class ZaloChannel:
         chat_ref = update.chat_id
         assert chat_ref is not None and update.user_id is not None
         user_key = pseudonymise(CHANNEL, update.user_id, self._salt)
-        if not await self._within_limit(user_key, chat_ref):
-            return
         kind = update.kind or MessageKind.OTHER
+        if kind is MessageKind.TEXT and update.text.strip().lower() == CHAT_ID_COMMAND:
+            await self._send(chat_ref, _chat_id_reply(chat_ref))
+            return
+        msg: Incoming | Reply = Incoming(CHANNEL, user_key, kind=kind, chat_ref=chat_ref)
         if kind is MessageKind.TEXT:
-            number = parse_choice(update.text)
-            if update.text.strip().lower() == CHAT_ID_COMMAND:
-                await self._send(chat_ref, _chat_id_reply(chat_ref))
-                return
-            if number is None:
-                msg = Incoming(CHANNEL, user_key, text=update.text, chat_ref=chat_ref)
-            elif number == 0:
-                msg = Incoming(CHANNEL, user_key, kind=MessageKind.ACTION, action="menu",
-                               chat_ref=chat_ref)
-            else:
-                state = await self._load_state(chat_ref)
-                offered = [a for a in state.get("choices", []) if isinstance(a, str)]
-                if not 1 <= number <= len(offered):
-                    await self._send(chat_ref, stale_choice_reply(number))
-                    return
-                msg = Incoming(CHANNEL, user_key, kind=MessageKind.ACTION,
-                               action=offered[number - 1], chat_ref=chat_ref)
-        else:
-            msg = Incoming(CHANNEL, user_key, kind=kind, chat_ref=chat_ref)
-        turn = await self._handle(msg)
-        question = None
-        if msg.kind is MessageKind.TEXT and turn.match is not None:  # a real question
-            question = redact(update.text).text
-            await self._remember_question(msg, question)
-        reply = turn.reply
-        if "handoff" in reply.actions:
-            reply = await self._open_case(msg, reply, question)
-        await self._send(chat_ref, reply)
+            msg = await self._resolve_number(user_key, chat_ref, update.text)
+        if isinstance(msg, Reply):  # a number that matches nothing offered
+            await self._send(chat_ref, msg)
+            return
+        outcome = await self._handle(msg)
+        if outcome.reply is not None:
+            await self._send(chat_ref, outcome.reply)
 
-    async def _within_limit(self, user_key: str, chat_ref: str) -> bool:
-        """``RATE_LIMIT_PER_MINUTE`` per citizen, counted in the database across workers;
-        one polite notice when it is passed, then silence until the minute is over."""
-        storage = self._storage()
-        if not self.rate_limit or storage is None:
-            return True
-        try:
-            count = await storage.counters.hit(f"{CHANNEL}:{user_key}")
-        except Exception as exc:  # the database is away: answering matters more
-            log.debug("zalo: flood counter unavailable (%s)", type(exc).__name__)
-            return True
-        if count == self.rate_limit + 1:
-            await self._send(chat_ref, Reply(ReplyKind.SMALLTALK, (
-                Block(BlockKind.PARAGRAPH, text=texts.FLOOD_NOTICE),)))
-        return count <= self.rate_limit
+    async def _resolve_number(self, user_key: str, chat_ref: str, text: str
+                              ) -> Incoming | Reply:
+        """Zalo has no buttons: "2" picks the second choice this chat was last offered."""
+        number = parse_choice(text)
+        if number is None:
+            return Incoming(CHANNEL, user_key, text=text, chat_ref=chat_ref)
+        if number == 0:
+            return Incoming(CHANNEL, user_key, kind=MessageKind.ACTION, action="menu",
+                            chat_ref=chat_ref)
+        state = await self._load_state(chat_ref)
+        offered = [a for a in state.get("choices", []) if isinstance(a, str)]
+        if not 1 <= number <= len(offered):
+            return stale_choice_reply(number)
+        return Incoming(CHANNEL, user_key, kind=MessageKind.ACTION,
+                        action=offered[number - 1], chat_ref=chat_ref)
 
-    async def _handle(self, msg: Incoming) -> Turn:
-        """The assistant's turn, with "typing…" shown while it works."""
+    async def _handle(self, msg: Incoming) -> TurnOutcome:
+        """The pipeline's turn, with "typing…" shown while it works."""
         assert msg.chat_ref is not None
+        handoff = self.pipeline.handoff
+        staff = handoff is not None and handoff.is_staff_chat(CHANNEL, msg.chat_ref)
         typing = asyncio.create_task(self._typing(msg.chat_ref))
         try:
-            return await self.assistant.handle(msg)
+            return await self.pipeline.handle(msg, staff=staff)
         finally:
             # Let "typing" land before the answer, but never wait long for it.
             with contextlib.suppress(Exception, TimeoutError):
@@ -368,40 +344,7 @@ class ZaloChannel:
         except Exception as exc:
             log.debug("zalo: typing indicator failed (%s)", type(exc).__name__)
 
-    # --- handoff -----------------------------------------------------------------------
-
-    async def _remember_question(self, msg: Incoming, question: str) -> None:
-        """The handoff service keeps the citizen's last question for "Hỏi cán bộ"."""
-        service = self._handoff()
-        if service is None:
-            return
-        try:
-            await service.remember_question(msg, question)
-        except Exception as exc:
-            log.warning("zalo: could not remember the question (%s)", type(exc).__name__)
-
-    async def _open_case(self, msg: Incoming, reply: Reply, question: str | None) -> Reply:
-        """Hand the citizen's last question to staff (Telegram and/or Zalo staff chats)."""
-        service = self._handoff()
-        if service is None:
-            log.warning("zalo: handoff asked for, but no handoff service is configured")
-            return self._no_handoff(reply)
-        try:
-            if question is None:
-                question = await service.last_question(CHANNEL, msg.user_key)
-            case_no = await service.open_case(msg, reply.topic_id, question)
-        except Exception as exc:  # HandoffUnavailable: no staff chat could be reached
-            log.warning("zalo: handoff failed (%s: %s)", type(exc).__name__, exc)
-            return self._no_handoff(reply)
-        return Reply(reply.kind, (*reply.blocks, Block(
-            BlockKind.NOTE, text=CASE_NUMBER.format(case=case_no))), reply.choices,
-            reply.topic_id, reply.actions)
-
-    def _no_handoff(self, reply: Reply) -> Reply:
-        commune = self.assistant.conversation.knowledge.current.kb.commune
-        blocks = (Block(BlockKind.PARAGRAPH, text=texts.HANDOFF_NO_STAFF),
-                  *contact_blocks(commune))
-        return Reply(ReplyKind.HANDOFF, blocks, (Choice(BUTTON_MENU, "menu"),), reply.topic_id)
+    # --- staff on Zalo ---------------------------------------------------------------------
 
     async def send_to_staff(self, chat_id: str, text: str) -> list[str]:
         """:class:`bot.handoff.StaffChannel`: post a case to a staff member on Zalo.
@@ -421,7 +364,7 @@ class ZaloChannel:
 
     async def _staff_reply(self, update: ZaloUpdate) -> bool:
         """"#HS-0042 <answer>" from a Zalo staff chat goes to that case's citizen."""
-        service = self._handoff()
+        service = self.pipeline.handoff
         chat_id = update.chat_id
         if service is None or chat_id is None or update.kind is not MessageKind.TEXT:
             return False
@@ -458,7 +401,7 @@ class ZaloChannel:
         return pseudonymise(CHANNEL, chat_ref, self._salt)
 
     def _storage(self) -> Storage | None:
-        return self.assistant.storage
+        return self.pipeline.storage
 
     async def _load_state(self, chat_ref: str) -> dict[str, Any]:
         key = self._state_key(chat_ref)
@@ -487,24 +430,6 @@ class ZaloChannel:
             log.warning("zalo: could not store the offered choices; kept in memory")
         else:
             self._unsynced.discard(key)
-
-    async def _claim(self, message_id: str) -> bool:
-        storage = self._storage()
-        if storage is not None:
-            return await storage.dedup.claim(CHANNEL, message_id)  # memory if it is down
-        return self._seen.add((CHANNEL, message_id))
-
-    @asynccontextmanager
-    async def _chat_lock(self, chat_ref: str) -> AsyncIterator[None]:
-        entry = self._locks.setdefault(chat_ref, [asyncio.Lock(), 0])
-        entry[1] += 1
-        try:
-            async with entry[0]:
-                yield
-        finally:
-            entry[1] -= 1
-            if entry[1] == 0:
-                self._locks.pop(chat_ref, None)
 
 
 def _remember(cache: OrderedDict[str, Any], key: str, value: Any) -> None:

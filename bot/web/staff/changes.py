@@ -30,7 +30,7 @@ from bot.web.staff.forms import COMMUNE_LABELS, LABELS, TOPIC_FIELDS, place_line
 from knowledge.loader import TOPICS_SUBDIR, Documents, KnowledgeError, parse
 
 if TYPE_CHECKING:
-    from bot.server import Runtime
+    from bot.runtime import Runtime
     from bot.storage import Storage
 
 COMMUNE_KEY, CATEGORIES_KEY = "@commune", "@categories"

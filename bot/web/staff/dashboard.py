@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from bot.reports.weeks import iso_week_bounds, week_label
 
 if TYPE_CHECKING:
-    from bot.server import Runtime
+    from bot.runtime import Runtime
 
 FRESH_SECONDS = 600
 WEEKS_SHOWN = 8

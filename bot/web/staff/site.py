@@ -42,7 +42,7 @@ from bot.web.staff.dashboard import Dashboard
 from bot.web.staff.preview import DraftMatchers
 
 if TYPE_CHECKING:
-    from bot.server import Runtime
+    from bot.runtime import Runtime
     from bot.storage.staff import StaffAccount
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,8 @@ from pydantic import SecretStr
 from starlette.applications import Starlette
 
 from bot.config import Settings
-from bot.server import Runtime, create_app
+from bot.runtime import Runtime
+from bot.server import create_app
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from tests.bot.channels.telegram.fake_api import BOT_ID, BOT_USERNAME, FakeBotAPI
 

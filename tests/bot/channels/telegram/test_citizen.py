@@ -240,8 +240,8 @@ async def test_follow_up_push_has_inline_choices_and_the_answer_is_recorded(tg: 
 
 async def test_flood_limit_notices_once_and_drops_the_rest(tg: Harness) -> None:
     uid = next_id()
-    settings = tg.runtime.settings
-    settings.rate_limit_per_minute = 3
+    pipeline = tg.runtime.pipeline
+    pipeline.rate_limit = 3
     try:
         for _ in range(6):
             await tg.send(message(uid, "/help"))
@@ -253,7 +253,7 @@ async def test_flood_limit_notices_once_and_drops_the_rest(tg: Harness) -> None:
         other = next_id()
         assert await tg.say(other, "/help")  # others are not affected
     finally:
-        settings.rate_limit_per_minute = 20
+        pipeline.rate_limit = tg.runtime.settings.rate_limit_per_minute
 
 
 async def test_updates_from_one_chat_are_answered_in_order(tg: Harness) -> None:

@@ -30,6 +30,7 @@ from bot.channels.zalo.channel import ZaloChannel
 from bot.channels.zalo.client import ZaloClient
 from bot.config import Settings
 from bot.storage import Storage
+from bot.turns.pipeline import TurnPipeline
 from handlers.conversation import Conversation
 from knowledge.service import KnowledgeService
 
@@ -209,12 +210,14 @@ async def make_bot(fake_zalo: FakeZalo, db_settings: Settings, knowledge: Knowle
         storage = await Storage.open(db_settings)
         assistant = Assistant(Conversation(knowledge, handoff_available=handoff_available),
                               storage)
+        rate_limit = options.pop("rate_limit_per_minute", 0)
+        pipeline = TurnPipeline(assistant, rate_limit_per_minute=rate_limit)
         client = ZaloClient(TOKEN, base_url=fake_zalo.url, backoff_base=0.01,
                             backoff_max=0.05)
         defaults: dict[str, Any] = {"salt": SALT, "poll_timeout": 1,
                                     "min_poll_interval": 0.05, "backoff_base": 0.02,
                                     "backoff_max": 0.1}
-        channel = ZaloChannel(assistant, client, **{**defaults, **options})
+        channel = ZaloChannel(pipeline, client, **{**defaults, **options})
         bot = Bot(channel, storage, client)
         opened.append(bot)
         return bot

@@ -261,13 +261,11 @@ async def test_followup_push_is_answered_by_number(webhook_bot: Bot, http: httpx
 async def handoff_bot(make_bot: MakeBot, knowledge: KnowledgeService,
                       staff: list[tuple[str, str]]) -> tuple[Bot, HandoffService]:
     """A webhook bot with the real HandoffService; staff chats on Zalo."""
-    holder: list[HandoffService] = []
     bot = await make_bot(mode="webhook", webhook_url="https://x.vn/zalo/webhook",
-                         webhook_secret=SECRET, handoff_available=True,
-                         handoff=lambda: holder[0])
+                         webhook_secret=SECRET, handoff_available=True)
     service = HandoffService(lambda: bot.storage, {"zalo": bot.channel}, staff,
                              knowledge=knowledge)
-    holder.append(service)
+    bot.channel.pipeline.handoff = service
     return bot, service
 
 
@@ -479,7 +477,7 @@ def test_start_up_refuses_unsafe_webhook_settings(overrides: dict[str, Any], pro
               "zalo_webhook_secret": SECRET, "webhook_base_url": "https://bot.example.vn",
               **overrides}
     with pytest.raises(ValueError, match=problem) as err:
-        build_channel(Settings(**values), None)  # type: ignore[arg-type]
+        build_channel(Settings(**values), None)  # type: ignore[arg-type]  # refused first
     assert SECRET not in str(err.value) and TOKEN not in str(err.value)
 
 
@@ -530,12 +528,14 @@ async def test_choices_offered_during_an_outage_still_resolve_after_it(
     from bot.channels.zalo.updates import parse_update
     from bot.config import Settings
     from bot.storage import Storage
+    from bot.turns.pipeline import TurnPipeline
     from handlers.conversation import Conversation
     from tests.bot.storage.conftest import pg_outage
 
     storage = await Storage.open(Settings(data_dir=tmp_path, database_url=pg_url))
     client = ZaloClient(TOKEN, base_url=fake_zalo.url)
-    channel = ZaloChannel(Assistant(Conversation(knowledge), storage), client, salt=SALT)
+    channel = ZaloChannel(TurnPipeline(Assistant(Conversation(knowledge), storage)), client,
+                          salt=SALT)
 
     async def say(text: str) -> str:
         before = len(fake_zalo.sent("u-outage"))

@@ -19,7 +19,8 @@ import pytest_asyncio
 from starlette.applications import Starlette
 
 from bot.config import Settings
-from bot.server import Runtime, create_app
+from bot.runtime import Runtime
+from bot.server import create_app
 from bot.storage import Storage
 from bot.storage.staff import StaffStore
 

@@ -10,7 +10,7 @@ from itsdangerous import URLSafeTimedSerializer
 from starlette.applications import Starlette
 
 from bot.config import Settings
-from bot.server import Runtime
+from bot.runtime import Runtime
 from bot.storage.staff import MAX_FAILURES_PER_ADDRESS
 from tests.bot.web.staff.conftest import (
     BASE_URL,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openpyxl import Workbook
 
-from bot.server import Runtime
+from bot.runtime import Runtime
 from bot.storage.knowledge import LIVE, PENDING
 from knowledge.spreadsheet import (
     MAX_FILE_BYTES,

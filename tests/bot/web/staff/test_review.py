@@ -8,7 +8,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from bot.server import Runtime, create_app
+from bot.runtime import Runtime
+from bot.server import create_app
 from bot.storage.knowledge import LIVE, PENDING, REJECTED
 from handlers import texts
 from knowledge.matcher import Decision
