@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.web.staff.changes import COMMUNE_KEY, changed_keys, diff, merge
+from bot.web.staff.knowledge_diff import COMMUNE_KEY, changed_keys, diff, merge
 from bot.web.staff.dashboard import render_markdown, week_choices
 from bot.web.staff.forms import (
     TopicForm,
