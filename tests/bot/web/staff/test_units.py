@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from bot.web.staff.knowledge_diff import COMMUNE_KEY, changed_keys, diff, merge
 from bot.web.staff.dashboard import render_markdown, week_choices
 from bot.web.staff.forms import (
     TopicForm,
@@ -18,6 +17,7 @@ from bot.web.staff.forms import (
     lines,
     validate_topic,
 )
+from bot.web.staff.knowledge_diff import COMMUNE_KEY, changed_keys, diff, merge
 from bot.web.staff.preview import telegram_safe_html
 from knowledge.loader import Documents, read_directory
 
