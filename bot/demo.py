@@ -15,7 +15,7 @@ out-of-scope questions and greetings. A few topics are in high demand and trendi
 uptake gap shows. Everything is drawn from ``random.Random(seed)``: the same seed and
 week give the same report. Earlier demo data is removed first; real data is never
 touched (demo events are flagged, demo users' keys start with ``demo-``, demo
-figures carry :data:`~bot.reports.from_storage.DEMO_SOURCE`).
+figures carry :data:`~bot.storage.demo_data.DEMO_SOURCE`).
 """
 
 from __future__ import annotations
@@ -31,14 +31,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
-
 from bot.assistant import Assistant
-from bot.reports.from_storage import DEMO_SOURCE, DEMO_USER_PREFIX
 from bot.reports.weeks import DEFAULT_TZ, week_label
+from bot.storage.demo_data import DEMO_SOURCE, DEMO_USER_PREFIX
 from bot.storage.events import EventLog, EventRecord
 from bot.storage.followups import FollowupState
-from bot.storage.models import Event, Feedback, Followup, UptakeFigure, utcnow
+from bot.storage.models import utcnow
 from bot.storage.uptake import UptakeRecord, import_uptake
 from handlers.conversation import Conversation
 from handlers.messages import Incoming, MessageKind
@@ -230,14 +228,7 @@ def _messages(rng: random.Random, knowledge: KnowledgeService, days: list[dt.dat
 
 async def clear_demo(storage: Storage) -> int:
     """Remove earlier demo data (events, their votes, demo follow-ups and figures)."""
-    async with storage.sessions() as session, session.begin():
-        demo_ids = select(Event.id).where(Event.demo.is_(True))
-        await session.execute(delete(Feedback).where(Feedback.event_id.in_(demo_ids)))
-        await session.execute(delete(Followup).where(
-            Followup.user_key.startswith(DEMO_USER_PREFIX)))
-        await session.execute(delete(UptakeFigure).where(UptakeFigure.source == DEMO_SOURCE))
-        result = await session.execute(delete(Event).where(Event.demo.is_(True)))
-    return int(result.rowcount or 0)
+    return await storage.demo.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,9 +312,7 @@ async def _import_official(storage: Storage, days: list[dt.date], rng: random.Ra
     months = sorted({d.replace(day=1) for d in days})
     scale = per_day / 50
     rows: list[UptakeRecord] = []
-    async with storage.sessions() as session:
-        existing = {(topic, start) for topic, start in (await session.execute(
-            select(UptakeFigure.topic_id, UptakeFigure.period_start))).all()}
+    existing = await storage.demo.uptake_periods()
     for month in months:
         end = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
         for topic_id, (online, total) in OFFICIAL.items():

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import make_url
-
 from bot.config import Settings
 from bot.knowledge_editor import EditRejected, KnowledgeEditor
 from bot.storage import Storage
+from bot.storage.engine import database_exists as url_database_exists
 from knowledge.export import XLSX_SUFFIX, describe_changes, export_path, import_path
 from knowledge.loader import Documents, KnowledgeError, parse, read_directory
 from knowledge.service import KnowledgeService
@@ -45,10 +44,7 @@ class ImportResult:
 
 def database_exists(settings: Settings) -> bool:
     """False only for a SQLite file not created yet (nothing stored, nothing to read)."""
-    url = make_url(settings.effective_database_url)
-    if not url.drivername.startswith("sqlite") or not url.database:
-        return True
-    return url.database == ":memory:" or Path(url.database).exists()
+    return url_database_exists(settings.effective_database_url)
 
 
 async def open_storage(settings: Settings) -> Storage:

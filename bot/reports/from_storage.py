@@ -1,7 +1,8 @@
-"""The weekly summary from the database: select rows, aggregate, write the files.
+"""The weekly summary from the database: read rows, aggregate, write the files.
 
-The report package itself is pure (:mod:`bot.reports.model`); this is the one place
-that knows the tables. Mapping decisions, so the numbers can be checked by hand:
+The report package itself is pure (:mod:`bot.reports.model`); the queries live in
+:class:`bot.storage.demand.DemandFigures`, and this is the one place that turns its
+stored rows into report rows. Mapping decisions, so the numbers can be checked by hand:
 
 * Events of the week and of the week before (for the comparison); every decision is
   passed on and :func:`~bot.reports.model.compute_week` counts answer/suggest/fallback
@@ -33,8 +34,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, not_, or_, select
-
 from bot.reports.grouping import comparable, group_questions
 from bot.reports.model import (
     EventRow,
@@ -46,15 +45,14 @@ from bot.reports.model import (
 )
 from bot.reports.render import write_report
 from bot.reports.weeks import DEFAULT_TZ, default_week, iso_week_bounds
-from bot.storage.models import Event, Feedback, Followup, Triage, UptakeFigure, utcnow
+from bot.storage.demo_data import DEMO_SOURCE
+from bot.storage.models import utcnow
 
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.storage import Storage
     from knowledge.service import KnowledgeService
 
-DEMO_SOURCE = "demo-data"  # uptake_figures.source of the demo figures
-DEMO_USER_PREFIX = "demo-"  # user keys of demo users (real ones are 20 hex digits)
 MAX_KEY_CHARS = 500  # triage.text_normalized
 MAX_CANDIDATES = 3
 _LOCAL_UNITS = ("xã ", "phường ", "thị trấn ", "đặc khu ")
@@ -93,10 +91,6 @@ class UnansweredGroup:
     unanswered: int = 0  # how many got no suggestion at all (fallback)
 
 
-def _not_demo_event() -> Any:
-    return or_(Event.demo.is_(None), Event.demo.is_(False))
-
-
 def _best_candidate(candidates: Any) -> str | None:
     if isinstance(candidates, list) and candidates and isinstance(candidates[0], dict):
         topic = candidates[0].get("topic")
@@ -129,60 +123,32 @@ def period_label(start: dt.date, end: dt.date) -> str:
 async def load_rows(storage: Storage, start: dt.datetime, end: dt.datetime, *,
                     include_demo: bool = False, followup_weeks: int = 4) -> ReportRows:
     """Rows for the week [start, end) and the week before it (aware datetimes)."""
-    prev_start = start - dt.timedelta(days=7)
-    outcome_start = end - dt.timedelta(days=7 * followup_weeks)
-    in_range = (Event.created_at >= prev_start, Event.created_at < end)
-    async with storage.sessions() as session:
-        stmt = select(Event.id, Event.created_at, Event.channel, Event.decision,
-                      Event.topic_id, Event.score, Event.text_redacted, Event.text_normalized,
-                      Event.user_key, Event.candidates).where(*in_range)
-        if not include_demo:
-            stmt = stmt.where(_not_demo_event())
-        events = [
-            EventRow(id=r.id, created_at=r.created_at, channel=r.channel, decision=r.decision,
-                     topic_id=r.topic_id or (_best_candidate(r.candidates)
-                                             if r.decision == "suggest" else None),
-                     score=r.score, text_redacted=r.text_redacted or "",
-                     text_normalized=r.text_normalized or "", user_key=r.user_key)
-            for r in (await session.execute(stmt.order_by(Event.created_at, Event.id))).all()
-        ]
-        demo_events = await session.scalar(
-            select(func.count()).select_from(Event).where(*in_range, Event.demo.is_(True)))
-
-        stmt = (select(Feedback.event_id, Feedback.helpful, Feedback.created_at,
-                       Event.topic_id, Event.decision, Event.candidates)
-                .join(Event, Event.id == Feedback.event_id)
-                .where(Feedback.created_at >= prev_start, Feedback.created_at < end))
-        if not include_demo:
-            stmt = stmt.where(_not_demo_event())
-        feedback = [
-            FeedbackRow(event_id=r.event_id, helpful=bool(r.helpful), created_at=r.created_at,
-                        topic_id=r.topic_id or (_best_candidate(r.candidates)
-                                                if r.decision == "suggest" else None))
-            for r in (await session.execute(stmt.order_by(Feedback.id))).all()
-        ]
-
-        stmt = (select(Followup.id, Followup.event_id, Followup.topic_id, Followup.answer,
-                       Followup.answered_at)
-                .outerjoin(Event, Event.id == Followup.event_id)
-                .where(Followup.answer.is_not(None), Followup.answered_at >= outcome_start,
-                       Followup.answered_at < end))
-        if not include_demo:
-            stmt = stmt.where(_not_demo_event(),
-                              not_(Followup.user_key.startswith(DEMO_USER_PREFIX)))
-        followups = [
-            FollowupRow(event_id=r.event_id or f"followup-{r.id}", topic_id=r.topic_id,
-                        answer=r.answer, answered_at=r.answered_at)
-            for r in (await session.execute(stmt.order_by(Followup.id))).all()
-        ]
-
-        stmt = select(UptakeFigure).where(UptakeFigure.period_start < end.date())
-        figures = (await session.scalars(stmt.order_by(UptakeFigure.id))).all()
-    demo_uptake = sum(1 for u in figures if u.source == DEMO_SOURCE)
-    uptake = [UptakeRow(u.topic_id, period_label(u.period_start, u.period_end),
-                        u.online_count, u.total_count)
-              for u in figures if include_demo or u.source != DEMO_SOURCE]
-    return ReportRows(events, feedback, followups, uptake, int(demo_events or 0), demo_uptake,
+    stored = await storage.demand.week(start - dt.timedelta(days=7), end,
+                                       followups_since=end - dt.timedelta(days=7 * followup_weeks),
+                                       include_demo=include_demo)
+    events = [
+        EventRow(id=r.id, created_at=r.created_at, channel=r.channel, decision=r.decision,
+                 topic_id=r.topic_id or (_best_candidate(r.candidates)
+                                         if r.decision == "suggest" else None),
+                 score=r.score, text_redacted=r.text_redacted or "",
+                 text_normalized=r.text_normalized or "", user_key=r.user_key)
+        for r in stored.events
+    ]
+    feedback = [
+        FeedbackRow(event_id=r.event_id, helpful=r.helpful, created_at=r.created_at,
+                    topic_id=r.topic_id or (_best_candidate(r.candidates)
+                                            if r.decision == "suggest" else None))
+        for r in stored.votes
+    ]
+    followups = [
+        FollowupRow(event_id=r.event_id or f"followup-{r.id}", topic_id=r.topic_id,
+                    answer=r.answer, answered_at=r.answered_at)
+        for r in stored.followups
+    ]
+    demo_uptake = sum(1 for u in stored.uptake if u.source == DEMO_SOURCE)
+    uptake = [UptakeRow(u.topic_id, period_label(u.period_start, u.period_end), u.online, u.total)
+              for u in stored.uptake if include_demo or u.source != DEMO_SOURCE]
+    return ReportRows(events, feedback, followups, uptake, stored.demo_events, demo_uptake,
                       include_demo)
 
 
@@ -216,16 +182,11 @@ async def generate_report(storage: Storage, knowledge: KnowledgeService, week: s
 
 async def count_demo_events(storage: Storage) -> int:
     """How many demo events the database holds (the CLI hints at ``--include-demo``)."""
-    async with storage.sessions() as session:
-        count = await session.scalar(
-            select(func.count()).select_from(Event).where(Event.demo.is_(True)))
-    return int(count or 0)
+    return await storage.demand.demo_events()
 
 
 async def _triaged_keys(storage: Storage) -> set[str]:
-    async with storage.sessions() as session:
-        keys = (await session.scalars(select(Triage.text_normalized).distinct())).all()
-    return {comparable(k)[:MAX_KEY_CHARS] for k in keys if k}
+    return {comparable(k)[:MAX_KEY_CHARS] for k in await storage.demand.triaged_keys()}
 
 
 def _top_candidates(rows: Iterable[tuple[str, Any]], members: set[str],
@@ -253,15 +214,7 @@ async def unanswered_groups(storage: Storage, knowledge: KnowledgeService, *, da
     triaged wording does not come back under a slightly different leader.
     """
     since = (now or utcnow()) - dt.timedelta(days=days)
-    stmt = (select(Event.text_normalized, Event.text_redacted, Event.decision,
-                   Event.candidates)
-            .where(Event.created_at >= since, Event.decision.in_(("suggest", "fallback")),
-                   Event.text_redacted.is_not(None))
-            .order_by(Event.created_at, Event.id))
-    if not include_demo:
-        stmt = stmt.where(_not_demo_event())
-    async with storage.sessions() as session:
-        rows = (await session.execute(stmt)).all()
+    rows = await storage.demand.unmatched_since(since, include_demo=include_demo)
     triaged = await _triaged_keys(storage)
     keyed = [(comparable(r.text_normalized or r.text_redacted or ""), r.candidates)
              for r in rows]

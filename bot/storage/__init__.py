@@ -1,5 +1,8 @@
 """Storage: the demand log, follow-ups, uptake figures and per-chat state.
 
+All SQL of the bot lives in this package; everything else reaches the tables
+through the repositories on :class:`Storage` and gets plain dataclasses back.
+
 The app creates one :class:`Storage` per process at start-up and closes it on the
 way out, so queued events are written before the process exits::
 
@@ -19,11 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.counters import RateCounters
 from bot.storage.dedup import UpdateDeduplicator
+from bot.storage.demand import DemandFigures
+from bot.storage.demo_data import DemoData
 from bot.storage.engine import create_engine, migrate
 from bot.storage.events import EventLog, EventRecord
 from bot.storage.followups import FollowupRepository
 from bot.storage.knowledge import KnowledgeStore
 from bot.storage.leases import LeaseManager
+from bot.storage.staff import StaffStore
 from bot.storage.state import ConversationStateStore
 from bot.storage.transactions import Transactions
 
@@ -47,6 +53,9 @@ class Storage:
     knowledge: KnowledgeStore
     counters: RateCounters
     transactions: Transactions
+    demand: DemandFigures
+    demo: DemoData
+    staff: StaffStore
 
     @classmethod
     async def open(cls, settings: Settings, *, url: str | None = None) -> Storage:
@@ -65,7 +74,8 @@ class Storage:
                                          transactions=tx),
                       ConversationStateStore(sessions), UpdateDeduplicator(sessions, tx),
                       LeaseManager(sessions), KnowledgeStore(sessions),
-                      RateCounters(sessions, tx), tx)
+                      RateCounters(sessions, tx), tx, demand=DemandFigures(sessions),
+                      demo=DemoData(sessions), staff=StaffStore(sessions))
         storage.events.start()
         return storage
 

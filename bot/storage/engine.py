@@ -46,6 +46,17 @@ def normalize_url(url: str | URL) -> URL:
     return parsed
 
 
+def database_exists(url: str | URL) -> bool:
+    """False only for a SQLite file not created yet (nothing stored, nothing to read).
+
+    Read-only commands ask first, so they do not create an empty database file.
+    """
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database:
+        return True
+    return parsed.database == ":memory:" or Path(parsed.database).exists()
+
+
 def _sqlite_file(url: URL) -> Path | None:
     database = url.database or ""
     if database in ("", ":memory:") or database.startswith("file:"):

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import KnowledgeVersion, Triage, utcnow
@@ -68,6 +68,35 @@ class KnowledgeStore:
                 .values(status=LIVE if approve else REJECTED, reviewed_by=reviewer[:80],
                         reviewed_at=utcnow()))
         return bool(result.rowcount)
+
+    async def live_before(self, version_id: int, created_at: dt.datetime) -> int | None:
+        """The version that was live when ``version_id`` was made (its base, if unrecorded).
+
+        A version is counted if it went live no later than ``created_at``: one approved
+        afterwards was not live yet when the change was written.
+        """
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(func.max(KnowledgeVersion.id)).where(
+                    KnowledgeVersion.id < version_id, KnowledgeVersion.status == LIVE,
+                    or_(KnowledgeVersion.reviewed_at.is_(None),
+                        KnowledgeVersion.reviewed_at <= created_at)))
+
+    async def versions(self, *, status: str | None = None, limit: int = 50, offset: int = 0,
+                       ids: list[int] | None = None) -> list[VersionInfo]:
+        """Version metadata, newest first, without loading the (large) documents."""
+        cols = (KnowledgeVersion.id, KnowledgeVersion.content_hash, KnowledgeVersion.status,
+                KnowledgeVersion.author, KnowledgeVersion.source, KnowledgeVersion.message,
+                KnowledgeVersion.created_at, KnowledgeVersion.reviewed_by,
+                KnowledgeVersion.reviewed_at)
+        stmt = select(*cols).order_by(KnowledgeVersion.id.desc()).limit(limit).offset(offset)
+        if status is not None:
+            stmt = stmt.where(KnowledgeVersion.status == status)
+        if ids is not None:
+            stmt = stmt.where(KnowledgeVersion.id.in_(ids))
+        async with self._sessions() as session:
+            rows = (await session.execute(stmt)).all()
+        return [VersionInfo(*row) for row in rows]
 
     async def history(self, limit: int = 50) -> list[VersionInfo]:
         async with self._sessions() as session:

@@ -13,14 +13,8 @@ from bot.knowledge_editor import EditRejected
 from bot.storage.knowledge import PENDING
 from bot.storage.staff import REVIEWER
 from bot.web.staff.auth import PREFIX
-from bot.web.staff.changes import (
-    CATEGORIES_KEY,
-    COMMUNE_KEY,
-    Conflicting,
-    NotPending,
-    author_of,
-    topic_label,
-)
+from bot.web.staff.changes import Conflicting, NotPending, author_of
+from bot.web.staff.knowledge_diff import CATEGORIES_KEY, COMMUNE_KEY, topic_label
 from bot.web.staff.pages_topics import _sync, outcome_flash
 from bot.web.staff.preview import verdict
 

@@ -9,15 +9,13 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.knowledge_editor import EditRejected
 from bot.storage.knowledge import LIVE
-from bot.storage.models import Event
 from bot.web.staff.auth import PREFIX
-from bot.web.staff.changes import Conflicting, Outcome, topic_label
+from bot.web.staff.changes import Conflicting, Outcome
 from bot.web.staff.forms import (
     CHANNEL_CHOICES,
     FIELDS_BY_NAME,
@@ -33,6 +31,7 @@ from bot.web.staff.forms import (
     is_stale,
     validate_topic,
 )
+from bot.web.staff.knowledge_diff import topic_label
 from bot.web.staff.preview import preview, verdict
 from knowledge.loader import Documents
 from knowledge.schema import SLUG_RE, Topic
@@ -66,13 +65,7 @@ async def asked_counts(site: StaffSite, days: int = ASKED_DAYS) -> dict[str, int
     storage = site.runtime.storage
     if storage is None:
         return {}
-    since = site.now() - dt.timedelta(days=days)
-    stmt = (select(Event.topic_id, func.count()).where(
-        Event.created_at >= since, Event.topic_id.is_not(None),
-        or_(Event.demo.is_(None), Event.demo.is_(False))).group_by(Event.topic_id))
-    async with storage.sessions() as session:
-        rows = (await session.execute(stmt)).all()
-    return {str(topic): int(count) for topic, count in rows}
+    return await storage.demand.asked_per_topic(site.now() - dt.timedelta(days=days))
 
 
 async def _pending_topics(site: StaffSite) -> set[str]:

@@ -23,11 +23,20 @@ from bot.runtime import Runtime
 from bot.server import create_app
 from bot.storage import Storage
 from bot.storage.staff import StaffStore
+from knowledge.loader import read_directory
 
 PASSWORD = "mat-khau-thu-1"
 BASE_URL = "http://testserver"
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 META_RE = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def docs() -> dict[str, Any]:
+    """The starter knowledge as JSON documents (what a stored version holds)."""
+    documents, problems = read_directory()
+    assert not problems
+    return documents.to_json()
 
 
 def staff_settings(data_dir: Path, **extra: Any) -> Settings:

@@ -1,14 +1,10 @@
-"""Pure parts of the staff workspace: form ⇄ document, errors, merge, diff, report view."""
+"""Pure parts of the staff workspace: form ⇄ document, errors, report view."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from typing import Any
 
-import pytest
-
-from bot.web.staff.changes import COMMUNE_KEY, changed_keys, diff, merge
 from bot.web.staff.dashboard import render_markdown, week_choices
 from bot.web.staff.forms import (
     TopicForm,
@@ -19,16 +15,9 @@ from bot.web.staff.forms import (
     validate_topic,
 )
 from bot.web.staff.preview import telegram_safe_html
-from knowledge.loader import Documents, read_directory
+from knowledge.loader import Documents
 
 LABEL = "topics/khai-sinh.yaml"
-
-
-@pytest.fixture(scope="module")
-def docs() -> dict[str, Any]:
-    documents, problems = read_directory()
-    assert not problems
-    return documents.to_json()
 
 
 def test_lines_drop_blanks_bullets_and_numbers() -> None:
@@ -67,58 +56,6 @@ def test_stale_means_older_than_six_months() -> None:
     assert not is_stale(dt.date(2026, 6, 1), today)
     assert is_stale(dt.date(2026, 5, 27), today)
     assert is_stale("not a date", today)
-
-
-def _with(docs: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    out = copy.deepcopy(docs)
-    out["topics"][LABEL].update(fields)
-    return out
-
-
-def test_merge_applies_a_change_onto_newer_live_content(docs: dict[str, Any]) -> None:
-    mine = _with(docs, steps=["Bước mới"])
-    live = _with(docs, fee="Miễn phí")
-    merged, clashes = merge(docs, mine, live)
-    assert clashes == []
-    assert merged["topics"][LABEL]["steps"] == ["Bước mới"]
-    assert merged["topics"][LABEL]["fee"] == "Miễn phí"
-
-
-def test_merge_reports_the_same_field_changed_twice(docs: dict[str, Any]) -> None:
-    mine = _with(docs, steps=["Bước A"])
-    live = _with(docs, steps=["Bước B"])
-    _, clashes = merge(docs, mine, live)
-    assert [(c.key, c.field) for c in clashes] == [("khai-sinh", "steps")]
-    forced, none = merge(docs, mine, live, prefer_mine=True)
-    assert none == [] and forced["topics"][LABEL]["steps"] == ["Bước A"]
-
-
-def test_merge_of_a_new_topic_and_commune_fields(docs: dict[str, Any]) -> None:
-    mine = copy.deepcopy(docs)
-    mine["topics"]["topics/moi.yaml"] = {"id": "moi"}
-    mine["commune"]["hotline"] = "0123"
-    live = copy.deepcopy(docs)
-    live["commune"]["email"] = "xa@example.vn"
-    merged, clashes = merge(docs, mine, live)
-    assert clashes == []
-    assert merged["topics"]["topics/moi.yaml"] == {"id": "moi"}
-    assert merged["commune"]["hotline"] == "0123"
-    assert merged["commune"]["email"] == "xa@example.vn"
-    assert changed_keys(docs, merged) == ["moi", COMMUNE_KEY]
-
-
-def test_diff_is_per_field_and_readable(docs: dict[str, Any]) -> None:
-    old_steps = docs["topics"][LABEL]["steps"]
-    after = _with(docs, steps=[old_steps[0], "Bước hoàn toàn mới", *old_steps[2:]],
-                  fee="Lệ phí mới 5.000 đồng")
-    (change,) = diff(docs, after)
-    assert change.key == "khai-sinh" and change.status == "changed"
-    by_name = {f.name: f for f in change.fields}
-    assert list(by_name) == ["steps", "fee"]
-    ops = [(s.op, s.text) for s in by_name["steps"].items]
-    assert ("add", "Bước hoàn toàn mới") in ops and ("del", old_steps[1]) in ops
-    assert any(s.op == "add" and "5.000" in s.text for s in by_name["fee"].after)
-    assert by_name["fee"].label == "Lệ phí"
 
 
 def test_markdown_subset_of_the_weekly_summary() -> None:
@@ -167,13 +104,3 @@ def test_related_topics_keep_their_order(docs: dict[str, Any]) -> None:
     form = form_from_doc(doc)
     form.values["related"] = ["a-topic", "new-topic", "c-topic"]  # as the page posts them
     assert doc_from_form(form, doc)["related"] == ["c-topic", "a-topic", "new-topic"]
-
-
-def test_example_questions_added_by_two_people_are_combined(docs: dict[str, Any]) -> None:
-    questions = docs["topics"][LABEL]["questions"]
-    first = _with(docs, questions=[*questions, "câu thứ nhất"])
-    second = _with(docs, questions=[*questions[1:], "câu thứ hai"])  # also drops one
-    merged, clashes = merge(docs, second, first)
-    assert clashes == []
-    assert merged["topics"][LABEL]["questions"] == [*questions[1:], "câu thứ nhất",
-                                                    "câu thứ hai"]

@@ -1,0 +1,176 @@
+"""Read-only figures over the demand log, for the weekly report and the staff pages.
+
+The rows are returned as the database holds them (plain dataclasses); what they
+mean — which candidate stands for a suggestion's topic, how a period is labelled —
+is decided by :mod:`bot.reports`, so this module knows tables and nothing else.
+Demo data is left out unless ``include_demo`` (see :mod:`bot.storage.demo_data`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, not_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.demo_data import DEMO_USER_PREFIX
+from bot.storage.models import Event, Feedback, Followup, Triage, UptakeFigure
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    id: str
+    created_at: dt.datetime
+    channel: str
+    decision: str
+    topic_id: str | None
+    score: float
+    text_redacted: str | None
+    text_normalized: str | None
+    user_key: str
+    candidates: Any  # the matcher's JSON list of {"topic": ..., ...}
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVote:
+    """A feedback vote with the decision, topic and candidates of the event voted on."""
+
+    event_id: str
+    helpful: bool
+    created_at: dt.datetime
+    topic_id: str | None
+    decision: str
+    candidates: Any
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFollowupAnswer:
+    id: int
+    event_id: str | None
+    topic_id: str
+    answer: str
+    answered_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUptake:
+    topic_id: str
+    period_start: dt.date
+    period_end: dt.date
+    online: int
+    total: int
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredWeek:
+    """Everything the weekly report reads, in insertion order."""
+
+    events: list[StoredEvent]
+    votes: list[StoredVote]
+    followups: list[StoredFollowupAnswer]
+    uptake: list[StoredUptake]  # demo figures included: the report counts and filters them
+    demo_events: int  # demo events in the range, whether included or not
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedQuestion:
+    """A question answered only with suggestions, or not at all (fallback)."""
+
+    text_normalized: str | None
+    text_redacted: str | None
+    decision: str
+    candidates: Any
+
+
+def _not_demo_event() -> ColumnElement[bool]:
+    return or_(Event.demo.is_(None), Event.demo.is_(False))
+
+
+class DemandFigures:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = session_factory
+
+    async def week(self, start: dt.datetime, end: dt.datetime, *,
+                   followups_since: dt.datetime, include_demo: bool = False) -> StoredWeek:
+        """Events and votes in [start, end), follow-ups answered in [followups_since, end),
+        and every uptake figure whose period started before ``end``."""
+        in_range = (Event.created_at >= start, Event.created_at < end)
+        async with self._sessions() as session:
+            stmt = select(Event.id, Event.created_at, Event.channel, Event.decision,
+                          Event.topic_id, Event.score, Event.text_redacted,
+                          Event.text_normalized, Event.user_key, Event.candidates
+                          ).where(*in_range)
+            if not include_demo:
+                stmt = stmt.where(_not_demo_event())
+            events = [StoredEvent(*r) for r in
+                      (await session.execute(stmt.order_by(Event.created_at, Event.id))).all()]
+            demo_events = await session.scalar(
+                select(func.count()).select_from(Event).where(*in_range, Event.demo.is_(True)))
+
+            stmt = (select(Feedback.event_id, Feedback.helpful, Feedback.created_at,
+                           Event.topic_id, Event.decision, Event.candidates)
+                    .join(Event, Event.id == Feedback.event_id)
+                    .where(Feedback.created_at >= start, Feedback.created_at < end))
+            if not include_demo:
+                stmt = stmt.where(_not_demo_event())
+            votes = [StoredVote(r.event_id, bool(r.helpful), r.created_at, r.topic_id,
+                                r.decision, r.candidates)
+                     for r in (await session.execute(stmt.order_by(Feedback.id))).all()]
+
+            stmt = (select(Followup.id, Followup.event_id, Followup.topic_id, Followup.answer,
+                           Followup.answered_at)
+                    .outerjoin(Event, Event.id == Followup.event_id)
+                    .where(Followup.answer.is_not(None), Followup.answered_at >= followups_since,
+                           Followup.answered_at < end))
+            if not include_demo:
+                stmt = stmt.where(_not_demo_event(),
+                                  not_(Followup.user_key.startswith(DEMO_USER_PREFIX)))
+            followups = [StoredFollowupAnswer(*r) for r in
+                         (await session.execute(stmt.order_by(Followup.id))).all()]
+
+            stmt = (select(UptakeFigure.topic_id, UptakeFigure.period_start,
+                           UptakeFigure.period_end, UptakeFigure.online_count,
+                           UptakeFigure.total_count, UptakeFigure.source)
+                    .where(UptakeFigure.period_start < end.date()))
+            uptake = [StoredUptake(*r) for r in
+                      (await session.execute(stmt.order_by(UptakeFigure.id))).all()]
+        return StoredWeek(events, votes, followups, uptake, int(demo_events or 0))
+
+    async def demo_events(self) -> int:
+        """How many demo events the database holds."""
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(Event).where(Event.demo.is_(True)))
+        return int(count or 0)
+
+    async def unmatched_since(self, since: dt.datetime, *,
+                              include_demo: bool = False) -> list[UnmatchedQuestion]:
+        """Suggest/fallback questions with text since ``since``, oldest first."""
+        stmt = (select(Event.text_normalized, Event.text_redacted, Event.decision,
+                       Event.candidates)
+                .where(Event.created_at >= since, Event.decision.in_(("suggest", "fallback")),
+                       Event.text_redacted.is_not(None))
+                .order_by(Event.created_at, Event.id))
+        if not include_demo:
+            stmt = stmt.where(_not_demo_event())
+        async with self._sessions() as session:
+            rows = (await session.execute(stmt)).all()
+        return [UnmatchedQuestion(*r) for r in rows]
+
+    async def triaged_keys(self) -> set[str]:
+        """Normalised texts staff already triaged (as stored, not yet folded)."""
+        async with self._sessions() as session:
+            keys = (await session.scalars(select(Triage.text_normalized).distinct())).all()
+        return {k for k in keys if k}
+
+    async def asked_per_topic(self, since: dt.datetime) -> dict[str, int]:
+        """Events per topic since ``since`` (demo data left out): the staff pages' demand."""
+        stmt = (select(Event.topic_id, func.count()).where(
+            Event.created_at >= since, Event.topic_id.is_not(None), _not_demo_event())
+            .group_by(Event.topic_id))
+        async with self._sessions() as session:
+            rows = (await session.execute(stmt)).all()
+        return {str(topic): int(count) for topic, count in rows}
