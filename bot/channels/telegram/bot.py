@@ -69,6 +69,7 @@ from bot.handoff import HandoffService
 from bot.knowledge_editor import KnowledgeEditor
 from bot.turns.locks import ChatLocks
 from bot.turns.pipeline import TurnPipeline
+from bot.turns.relay import relay_staff_answer
 from handlers import texts
 from handlers.messages import Block, BlockKind, Reply, ReplyKind
 from knowledge.service import KnowledgeService
@@ -99,8 +100,6 @@ STAFF_COMMANDS = (
     BotCommand("baocao", "Cán bộ: báo cáo tuần"),
     BotCommand("chuatraloi", "Cán bộ: câu hỏi bot chưa trả lời được"),
 )
-STAFF_RELAYED = "✅ Đã gửi câu trả lời tới người dân ({case_no})."
-STAFF_RELAY_FAILED = "⚠️ Không gửi được câu trả lời tới người dân: {reason}"
 SORRY = "Xin lỗi, mình đang gặp trục trặc. Bạn thử lại sau ít phút nhé."
 FEEDBACK_PREFIXES = ("fb:", "fu:", "fa:")
 
@@ -391,18 +390,10 @@ class TelegramChannel:
         if adapter.is_group(message):
             text = adapter.strip_mention(text, self.bot_username)
         staff_name = message.from_user.full_name if message.from_user else ""
-        try:
-            relayed = await service.relay_staff_reply(
-                CHANNEL, str(message.chat.id), str(original.message_id), text, staff_name)
-        except Exception as exc:
-            log.warning("telegram: staff answer not delivered (%s)", exc)
-            await message.reply_text(STAFF_RELAY_FAILED.format(
-                reason="người dân đã chặn bot hoặc kênh đang lỗi"))
-            return True
-        if relayed:
-            case_no = await service.case_number(CHANNEL, str(message.chat.id),
-                                                str(original.message_id))
-            await message.reply_text(STAFF_RELAYED.format(case_no=case_no or ""))
+        note = await relay_staff_answer(service, CHANNEL, str(message.chat.id),
+                                        str(original.message_id), text, staff_name)
+        if note is not None:
+            await message.reply_text(note)
         return True  # staff chatter in reply to the bot is never a citizen question
 
     async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -45,6 +45,7 @@ from bot.privacy import pseudonymise
 from bot.storage import Storage
 from bot.turns.locks import ChatLocks
 from bot.turns.pipeline import TurnOutcome, TurnPipeline
+from bot.turns.relay import relay_staff_answer
 from handlers.messages import Block, BlockKind, Choice, Incoming, MessageKind, Reply, ReplyKind
 from handlers.texts import BUTTON_MENU
 from knowledge.vietnamese import fold
@@ -70,9 +71,6 @@ STALE_CHOICE = (
     "Mình không thấy lựa chọn số {number} trong tin nhắn gần nhất (có thể đã hết hạn). "
     "Bạn gõ câu hỏi bằng lời, hoặc gõ 0 để xem danh mục nhé."
 )
-CASE_RELAYED = "Đã chuyển câu trả lời tới người dân ({case})."
-CASE_UNKNOWN = "Không tìm thấy hồ sơ {case}. Bạn kiểm tra lại mã hồ sơ nhé."
-CASE_NOT_RELAYED = "Chưa gửi được câu trả lời {case} tới người dân; bạn thử lại sau nhé."
 ZALO_STAFF_HOWTO = "↩️ Để trả lời người dân, gửi: #{case} <câu trả lời>"
 CHAT_ID_TEXT = ("Mã cuộc trò chuyện Zalo của bạn: {chat_id}\n"
                 "Để nhận câu hỏi chuyển cán bộ, quản trị viên thêm zalo:{chat_id} vào "
@@ -372,18 +370,10 @@ class ZaloChannel:
         if not m or not service.is_staff_chat(CHANNEL, chat_id):
             return False
         case, answer = m.group(1).upper(), m.group(2).strip()
-        if not answer:
-            note = ZALO_STAFF_HOWTO.format(case=case)
-        else:
-            try:
-                found = await service.relay_staff_reply(CHANNEL, chat_id, case, answer,
-                                                        update.display_name or "")
-                note = (CASE_RELAYED if found else CASE_UNKNOWN).format(case=case)
-            except Exception as exc:  # HandoffDeliveryError: the citizen is unreachable
-                log.warning("zalo: staff answer to %s not relayed (%s)", case,
-                            type(exc).__name__)
-                note = CASE_NOT_RELAYED.format(case=case)
-        await self.client.send_message(chat_id, note)
+        note = ZALO_STAFF_HOWTO.format(case=case) if not answer else await relay_staff_answer(
+            service, CHANNEL, chat_id, case, answer, update.display_name or "", case_no=case)
+        if note:
+            await self.client.send_message(chat_id, note)
         return True
 
     # --- sending -----------------------------------------------------------------------

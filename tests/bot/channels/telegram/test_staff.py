@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.channels.telegram import staff as staff_module
-from bot.channels.telegram.bot import STAFF_RELAYED
 from bot.channels.telegram.staff import StaffDesk, triage_token
 from bot.storage.models import HandoffCase, KnowledgeVersion, Triage
+from bot.turns.relay import RELAYED as STAFF_RELAYED
 from handlers import texts
 from tests.bot.channels.telegram.conftest import (
     ADMIN_ID,

@@ -17,6 +17,7 @@ from bot.channels.zalo.channel import SECRET_HEADER, WEBHOOK_PATH, parse_choice
 from bot.handoff import HandoffService
 from bot.privacy import pseudonymise
 from bot.storage.models import Event
+from bot.turns.relay import RELAYED, UNKNOWN_CASE
 from handlers import followup, texts
 from handlers.messages import Block, BlockKind, Choice, Reply, ReplyKind
 from knowledge.service import KnowledgeService
@@ -304,10 +305,10 @@ async def test_handoff_round_trip_with_staff_on_zalo(make_bot: MakeBot, fake_zal
         hint = await say(client, bot, fake_zalo, "#HS-0001", user="staff-chat")
         # The same words from a citizen are an ordinary question, not a relay.
         citizen = await say(client, bot, fake_zalo, "#HS-0001 trả lời", user="someone-else")
-    assert ok == ["Đã chuyển câu trả lời tới người dân (HS-0001)."]
+    assert ok == [RELAYED.format(case_no="HS-0001")]
     assert fake_zalo.sent(USER)[-1].startswith(
         "Cán bộ xã trả lời (HS-0001): Bạn mang căn cước đến UBND xã nhé")
-    assert unknown == ["Không tìm thấy hồ sơ HS-0999. Bạn kiểm tra lại mã hồ sơ nhé."]
+    assert unknown == [UNKNOWN_CASE.format(case_no="HS-0999")]
     assert hint == ["↩️ Để trả lời người dân, gửi: #HS-0001 <câu trả lời>"]
     assert citizen and "HS-0001" not in citizen[0]
 
