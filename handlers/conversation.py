@@ -137,7 +137,8 @@ class Conversation:
             *related,
             Choice(texts.BUTTON_HANDOFF, f"handoff:{topic_id}"),
         )
-        return Reply(ReplyKind.ANSWER, topic_blocks(topic, snap.kb.commune, self.today()), choices, topic_id)
+        blocks = topic_blocks(topic, snap.kb.commune, self.today())
+        return Reply(ReplyKind.ANSWER, blocks, choices, topic_id)
 
     def _smalltalk(self, snap: Snapshot, kind: str) -> Reply:
         if kind == "thanks":

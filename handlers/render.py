@@ -6,7 +6,9 @@ left out rather than replaced by a guess.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -76,7 +78,36 @@ def topic_blocks(topic: Topic, commune: CommuneProfile, today: dt.date, *,
         blocks.append(Block(BlockKind.NOTE,
                             text=texts.MORE_SOURCES.format(count=len(links) - len(shown))))
     blocks.append(Block(BlockKind.NOTE, text=review_note(topic)))
-    return tuple(blocks)
+    return explain_terms(blocks)
+
+
+def explain_terms(blocks: list[Block]) -> tuple[Block, ...]:
+    """Gloss each technical word (NFC, passcode, mức 2…) where the answer first uses it.
+
+    Done here rather than in the content so every entry, including ones staff
+    add later, explains the same words the same way; a word already followed
+    or preceded by a bracket is taken as explained by the writer.
+    """
+    pending = dict(texts.GLOSSARY)
+
+    def gloss(text: str) -> str:
+        for term in list(pending):
+            pattern = re.compile(rf"(?<![\w(]){re.escape(term)}(?![\w)])(?! \()")
+            if pattern.search(text):
+                text = pattern.sub(f"{term} ({pending.pop(term)})", text, count=1)
+            elif term in text:
+                pending.pop(term)  # explained by the writer where it first appears
+        return text
+
+    out = []
+    for block in blocks:
+        if block.kind in {BlockKind.LINKS, BlockKind.NOTE, BlockKind.TITLE}:
+            out.append(block)
+            continue
+        text = gloss(block.text) if block.text else block.text
+        out.append(dataclasses.replace(block, text=text,
+                                       items=tuple(gloss(i) for i in block.items)))
+    return tuple(out)
 
 
 def _single(resolved: AsOf, field: DatedField) -> str:

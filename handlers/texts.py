@@ -76,6 +76,15 @@ ASK_BEFORE_FILING = {
 NOT_YET_IN_FORCE = "Quy định này áp dụng từ ngày {date}. Trước ngày đó, bạn hỏi ở xã nhé."
 NO_LONGER_IN_FORCE = ("Thông tin này chỉ đúng đến hết ngày {date}. Bạn hỏi lại ở xã trước khi "
                       "làm nhé.")
+# Technical words explained in a few words the first time an answer uses them.
+GLOSSARY = {
+    "NFC": "chức năng đọc chip của điện thoại",
+    "passcode": "mã số tự đặt để mở các mục trong VNeID",
+    "OTP": "mã số gửi qua tin nhắn",
+    "Payment Platform": "nền tảng thanh toán của Cổng Dịch vụ công",
+    "mức 2": "tài khoản VNeID đã xác thực ảnh, vân tay tại công an",
+    "sinh trắc học": "khuôn mặt, vân tay",
+}
 MORE_SOURCES = "Còn {count} nguồn khác trong bản đầy đủ."
 
 LABEL_WHERE = "Làm ở đâu"

@@ -85,7 +85,7 @@ class DateChange:
 
     def describe(self) -> str:
         verb = "bắt đầu áp dụng" if self.kind is ChangeKind.STARTS else "hết hiệu lực sau"
-        return f"{self.field}: {verb} {self.day.strftime('%d/%m/%Y')} — {self.text[:80]}"
+        return f"{verb} {self.day.strftime('%d/%m/%Y')} — {self.text[:80]}"
 
 
 def date_changes(topic: Topic) -> list[DateChange]:
@@ -96,10 +96,11 @@ def date_changes(topic: Topic) -> list[DateChange]:
     if topic.valid_until:
         out.append(DateChange(topic.id, ENTRY, ChangeKind.ENDS, topic.valid_until, topic.title))
     for d in topic.dated:
+        field = d.field.value
         if d.valid_from:
-            out.append(DateChange(topic.id, d.field.value, ChangeKind.STARTS, d.valid_from, d.text))
+            out.append(DateChange(topic.id, field, ChangeKind.STARTS, d.valid_from, d.text))
         if d.valid_until:
-            out.append(DateChange(topic.id, d.field.value, ChangeKind.ENDS, d.valid_until, d.text))
+            out.append(DateChange(topic.id, field, ChangeKind.ENDS, d.valid_until, d.text))
     return sorted(out, key=lambda c: (c.day, c.topic_id, c.field))
 
 
