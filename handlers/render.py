@@ -74,9 +74,6 @@ def topic_blocks(topic: Topic, commune: CommuneProfile, today: dt.date, *,
     shown = links if full else links[:MAX_LINKS]
     if shown:
         blocks.append(Block(BlockKind.LINKS, label=texts.LABEL_SOURCES, links=shown))
-    if len(links) > len(shown):
-        blocks.append(Block(BlockKind.NOTE,
-                            text=texts.MORE_SOURCES.format(count=len(links) - len(shown))))
     blocks.append(Block(BlockKind.NOTE, text=review_note(topic)))
     return explain_terms(blocks)
 

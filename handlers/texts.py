@@ -85,7 +85,6 @@ GLOSSARY = {
     "mức 2": "tài khoản VNeID đã xác thực ảnh, vân tay tại công an",
     "sinh trắc học": "khuôn mặt, vân tay",
 }
-MORE_SOURCES = "Còn {count} nguồn khác trong bản đầy đủ."
 
 LABEL_WHERE = "Làm ở đâu"
 LABEL_STEPS = "Các bước"

@@ -8,6 +8,7 @@ in ``.xlsx`` means the spreadsheet (:mod:`knowledge.spreadsheet`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -55,10 +56,8 @@ def _with_dates(doc: Any) -> Any:
     out = dict(doc)
     for key in DATE_KEYS:
         if isinstance(out.get(key), str):
-            try:
+            with contextlib.suppress(ValueError):  # not a date: written as typed
                 out[key] = dt.date.fromisoformat(out[key])
-            except ValueError:
-                pass
     for key in ("dated", "verify"):
         if isinstance(out.get(key), list):
             out[key] = [_with_dates(item) for item in out[key]]

@@ -97,6 +97,7 @@ class Dated(_Strict):
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
     source: HttpUrl
+    position: int | None = Field(default=None, ge=1)  # list fields: line number; else last
 
     @model_validator(mode="after")
     def _has_a_date(self) -> Dated:

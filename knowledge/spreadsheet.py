@@ -166,8 +166,8 @@ TOPIC_COLUMNS = (
     Column("notes", "Lưu ý", "lines", 50, "Mỗi lưu ý một dòng."),
     Column("dated", "Có thời hạn", "dated", 60,
            "Điều chỉ đúng trong một khoảng thời gian; mỗi dòng: mục | từ ngày | đến ngày | "
-           "nội dung | nguồn. Mục là fee, processing_time, summary, steps, documents, notes "
-           "hoặc legal_basis; có thể bỏ trống một trong hai ngày."),
+           "nội dung | nguồn (| số thứ tự dòng, nếu cần). Mục là fee, processing_time, summary, "
+           "steps, documents, notes hoặc legal_basis; có thể bỏ trống một trong hai ngày."),
     Column("verify", "Cần xác minh (chỉ cán bộ xem)", "verify", 60,
            "Việc cán bộ cần xác minh; mỗi dòng: mục | việc cần xác minh | lý do | người đã "
            "xác minh | ngày xác minh. Người dân chỉ thấy tên mục cần hỏi lại."),
@@ -181,7 +181,7 @@ TOPIC_COLUMNS = (
 # (all starter topics, older exports) comes back from the sheet unchanged.
 OMIT_WHEN_EMPTY = frozenset({"reviewed_on", "reviewed_by", "dated", "verify", "valid_from",
                              "valid_until", "validity_source", "sources_checked"})
-DATED_PARTS = ("field", "valid_from", "valid_until", "text", "source")
+DATED_PARTS = ("field", "valid_from", "valid_until", "text", "source", "position")
 VERIFY_PARTS = ("field", "what", "why", "done_by", "done_on")
 QUESTION_COLUMNS = (
     Column("topic", "Mã chủ đề", "text", 28, "Mã chủ đề (cột 'Mã chủ đề' của trang 'Chủ đề')."),
@@ -767,10 +767,9 @@ def _items(state: _Import, sheet: str, row: int, header: str, text: str,
     parts = DATED_PARTS if kind == "dated" else VERIFY_PARTS
     items: list[dict[str, Any]] = []
     for n, line in enumerate(_lines(text), start=1):
-        if kind == "dated":  # the text may hold '|'; the source is the last part
+        if kind == "dated":  # the text may hold '|': source (and line number) come last
             head = [p.strip() for p in line.split("|", 3)]
-            values = head[:3] + [p.strip() for p in head[3].rsplit("|", 1)] \
-                if len(head) == 4 else head
+            values = head[:3] + _text_source_position(head[3]) if len(head) == 4 else head
         else:
             values = [p.strip() for p in line.split("|", len(parts) - 1)]
         item: dict[str, Any] = {}
@@ -783,9 +782,17 @@ def _items(state: _Import, sheet: str, row: int, header: str, text: str,
                     continue
                 value = parsed.isoformat()
             if value:
-                item[key] = value
+                item[key] = int(value) if key == "position" and value.isdigit() else value
         items.append(item)
     return items
+
+
+def _text_source_position(rest: str) -> list[str]:
+    """``nội dung | nguồn`` or ``nội dung | nguồn | số dòng`` (the text may contain '|')."""
+    parts = [p.strip() for p in rest.rsplit("|", 2)]
+    if len(parts) == 3 and parts[2].isdigit():
+        return parts
+    return [p.strip() for p in rest.rsplit("|", 1)]
 
 
 def _places(state: _Import, sheet: str, row: int, header: str, text: str) -> list[Any]:

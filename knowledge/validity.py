@@ -56,11 +56,19 @@ def as_of(topic: Topic, day: dt.date) -> AsOf:
             elif not getattr(topic, field.value):
                 ask.add(field)
         else:
-            update[field.value] = [*getattr(topic, field.value), *(d.text for d in holding)]
+            update[field.value] = _with_lines(list(getattr(topic, field.value)), holding)
     resolved = topic.model_copy(update=update) if update else topic
     starts = topic.valid_from if topic.valid_from and day < topic.valid_from else None
     ended = topic.valid_until if topic.valid_until and day > topic.valid_until else None
     return AsOf(resolved, day, frozenset(ask), starts, ended)
+
+
+def _with_lines(lines: list[str], holding: list[Dated]) -> list[str]:
+    """Dated lines go where their ``position`` says (a step's order matters), else last."""
+    for d in sorted(holding, key=lambda d: d.position or len(lines) + 1):
+        at = min(d.position - 1, len(lines)) if d.position else len(lines)
+        lines.insert(at, d.text)
+    return lines
 
 
 def _most_recent(items: list[Dated]) -> Dated:

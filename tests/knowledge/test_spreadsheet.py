@@ -236,7 +236,7 @@ def test_dated_facts_and_staff_checks_round_trip_through_cells(starter: Document
     dated = [{"field": "fee", "valid_from": "2025-07-01", "valid_until": "2026-12-31",
               "text": "Cấp mới 100.000 đ | giảm 50%", "source": "https://example.gov.vn/a"},
              {"field": "notes", "valid_from": "2027-01-01", "text": "Mức mới.",
-              "source": "https://example.gov.vn/b"}]
+              "source": "https://example.gov.vn/b", "position": 2}]
     verify = [{"field": "fee", "what": "Mức thu từ 2027", "why": "nguồn mâu thuẫn",
                "done_by": "Mai", "done_on": "2026-12-02"}, {"field": "other", "what": "Ảnh"}]
     documents = Documents({**starter.topics, "topics/ho-chieu.yaml":

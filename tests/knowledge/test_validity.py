@@ -64,6 +64,14 @@ def test_a_later_rule_is_shown_only_from_its_date(base: dict[str, Any]) -> None:
     assert as_of(t, dt.date(2026, 7, 1)).topic.notes[-1] == "Quy định mới."
 
 
+def test_a_dated_step_goes_where_its_position_says(base: dict[str, Any]) -> None:
+    step = {"field": "steps", "text": "Bước mới.", "valid_from": "2026-07-01", "position": 2,
+            "source": SRC}
+    t = topic(base, dated=[step])
+    steps = as_of(t, dt.date(2026, 7, 1)).topic.steps
+    assert steps[1] == "Bước mới." and steps[0] == t.steps[0] and len(steps) == len(t.steps) + 1
+
+
 def test_whole_entry_dates(base: dict[str, Any]) -> None:
     t = topic(base, valid_from="2027-01-01", validity_source=SRC)
     assert as_of(t, dt.date(2026, 12, 31)).starts == dt.date(2027, 1, 1)
