@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import logging
 import sys
@@ -28,8 +29,15 @@ def _live_knowledge(settings: Settings):
     return live_knowledge(settings)
 
 
+def _today(settings: Settings) -> dt.date:
+    """The commune's calendar day: dated facts change at local midnight."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(settings.timezone)).date()
+
+
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge.loader import KnowledgeError, load_directory
+    from knowledge.loader import KnowledgeError, date_warnings, load_directory
 
     directory = Path(args.dir) if args.dir else settings.knowledge_dir
     try:
@@ -39,10 +47,11 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
             print(problem, file=sys.stderr)
         print(f"Lỗi: {len(exc.problems)} vấn đề, kho kiến thức KHÔNG được nạp.", file=sys.stderr)
         return 1
-    for warning in kb.warnings:
+    warnings = [*kb.warnings, *date_warnings(kb.topics.values(), _today(settings))]
+    for warning in warnings:
         print(f"cảnh báo: {warning}")
     print(f"OK: {len(kb.topics)} chủ đề, {len(kb.categories)} nhóm, phiên bản {kb.version}, "
-          f"{len(kb.warnings)} cảnh báo.")
+          f"{len(warnings)} cảnh báo.")
     return 0
 
 

@@ -7,12 +7,14 @@ then social messages, then the matcher. The matcher's caution is kept: a
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from handlers import texts
 from handlers.messages import Block, BlockKind, Choice, Incoming, MessageKind, Reply, ReplyKind
-from handlers.render import contact_blocks, topic_blocks
+from handlers.render import contact_blocks, local_today, topic_blocks
 from knowledge.matcher import Decision, MatchResult
 from knowledge.service import KnowledgeService, Snapshot
 from knowledge.vietnamese import fold
@@ -54,10 +56,12 @@ class Conversation:
     """Channel-neutral and stateless: every piece of state comes in with the message."""
 
     def __init__(self, knowledge: KnowledgeService, *, max_chars: int = 4000,
-                 handoff_available: bool = False) -> None:
+                 handoff_available: bool = False,
+                 today: Callable[[], dt.date] = local_today) -> None:
         self.knowledge = knowledge
         self.max_chars = max_chars
         self.handoff_available = handoff_available
+        self.today = today  # injected so tests can cross the date a fee changes
 
     def handle(self, msg: Incoming) -> Turn:
         snap = self.knowledge.current
@@ -143,7 +147,8 @@ class Conversation:
             *related,
             Choice(texts.BUTTON_HANDOFF, f"handoff:{topic_id}"),
         )
-        return Reply(ReplyKind.ANSWER, topic_blocks(topic, snap.kb.commune), choices, topic_id)
+        blocks = topic_blocks(topic, snap.kb.commune, self.today())
+        return Reply(ReplyKind.ANSWER, blocks, choices, topic_id)
 
     def _smalltalk(self, snap: Snapshot, kind: str) -> Reply:
         if kind == "thanks":

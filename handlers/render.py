@@ -6,11 +6,24 @@ left out rather than replaced by a guess.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import re
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 from handlers import texts
 from handlers.messages import Block, BlockKind, Link
-from knowledge.schema import Channel, CommuneProfile, Place, Topic
+from knowledge.schema import Channel, CommuneProfile, DatedField, Place, Topic
+from knowledge.validity import AsOf, as_of, unverified_fields
+
+MAX_LINKS = 2
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local_today() -> dt.date:
+    """Today in Vietnam: a fee that ends on 31/12 ends at Vietnamese midnight."""
+    return dt.datetime.now(LOCAL_TZ).date()
 
 CHANNEL_ICONS = {
     Channel.VNEID: "📱",
@@ -23,11 +36,21 @@ CHANNEL_ICONS = {
 }
 
 
-def topic_blocks(topic: Topic, commune: CommuneProfile) -> tuple[Block, ...]:
-    """The full answer: online paths first, then documents, fee, time and sources."""
+def topic_blocks(topic: Topic, commune: CommuneProfile, today: dt.date, *,
+                 full: bool = False) -> tuple[Block, ...]:
+    """The answer as it holds on ``today``: online paths first, then documents, fee, time.
+
+    ``today`` is required (no hidden clock): a fee cut that ended yesterday
+    must not be quoted, and a rule that starts tomorrow must not be shown yet.
+    A short answer carries at most ``MAX_LINKS`` source links; ``full`` all of them.
+    """
+    resolved = as_of(topic, today)
+    if resolved.starts or resolved.ended:
+        return _out_of_force(resolved)
+    topic = resolved.topic
     blocks = [
         Block(BlockKind.TITLE, text=topic.title),
-        Block(BlockKind.PARAGRAPH, text=topic.summary),
+        Block(BlockKind.PARAGRAPH, text=_single(resolved, DatedField.SUMMARY)),
         Block(BlockKind.BULLETS, label=texts.LABEL_WHERE,
               items=tuple(_place_line(p, commune) for p in topic.where)),
         Block(BlockKind.STEPS, label=texts.LABEL_STEPS, items=tuple(topic.steps)),
@@ -36,20 +59,87 @@ def topic_blocks(topic: Topic, commune: CommuneProfile) -> tuple[Block, ...]:
         blocks.append(Block(BlockKind.BULLETS, label=texts.LABEL_DOCUMENTS,
                             items=tuple(topic.documents)))
     blocks += [
-        Block(BlockKind.FIELD, label=texts.LABEL_FEE, text=topic.fee),
-        Block(BlockKind.FIELD, label=texts.LABEL_TIME, text=topic.processing_time),
+        Block(BlockKind.FIELD, label=texts.LABEL_FEE, text=_single(resolved, DatedField.FEE)),
+        Block(BlockKind.FIELD, label=texts.LABEL_TIME,
+              text=_single(resolved, DatedField.PROCESSING_TIME)),
     ]
-    notes = list(topic.notes) + [f"{texts.CHECK_LOCALLY}: {c}" for c in topic.check_locally]
-    if notes:
-        blocks.append(Block(BlockKind.BULLETS, label=texts.LABEL_NOTES, items=tuple(notes)))
+    if topic.notes:
+        blocks.append(Block(BlockKind.BULLETS, label=texts.LABEL_NOTES, items=tuple(topic.notes)))
+    confirm = confirm_line(topic)
+    if confirm:
+        blocks.append(Block(BlockKind.PARAGRAPH, text=confirm))
     blocks.append(Block(BlockKind.FIELD, label=texts.LABEL_LEGAL,
                         text="; ".join(topic.legal_basis)))
     links = _links(topic)
-    if links:
-        blocks.append(Block(BlockKind.LINKS, label=texts.LABEL_SOURCES, links=links))
-    blocks.append(Block(BlockKind.NOTE, text=texts.REVIEWED_NOTE.format(
-        date=topic.reviewed.strftime("%d/%m/%Y"))))
-    return tuple(blocks)
+    shown = links if full else links[:MAX_LINKS]
+    if shown:
+        blocks.append(Block(BlockKind.LINKS, label=texts.LABEL_SOURCES, links=shown))
+    blocks.append(Block(BlockKind.NOTE, text=review_note(topic)))
+    return explain_terms(blocks)
+
+
+def explain_terms(blocks: list[Block]) -> tuple[Block, ...]:
+    """Gloss each technical word (NFC, passcode, mức 2…) where the answer first uses it.
+
+    Done here rather than in the content so every entry, including ones staff
+    add later, explains the same words the same way; a word already followed
+    or preceded by a bracket is taken as explained by the writer.
+    """
+    pending = dict(texts.GLOSSARY)
+
+    def gloss(text: str) -> str:
+        for term in list(pending):
+            pattern = re.compile(rf"(?<![\w(]){re.escape(term)}(?![\w)])(?! \()")
+            if pattern.search(text):
+                text = pattern.sub(f"{term} ({pending.pop(term)})", text, count=1)
+            elif term in text:
+                pending.pop(term)  # explained by the writer where it first appears
+        return text
+
+    out = []
+    for block in blocks:
+        if block.kind in {BlockKind.LINKS, BlockKind.NOTE, BlockKind.TITLE}:
+            out.append(block)
+            continue
+        text = gloss(block.text) if block.text else block.text
+        out.append(dataclasses.replace(block, text=text,
+                                       items=tuple(gloss(i) for i in block.items)))
+    return tuple(out)
+
+
+def _single(resolved: AsOf, field: DatedField) -> str:
+    if field in resolved.ask:
+        return texts.ASK_BEFORE_FILING[field.value]
+    return str(getattr(resolved.topic, field.value))
+
+
+def _out_of_force(resolved: AsOf) -> tuple[Block, ...]:
+    if resolved.starts:
+        text = texts.NOT_YET_IN_FORCE.format(date=resolved.starts.strftime("%d/%m/%Y"))
+    else:
+        assert resolved.ended is not None
+        text = texts.NO_LONGER_IN_FORCE.format(date=resolved.ended.strftime("%d/%m/%Y"))
+    return (Block(BlockKind.TITLE, text=resolved.topic.title),
+            Block(BlockKind.PARAGRAPH, text=text))
+
+
+def confirm_line(topic: Topic) -> str:
+    """One plain line naming what to confirm at the commune, from the open staff checks."""
+    things = [texts.CONFIRM_THINGS[f.value] for f in unverified_fields(topic)]
+    if not things:
+        return ""
+    named = things[0] if len(things) == 1 else f"{', '.join(things[:-1])} và {things[-1]}"
+    return texts.CONFIRM_AT_COMMUNE.format(things=named)
+
+
+def review_note(topic: Topic) -> str:
+    """Who checked the entry and when — a staff review only if one happened."""
+    if topic.reviewed_on:
+        checked = texts.REVIEWED_BY_STAFF.format(date=topic.reviewed_on.strftime("%d/%m/%Y"))
+    else:  # the schema requires one of the two
+        year, _, month = (topic.sources_checked or "").partition("-")
+        checked = texts.SOURCES_CHECKED.format(month=f"{month}/{year}")
+    return f"{checked} {texts.MAY_CHANGE}"
 
 
 def _place_line(place: Place, commune: CommuneProfile) -> str:

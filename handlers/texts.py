@@ -55,11 +55,37 @@ CONTACT_UNKNOWN = (
     "đang được xã cập nhật."
 )
 EXPIRED = "Nút này đã hết hạn. Bạn gõ câu hỏi hoặc chọn lại trong danh mục nhé."
-REVIEWED_NOTE = (
-    "Thông tin rà soát ngày {date}. Quy định có thể thay đổi — kiểm tra lại trên "
-    "dichvucong.gov.vn hoặc hỏi Trung tâm Phục vụ hành chính công xã."
-)
-CHECK_LOCALLY = "Cần hỏi lại ở xã"
+REVIEWED_BY_STAFF = "Cán bộ xã đã kiểm tra ngày {date}."
+SOURCES_CHECKED = "Thông tin lấy theo các nguồn đến tháng {month}, cán bộ xã chưa kiểm tra lại."
+MAY_CHANGE = ("Quy định có thể thay đổi — kiểm tra lại trên dichvucong.gov.vn hoặc hỏi Trung tâm "
+              "Phục vụ hành chính công xã.")
+CONFIRM_AT_COMMUNE = "Trước khi nộp, bạn nên hỏi lại ở xã về {things}."
+CONFIRM_THINGS = {
+    "fee": "lệ phí",
+    "processing_time": "thời gian trả kết quả",
+    "documents": "giấy tờ cần mang",
+    "where": "nơi nộp hồ sơ",
+    "steps": "các bước làm",
+    "summary": "điều kiện được làm",
+    "notes": "các lưu ý",
+}
+ASK_BEFORE_FILING = {
+    "fee": "Mức lệ phí đang thay đổi. Bạn hỏi lại ở xã hoặc nơi nộp hồ sơ trước khi nộp.",
+    "processing_time": "Thời gian trả kết quả đang thay đổi. Bạn hỏi lại ở xã trước khi nộp.",
+    "summary": "Quy định về việc này đang thay đổi. Bạn hỏi lại ở xã trước khi làm.",
+}
+NOT_YET_IN_FORCE = "Quy định này áp dụng từ ngày {date}. Trước ngày đó, bạn hỏi ở xã nhé."
+NO_LONGER_IN_FORCE = ("Thông tin này chỉ đúng đến hết ngày {date}. Bạn hỏi lại ở xã trước khi "
+                      "làm nhé.")
+# Technical words explained in a few words the first time an answer uses them.
+GLOSSARY = {
+    "NFC": "chức năng đọc chip của điện thoại",
+    "passcode": "mã số tự đặt để mở các mục trong VNeID",
+    "OTP": "mã số gửi qua tin nhắn",
+    "Payment Platform": "nền tảng thanh toán của Cổng Dịch vụ công",
+    "mức 2": "tài khoản VNeID đã xác thực ảnh, vân tay tại công an",
+    "sinh trắc học": "khuôn mặt, vân tay",
+}
 
 LABEL_WHERE = "Làm ở đâu"
 LABEL_STEPS = "Các bước"

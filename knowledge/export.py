@@ -8,6 +8,7 @@ in ``.xlsx`` means the spreadsheet (:mod:`knowledge.spreadsheet`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -44,14 +45,23 @@ def _dump(doc: Any) -> str:
                      default_flow_style=False)
 
 
+DATE_KEYS = ("reviewed", "reviewed_on", "valid_from", "valid_until", "done_on")
+
+
 def _with_dates(doc: Any) -> Any:
-    """``reviewed`` back to a YAML date (the JSON in the database holds a string)."""
-    if isinstance(doc, Mapping) and isinstance(doc.get("reviewed"), str):
-        try:
-            return {**doc, "reviewed": dt.date.fromisoformat(doc["reviewed"])}
-        except ValueError:
-            return dict(doc)
-    return doc
+    """Dates back to YAML dates (the JSON in the database holds strings), also in the
+    ``dated`` and ``verify`` items, so a written file reads like a hand-written one."""
+    if not isinstance(doc, Mapping):
+        return doc
+    out = dict(doc)
+    for key in DATE_KEYS:
+        if isinstance(out.get(key), str):
+            with contextlib.suppress(ValueError):  # not a date: written as typed
+                out[key] = dt.date.fromisoformat(out[key])
+    for key in ("dated", "verify"):
+        if isinstance(out.get(key), list):
+            out[key] = [_with_dates(item) for item in out[key]]
+    return out
 
 
 def write_directory(documents: Documents, target: Path) -> int:

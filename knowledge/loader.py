@@ -9,6 +9,7 @@ last good one.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -20,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from knowledge.schema import Category, CommuneProfile, Topic
+from knowledge.validity import WATCH_DAYS, needs_review, upcoming
 
 DEFAULT_CONTENT_DIR = Path(__file__).parent / "content"
 TOPICS_SUBDIR = "topics"
@@ -168,11 +170,32 @@ def _warnings(commune: CommuneProfile, topics: Iterable[Topic]) -> list[Problem]
         Problem(COMMUNE_FILE, name, "chưa có thông tin (câu trả lời sẽ bỏ qua mục này)")
         for name in commune.missing_fields()
     ]
-    warns += [
-        Problem(f"{TOPICS_SUBDIR}/{t.id}.yaml", "check_locally", "; ".join(t.check_locally))
-        for t in topics
-        if t.check_locally
-    ]
+    for t in topics:
+        checks = t.open_checks()
+        if checks:
+            parts = sorted({v.field.value for v in checks})
+            warns.append(Problem(_topic_file(t.id), "verify",
+                                 f"{len(checks)} việc cần xác minh ({', '.join(parts)})"))
+    return warns
+
+
+def _topic_file(topic_id: str) -> str:
+    return f"{TOPICS_SUBDIR}/{topic_id}.yaml"
+
+
+def date_warnings(topics: Iterable[Topic], today: dt.date,
+                  days: int = WATCH_DAYS) -> list[Problem]:
+    """What changes within ``days`` days and what needs review, for ``kb validate``.
+
+    Kept apart from loading because it depends on the day: the same files give
+    other warnings tomorrow, and the loader must stay a function of the files.
+    """
+    topics = list(topics)
+    warns = [Problem(_topic_file(r.topic_id), r.field,
+                     f"CẦN RÀ SOÁT: hết hạn từ {r.ended.strftime('%d/%m/%Y')}: {r.reason}")
+             for r in needs_review(topics, today)]
+    warns += [Problem(_topic_file(c.topic_id), c.field, f"trong {days} ngày tới: {c.describe()}")
+              for c in upcoming(topics, today, days)]
     return warns
 
 

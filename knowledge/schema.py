@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
@@ -59,27 +59,167 @@ class Place(_Strict):
     note: str | None = None
 
 
+YEAR_MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+YearMonth = Annotated[str, Field(pattern=YEAR_MONTH_RE)]
+
+
+class DatedField(StrEnum):
+    """Parts of an answer that can change on a date.
+
+    ``summary``, ``fee`` and ``processing_time`` are one text: a dated text
+    *replaces* the regular one while it holds. The list fields gain a dated
+    *line* while it holds (a line that stops holding drops out).
+    """
+
+    SUMMARY = "summary"
+    FEE = "fee"
+    PROCESSING_TIME = "processing_time"
+    STEPS = "steps"
+    DOCUMENTS = "documents"
+    NOTES = "notes"
+    LEGAL_BASIS = "legal_basis"
+
+    @property
+    def is_single(self) -> bool:
+        return self in {DatedField.SUMMARY, DatedField.FEE, DatedField.PROCESSING_TIME}
+
+
+class Dated(_Strict):
+    """A fact that holds only between two dates, with the text that says so.
+
+    Why a source is required: an end date is exactly what press pages get
+    wrong (the 50 % fee cut was reported to end on two different dates), so
+    the staff member must be able to see where each date came from.
+    """
+
+    field: DatedField
+    text: Text
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    source: HttpUrl
+    position: int | None = Field(default=None, ge=1)  # list fields: line number; else last
+
+    @model_validator(mode="after")
+    def _has_a_date(self) -> Dated:
+        if self.valid_from is None and self.valid_until is None:
+            raise ValueError("cần ít nhất một trong valid_from / valid_until "
+                             "(không có ngày thì ghi thẳng vào mục đó)")
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValueError("valid_until phải sau valid_from")
+        return self
+
+    def holds_on(self, day: dt.date) -> bool:
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_until is None or day <= self.valid_until))
+
+
+class VerifyField(StrEnum):
+    """Which part of the answer a staff check is about (``other``: not shown to citizens)."""
+
+    SUMMARY = "summary"
+    WHERE = "where"
+    STEPS = "steps"
+    DOCUMENTS = "documents"
+    FEE = "fee"
+    PROCESSING_TIME = "processing_time"
+    NOTES = "notes"
+    LEGAL_BASIS = "legal_basis"
+    OTHER = "other"
+
+
+class Verify(_Strict):
+    """One thing staff must confirm locally; never shown to citizens as written.
+
+    A citizen only learns *which part* of the answer is unconfirmed (``field``),
+    in one plain line; the research note itself (``what``/``why``) stays with
+    staff. ``done_by``/``done_on`` close the item.
+    """
+
+    field: VerifyField
+    what: Text
+    why: str = ""
+    done_by: str = ""
+    done_on: dt.date | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.done_on is None
+
+
+def _legacy_keys(data: Any) -> Any:
+    """Accept documents written before dated facts and staff checks existed.
+
+    ``reviewed`` (one date, meaning "someone checked") becomes the staff review
+    date; ``check_locally`` lines become staff check items about no particular
+    field, so an old spreadsheet or form still loads and nothing reaches citizens.
+    """
+    if not isinstance(data, dict) or not ({"reviewed", "check_locally"} & data.keys()):
+        return data
+    data = dict(data)
+    reviewed = data.pop("reviewed", None)
+    if reviewed and not data.get("reviewed_on"):
+        data["reviewed_on"] = reviewed
+    legacy = data.pop("check_locally", None) or []
+    if isinstance(legacy, list) and legacy:
+        current = list(data.get("verify") or [])
+        known = {v.get("what") if isinstance(v, dict) else None for v in current}
+        current += [{"field": "other", "what": line} for line in legacy if line not in known]
+        data["verify"] = current
+    return data
+
+
 class Topic(_Strict):
-    """One procedure or utility, as a citizen would ask about it."""
+    """One procedure or utility, as a citizen would ask about it.
+
+    ``fee``, ``processing_time`` and ``summary`` hold the *regular* text. One
+    may be left empty only when a dated text covers it: outside that text's
+    dates the answer then says to ask before filing instead of showing a figure.
+    """
 
     id: Slug
     title: Text
     category: Slug
-    summary: Text
+    summary: str = Field(max_length=2000)
     online: OnlineLevel
     where: list[Place] = Field(min_length=1)
     steps: list[Text] = Field(min_length=1)
     documents: list[Text] = Field(default_factory=list)
-    fee: Text
-    processing_time: Text
+    fee: str = Field(max_length=2000)
+    processing_time: str = Field(max_length=2000)
     legal_basis: list[Text] = Field(min_length=1)
     sources: list[HttpUrl] = Field(min_length=1)
-    reviewed: dt.date
+    sources_checked: YearMonth | None = None
+    reviewed_by: str = Field(default="", max_length=80)
+    reviewed_on: dt.date | None = None
     questions: list[Text] = Field(min_length=MIN_QUESTIONS)
     keywords: list[Text] = Field(default_factory=list)
     related: list[Slug] = Field(default_factory=list)
     notes: list[Text] = Field(default_factory=list)
-    check_locally: list[Text] = Field(default_factory=list)
+    dated: list[Dated] = Field(default_factory=list)
+    verify: list[Verify] = Field(default_factory=list)
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    validity_source: HttpUrl | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_legacy(cls, data: Any) -> Any:
+        return _legacy_keys(data)
+
+    @property
+    def reviewed(self) -> dt.date:
+        """The last time anyone checked this entry: a staff review, else the sources' month.
+
+        Staleness is measured from this date; a staff review always counts,
+        and without one the entry is only as fresh as its sources.
+        """
+        checked = sources_checked_date(self.sources_checked)
+        if self.reviewed_on and (checked is None or self.reviewed_on >= checked):
+            return self.reviewed_on
+        return checked or dt.date.min
+
+    def open_checks(self) -> list[Verify]:
+        return [v for v in self.verify if v.open]
 
     @field_validator("questions")
     @classmethod
@@ -100,7 +240,30 @@ class Topic(_Strict):
             raise ValueError("online là full/partial nhưng 'where' không có kênh trực tuyến")
         if self.id in self.related:
             raise ValueError("related không được chứa chính chủ đề này")
+        if self.sources_checked is None and self.reviewed_on is None:
+            raise ValueError("cần ghi sources_checked (nguồn đã đối chiếu đến tháng nào, "
+                             "dạng 2026-03) hoặc reviewed_on (ngày cán bộ kiểm tra)")
+        if self.reviewed_by and self.reviewed_on is None:
+            raise ValueError("có reviewed_by thì phải có reviewed_on (ngày kiểm tra)")
+        dated_single = {d.field.value for d in self.dated if d.field.is_single}
+        for name in ("summary", "fee", "processing_time"):
+            if not getattr(self, name) and name not in dated_single:
+                raise ValueError(f"'{name}' để trống: chỉ được để trống khi có một mục "
+                                 f"'dated' cho {name}")
+        if (self.valid_from or self.valid_until) and self.validity_source is None:
+            raise ValueError("có valid_from/valid_until thì phải có validity_source (nguồn)")
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValueError("valid_until phải sau valid_from")
         return self
+
+
+def sources_checked_date(value: str | None) -> dt.date | None:
+    """The last day of a ``YYYY-MM`` month: sources checked "up to March" cover March."""
+    if not value:
+        return None
+    year, month = (int(x) for x in value.split("-"))
+    first_next = dt.date(year + month // 12, month % 12 + 1, 1)
+    return first_next - dt.timedelta(days=1)
 
 
 class Category(_Strict):

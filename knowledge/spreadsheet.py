@@ -154,15 +154,35 @@ TOPIC_COLUMNS = (
     Column("legal_basis", "Căn cứ pháp lý", "lines", 45, "Mỗi văn bản pháp luật một dòng."),
     Column("sources", "Nguồn tham khảo", "lines", 50,
            "Mỗi dòng một địa chỉ web đầy đủ, bắt đầu bằng https://"),
-    Column("reviewed", "Ngày kiểm tra", "date", 15,
-           "Ngày gần nhất đã đối chiếu với nguồn, dạng dd/mm/yyyy (ví dụ 28/11/2026)."),
+    Column("sources_checked", "Nguồn đối chiếu đến tháng", "text", 16,
+           "Các nguồn đã được đối chiếu đến tháng nào, dạng năm-tháng (ví dụ 2026-03)."),
+    Column("reviewed_on", "Ngày kiểm tra", "date", 15,
+           "Ngày cán bộ xã kiểm tra lại cả mục, dạng dd/mm/yyyy (ví dụ 28/11/2026); "
+           "để trống nếu chưa ai kiểm tra."),
+    Column("reviewed_by", "Người kiểm tra", "text", 20, "Tên cán bộ đã kiểm tra mục này."),
     Column("keywords", "Từ khóa", "lines", 30,
            "Các cách gọi khác của thủ tục, mỗi cách một dòng."),
     Column("related", "Chủ đề liên quan", "ids", 26, "Mã các chủ đề liên quan, mỗi mã một dòng."),
     Column("notes", "Lưu ý", "lines", 50, "Mỗi lưu ý một dòng."),
-    Column("check_locally", "Cần hỏi lại ở xã", "lines", 45,
-           "Điều chưa chắc chắn, người dân nên hỏi lại ở xã; mỗi điều một dòng."),
+    Column("dated", "Có thời hạn", "dated", 60,
+           "Điều chỉ đúng trong một khoảng thời gian; mỗi dòng: mục | từ ngày | đến ngày | "
+           "nội dung | nguồn (| số thứ tự dòng, nếu cần). Mục là fee, processing_time, summary, "
+           "steps, documents, notes hoặc legal_basis; có thể bỏ trống một trong hai ngày."),
+    Column("verify", "Cần xác minh (chỉ cán bộ xem)", "verify", 60,
+           "Việc cán bộ cần xác minh; mỗi dòng: mục | việc cần xác minh | lý do | người đã "
+           "xác minh | ngày xác minh. Người dân chỉ thấy tên mục cần hỏi lại."),
+    Column("valid_from", "Áp dụng từ", "date", 14, "Cả chủ đề chỉ áp dụng từ ngày này (nếu có)."),
+    Column("valid_until", "Áp dụng đến", "date", 14,
+           "Cả chủ đề chỉ áp dụng đến hết ngày này (nếu có)."),
+    Column("validity_source", "Nguồn của thời hạn", "text", 30,
+           "Địa chỉ web nói về ngày áp dụng của cả chủ đề."),
 )
+# Fields left out of a topic document when empty, so a topic written without them
+# (all starter topics, older exports) comes back from the sheet unchanged.
+OMIT_WHEN_EMPTY = frozenset({"reviewed_on", "reviewed_by", "dated", "verify", "valid_from",
+                             "valid_until", "validity_source", "sources_checked"})
+DATED_PARTS = ("field", "valid_from", "valid_until", "text", "source", "position")
+VERIFY_PARTS = ("field", "what", "why", "done_by", "done_on")
 QUESTION_COLUMNS = (
     Column("topic", "Mã chủ đề", "text", 28, "Mã chủ đề (cột 'Mã chủ đề' của trang 'Chủ đề')."),
     Column("question", "Câu hỏi", "text", 90,
@@ -266,6 +286,10 @@ def _export_value(column: Column, value: Any) -> str:
     if column.kind == "where":
         return "\n".join(_place_line(p) for p in value if isinstance(p, Mapping)) \
             if isinstance(value, list) else str(value)
+    if column.kind in {"dated", "verify"}:
+        parts = DATED_PARTS if column.kind == "dated" else VERIFY_PARTS
+        return "\n".join(_parts_line(item, parts) for item in value if isinstance(item, Mapping)) \
+            if isinstance(value, list) else str(value)
     if column.kind in {"lines", "ids"}:
         return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
     if column.kind == "date":
@@ -276,6 +300,18 @@ def _export_value(column: Column, value: Any) -> str:
         except ValueError:
             return str(value)
     return str(value)
+
+
+def _parts_line(item: Mapping[str, Any], parts: Sequence[str]) -> str:
+    """One structured item as ``a | b | c``; dates as dd/mm/yyyy, trailing blanks dropped."""
+    values = [_format_date(item.get(k)) if k in DATE_PARTS and item.get(k)
+              else str(item.get(k) or "") for k in parts]
+    while values and not values[-1]:
+        values.pop()
+    return " | ".join(values)
+
+
+DATE_PARTS = frozenset({"valid_from", "valid_until", "done_on"})
 
 
 def _place_line(place: Mapping[str, Any]) -> str:
@@ -693,8 +729,12 @@ def _topics(state: _Import, table: _Table) -> tuple[dict[str, dict[str, Any]], d
                 doc[key] = _online(state, sheet, row.number, header, text.strip())
             elif column.kind == "where":
                 doc[key] = _places(state, sheet, row.number, header, text)
+            elif column.kind in {"dated", "verify"}:
+                doc[key] = _items(state, sheet, row.number, header, text, column.kind)
         doc["questions"] = []
-        doc = {name: doc[name] for name in Topic.model_fields}
+        doc["validity_source"] = doc.get("validity_source") or None
+        doc = {name: doc[name] for name in Topic.model_fields
+               if name not in OMIT_WHEN_EMPTY or doc.get(name)}
         topic_id = doc["id"]
         if topic_id in rows:
             state.add(sheet, row.number, "Mã chủ đề",
@@ -719,6 +759,40 @@ def _online(state: _Import, sheet: str, row: int, header: str, text: str) -> str
         state.add(sheet, row, header, f"giá trị không hợp lệ '{text}'; chọn một trong: "
                   + ", ".join(ONLINE_LABELS.values()), "online")
     return text
+
+
+def _items(state: _Import, sheet: str, row: int, header: str, text: str,
+           kind: str) -> list[dict[str, Any]]:
+    """``mục | … | …`` lines back into dated texts or staff checks (blank parts left out)."""
+    parts = DATED_PARTS if kind == "dated" else VERIFY_PARTS
+    items: list[dict[str, Any]] = []
+    for n, line in enumerate(_lines(text), start=1):
+        if kind == "dated":  # the text may hold '|': source (and line number) come last
+            head = [p.strip() for p in line.split("|", 3)]
+            values = head[:3] + _text_source_position(head[3]) if len(head) == 4 else head
+        else:
+            values = [p.strip() for p in line.split("|", len(parts) - 1)]
+        item: dict[str, Any] = {}
+        for key, value in zip(parts, values, strict=False):
+            if key in DATE_PARTS and value:
+                parsed = _parse_date(value)
+                if parsed is None:
+                    state.add(sheet, row, header, f"dòng thứ {n} trong ô: ngày không hợp lệ "
+                              f"'{value}'; viết dạng dd/mm/yyyy", kind)
+                    continue
+                value = parsed.isoformat()
+            if value:
+                item[key] = int(value) if key == "position" and value.isdigit() else value
+        items.append(item)
+    return items
+
+
+def _text_source_position(rest: str) -> list[str]:
+    """``nội dung | nguồn`` or ``nội dung | nguồn | số dòng`` (the text may contain '|')."""
+    parts = [p.strip() for p in rest.rsplit("|", 2)]
+    if len(parts) == 3 and parts[2].isdigit():
+        return parts
+    return [p.strip() for p in rest.rsplit("|", 1)]
 
 
 def _places(state: _Import, sheet: str, row: int, header: str, text: str) -> list[Any]:
@@ -791,6 +865,14 @@ def _model_error(state: _Import, sheet: str, row: int, doc: Mapping[str, Any],
                   "tuyến (vneid, national-portal, provincial-portal, app) ở cột 'Nơi thực hiện'")
     elif message.startswith("related"):
         state.add(sheet, row, "Chủ đề liên quan", "không được ghi mã của chính chủ đề này")
+    elif (empty := re.match(r"'(summary|fee|processing_time)' để trống", message)):
+        key = empty.group(1)
+        if not state.reported(sheet, row, key):
+            header = next(c.header for c in TOPIC_COLUMNS if c.key == key)
+            state.add(sheet, row, header, "không được để trống", key)
+    elif message.startswith("cần ghi sources_checked"):
+        state.add(sheet, row, "Nguồn đối chiếu đến tháng",
+                  "không được để trống khi chưa có 'Ngày kiểm tra'", "sources_checked")
     else:
         state.add(sheet, row, None, message)
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.reports import formatting as f
 from bot.reports.gaps import GAP_DETAILS, GAP_EXPLANATION, TopicGap
-from bot.reports.model import FOLLOWUP_ANSWERS, QUESTION_DECISIONS, WeekStats
+from bot.reports.model import FOLLOWUP_ANSWERS, QUESTION_DECISIONS, StaleTopic, WeekStats
 
 TOP_N = 5  # lines per list: the phone summary stays short, the CSVs have everything
 TOP_GROUPS = 6
@@ -224,11 +225,18 @@ def _helpful(stats: WeekStats) -> Section | None:
                    lead=(line("Thấp nhất trước: đó là câu trả lời nên viết lại."),), items=items)
 
 
+def _last_check(stale: StaleTopic) -> tuple[Any, ...]:
+    """A staff review names its date; otherwise only the sources' month is known."""
+    if stale.staff_reviewed:
+        return " — cán bộ rà soát lần cuối ", b(f.day(stale.reviewed))
+    return (" — chưa cán bộ nào rà soát; nguồn chỉ đến tháng ",
+            b(stale.reviewed.strftime("%m/%Y")))
+
+
 def _stale(stats: WeekStats) -> Section | None:
     if not stats.stale:
         return None
-    items = tuple(line(f.one_line(s.title, 90), " — rà soát lần cuối ", b(f.day(s.reviewed)))
-                  for s in stats.stale[:TOP_N])
+    items = tuple(line(f.one_line(s.title, 90), *_last_check(s)) for s in stats.stale[:TOP_N])
     notes = ()
     if len(stats.stale) > TOP_N:
         notes = (line(f"Và {f.num(len(stats.stale) - TOP_N)} chủ đề khác."),)

@@ -101,14 +101,17 @@ class TopicRow:
     title: str
     category: str
     online: str
-    reviewed: dt.date | None = None
+    reviewed: dt.date | None = None  # the last check: a staff review, else the sources' month
+    staff_reviewed: bool = False  # True when ``reviewed`` is a staff member's review
 
     @classmethod
     def from_topic(cls, topic: Any) -> TopicRow:
         """Build from a :class:`knowledge.schema.Topic` (duck-typed to avoid the import)."""
+        reviewed_on = getattr(topic, "reviewed_on", None)
         return cls(id=topic.id, title=topic.title, category=topic.category,
                    online=str(getattr(topic.online, "value", topic.online)),
-                   reviewed=topic.reviewed)
+                   reviewed=topic.reviewed,
+                   staff_reviewed=reviewed_on is not None and reviewed_on == topic.reviewed)
 
 
 # --- The aggregate -------------------------------------------------------------------------
@@ -161,6 +164,7 @@ class StaleTopic:
     topic_id: str
     title: str
     reviewed: dt.date
+    staff_reviewed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,7 +358,7 @@ def compute_week(
 
     cutoff = months_before(last_day, stale_months)
     stale = sorted(
-        (StaleTopic(t.id, t.title, t.reviewed) for t in catalogue.values()
+        (StaleTopic(t.id, t.title, t.reviewed, t.staff_reviewed) for t in catalogue.values()
          if t.reviewed is not None and t.reviewed < cutoff),
         key=lambda s: (s.reviewed, s.topic_id),
     )

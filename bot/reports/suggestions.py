@@ -43,8 +43,11 @@ def suggest(stats: WeekStats, ranked: Sequence[TopicGap], unknown: Sequence[Topi
     if stats.stale:
         oldest = stats.stale[0]
         more = f" và {num(len(stats.stale) - 1)} chủ đề khác" if len(stats.stale) > 1 else ""
-        out.append(f"Chủ đề “{one_line(oldest.title, 70)}”{more} chưa được rà soát từ "
-                   f"{day(oldest.reviewed)} — nên kiểm tra lại với văn bản mới nhất.")
+        since = (f"chưa được rà soát từ {day(oldest.reviewed)}" if oldest.staff_reviewed else
+                 "chưa được cán bộ rà soát (nguồn chỉ đến tháng "
+                 f"{oldest.reviewed.strftime('%m/%Y')})")
+        out.append(f"Chủ đề “{one_line(oldest.title, 70)}”{more} {since} — nên kiểm tra lại "
+                   "với văn bản mới nhất.")
     return out[:limit]
 
 

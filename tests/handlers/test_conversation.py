@@ -48,7 +48,7 @@ def test_answer_has_steps_facts_sources_and_feedback(chat: Conversation) -> None
     assert f"fb:n:{turn.event_id}" in actions(reply)
     assert "handoff:can-cuoc-cap-moi" in actions(reply)
     assert all(len(a.encode()) <= 64 for a in actions(reply))
-    assert "rà soát ngày" in reply.blocks[-1].text
+    assert "cán bộ xã chưa kiểm tra lại" in reply.blocks[-1].text
 
 
 def test_every_topic_renders_and_links_only_to_existing_topics(chat: Conversation) -> None:

@@ -50,10 +50,10 @@ def test_starter_content_loads_and_covers_every_required_topic() -> None:
 
 
 def test_missing_field_and_bad_date_are_located(content: Path) -> None:
-    edit_topic(content, "can-cuoc-cap-moi", fee=None, reviewed="hôm qua")
+    edit_topic(content, "can-cuoc-cap-moi", fee=None, reviewed="hôm qua")  # the old key
     found = problems(content)
     assert "topics/can-cuoc-cap-moi.yaml: fee: Field required" in found
-    assert any(p.startswith("topics/can-cuoc-cap-moi.yaml: reviewed: ") for p in found)
+    assert any(p.startswith("topics/can-cuoc-cap-moi.yaml: reviewed_on: ") for p in found)
 
 
 def test_nested_field_paths_name_the_item(content: Path) -> None:

@@ -169,7 +169,9 @@ def test_workbook_layout_is_for_people(exported: bytes) -> None:
     assert cell("Các bước").alignment.wrap_text
     assert cell("Các bước").value.count("\n") == 5  # one step per line
     assert cell("Làm trực tuyến").value == "toàn trình"
-    assert cell("Ngày kiểm tra").value == "28/11/2026"
+    assert cell("Nguồn đối chiếu đến tháng").value == "2026-03"
+    assert cell("Ngày kiểm tra").value is None  # no staff member has checked the starter content
+    assert cell("Cần xác minh (chỉ cán bộ xem)").value.startswith("fee | ")
     assert cell("Nơi thực hiện").value.split("\n") == [
         "vneid | Ứng dụng VNeID (tài khoản định danh mức 2 của cha/mẹ) |  | Thủ tục hành chính"
         " → \"Đăng ký khai sinh, đăng ký thường trú, cấp thẻ BHYT\" (trẻ dưới 6 tuổi)",
@@ -208,12 +210,41 @@ def test_formula_looking_text_is_written_and_read_back_as_text(starter: Document
 # --- Import errors: every one located, nothing returned ----------------------------------
 
 
-@pytest.mark.parametrize("header", ["Lệ phí", "Ngày kiểm tra", "Các bước", "Nơi thực hiện",
+@pytest.mark.parametrize("header", ["Lệ phí", "Tóm tắt", "Các bước", "Nơi thực hiện",
                                     "Mã nhóm", "Làm trực tuyến", "Nguồn tham khảo"])
 def test_empty_required_cell_is_located(exported: bytes, header: str) -> None:
     row = row_of(exported, "khai-sinh")
     assert problems_of(edit(exported, set_topic("khai-sinh", header, None))) == [
         f"Chủ đề, dòng {row}, cột '{header}': không được để trống"]
+
+
+def test_an_entry_needs_its_sources_month_or_a_staff_check(exported: bytes) -> None:
+    row = row_of(exported, "khai-sinh")
+    assert problems_of(edit(exported, set_topic("khai-sinh", "Nguồn đối chiếu đến tháng", None))
+                       ) == [f"Chủ đề, dòng {row}, cột 'Nguồn đối chiếu đến tháng': không được "
+                             "để trống khi chưa có 'Ngày kiểm tra'"]
+    back = import_xlsx(edit(exported, set_topic("khai-sinh", "Nguồn đối chiếu đến tháng", None),
+                            set_topic("khai-sinh", "Ngày kiểm tra", "01/12/2026"),
+                            set_topic("khai-sinh", "Người kiểm tra", "Lò Thị Mai")))
+    doc = back.topics["topics/khai-sinh.yaml"]
+    assert (doc["reviewed_on"], doc["reviewed_by"]) == ("2026-12-01", "Lò Thị Mai")
+    assert "sources_checked" not in doc
+
+
+def test_dated_facts_and_staff_checks_round_trip_through_cells(starter: Documents) -> None:
+    doc = {**starter.topics["topics/ho-chieu.yaml"]}
+    dated = [{"field": "fee", "valid_from": "2025-07-01", "valid_until": "2026-12-31",
+              "text": "Cấp mới 100.000 đ | giảm 50%", "source": "https://example.gov.vn/a"},
+             {"field": "notes", "valid_from": "2027-01-01", "text": "Mức mới.",
+              "source": "https://example.gov.vn/b", "position": 2}]
+    verify = [{"field": "fee", "what": "Mức thu từ 2027", "why": "nguồn mâu thuẫn",
+               "done_by": "Mai", "done_on": "2026-12-02"}, {"field": "other", "what": "Ảnh"}]
+    documents = Documents({**starter.topics, "topics/ho-chieu.yaml":
+                           {**doc, "dated": dated, "verify": verify}},
+                          starter.commune, starter.categories)
+    back = import_xlsx(export_xlsx(documents)).topics["topics/ho-chieu.yaml"]
+    assert back["dated"] == dated
+    assert back["verify"] == verify
 
 
 def test_missing_and_renamed_sheets(exported: bytes) -> None:
@@ -429,9 +460,9 @@ def test_lenient_inputs_staff_are_likely_to_type(starter: Documents, exported: b
     back = import_xlsx(data).to_json()
     topics = back["topics"]
     expected = starter.to_json()["topics"]
-    assert topics["topics/khai-sinh.yaml"]["reviewed"] == "2026-11-28"
-    assert topics["topics/ket-hon.yaml"]["reviewed"] == "2026-11-28"
-    assert topics["topics/khai-tu.yaml"]["reviewed"] == "2026-02-01"
+    assert topics["topics/khai-sinh.yaml"]["reviewed_on"] == "2026-11-28"
+    assert topics["topics/ket-hon.yaml"]["reviewed_on"] == "2026-11-28"
+    assert topics["topics/khai-tu.yaml"]["reviewed_on"] == "2026-02-01"
     assert topics["topics/khai-sinh.yaml"]["related"] == expected["topics/khai-sinh.yaml"][
         "related"]
     assert topics["topics/khai-sinh.yaml"]["steps"] == ["bước một", "bước hai"]

@@ -54,15 +54,13 @@ TOPIC_FIELDS: tuple[FieldInfo, ...] = (
     FieldInfo("processing_time", "Thời gian giải quyết", "Bao lâu thì có kết quả.",
               "textarea", 2),
     FieldInfo("notes", "Lưu ý cho người dân", "Mỗi dòng một lưu ý.", "lines", 3),
-    FieldInfo("check_locally", "Cần hỏi lại ở xã",
-              "Điều chưa chắc chắn, người dân nên hỏi lại ở xã; mỗi điều một dòng.", "lines", 2),
     FieldInfo("legal_basis", "Căn cứ pháp lý", "Mỗi dòng một văn bản (số hiệu, tên).",
               "lines", 3),
     FieldInfo("sources", "Nguồn thông tin",
               "Mỗi dòng một địa chỉ web đầy đủ, bắt đầu bằng https://", "lines", 3),
-    FieldInfo("reviewed", "Ngày kiểm tra gần nhất",
-              f"Ngày bạn đối chiếu lại với nguồn. Quá {STALE_MONTHS} tháng sẽ bị đánh dấu "
-              "“cần kiểm tra lại”.", "date"),
+    FieldInfo("reviewed_on", "Ngày cán bộ kiểm tra",
+              f"Ngày bạn kiểm tra lại cả mục với nguồn; để trống nếu chưa kiểm tra. Quá "
+              f"{STALE_MONTHS} tháng sẽ bị đánh dấu “cần kiểm tra lại”.", "date"),
     FieldInfo("questions", "Câu hỏi mẫu",
               f"Người dân hay hỏi thế nào? Mỗi dòng một câu, viết như người dân viết (có dấu "
               f"hay không dấu đều được). Cần ít nhất {MIN_QUESTIONS} câu.", "lines", 10),
@@ -205,7 +203,10 @@ def doc_from_form(form: TopicForm, original: Mapping[str, Any] | None = None) ->
                  **({"note": p["note"]} if p["note"] else {})}
                 for p in value or []]
         elif info.kind == "date":
-            doc[info.name] = (value or "").strip()
+            if (value or "").strip():
+                doc[info.name] = (value or "").strip()
+            else:  # optional dates are left out, not stored empty
+                doc.pop(info.name, None)
         else:
             doc[info.name] = " ".join((value or "").split()) if info.kind != "textarea" \
                 else (value or "").strip()

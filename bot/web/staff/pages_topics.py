@@ -300,7 +300,7 @@ async def topic_new(site: StaffSite, ctx: Ctx) -> Response:
     question = " ".join(params.get("question", "").split())[:300]
     values = {f.name: "" for f in TOPIC_FIELDS}
     values.update(where=[{"channel": "commune-centre", "name": "", "url": "", "note": ""}],
-                  related=[], questions=question, reviewed=site.today().isoformat(),
+                  related=[], questions=question, reviewed_on=site.today().isoformat(),
                   category=params.get("category", ""))
     return _form_page(site, ctx, TopicForm(values), topic_id=None,
                       base_version=site.runtime.knowledge.stored_version,

@@ -46,7 +46,8 @@ def build_rows() -> Rows:
                  dt.date(2026, 10, 1)),
         TopicRow("can-cuoc", "Cấp thẻ căn cước", "identity", "partial", dt.date(2026, 3, 1)),
         TopicRow("ho-ngheo", "Công nhận hộ nghèo", "social", "none", dt.date(2026, 11, 1)),
-        TopicRow("gio-lam-viec", "Giờ làm việc của xã", "local", "info", dt.date(2025, 12, 31)),
+        TopicRow("gio-lam-viec", "Giờ làm việc của xã", "local", "info", dt.date(2025, 12, 31),
+                 staff_reviewed=True),
     ]
     ids = iter(range(1, 1000))
 

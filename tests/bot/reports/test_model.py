@@ -186,3 +186,13 @@ def test_topic_row_from_knowledge_topic():
 ])
 def test_months_before_clamps_to_the_month_end(day: dt.date, expected: dt.date):
     assert months_before(day, 6) == expected
+
+
+def test_catalogue_row_says_whether_a_person_reviewed_the_topic() -> None:
+    from knowledge.loader import load_directory
+
+    topic = load_directory().topics["khai-sinh"]
+    row = TopicRow.from_topic(topic)
+    assert (row.reviewed, row.staff_reviewed) == (dt.date(2026, 3, 31), False)
+    checked = topic.model_copy(update={"reviewed_on": dt.date(2026, 12, 1)})
+    assert TopicRow.from_topic(checked).staff_reviewed

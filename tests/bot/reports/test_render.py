@@ -61,7 +61,9 @@ def test_markdown_has_the_key_numbers(stats, tmp_path):
     assert "Cách tính: số câu hỏi trong tuần × (1 − tỉ lệ làm trực tuyến)" in md
     assert "Đã làm trực tuyến **2** · đã làm trực tiếp **3** · chưa làm **1**" in md
     assert "Liên thông khai sinh: **67%** hữu ích (2/3 lượt)" in md
-    assert "Giờ làm việc của xã — rà soát lần cuối **31/12/2025**" in md
+    assert "Giờ làm việc của xã — cán bộ rà soát lần cuối **31/12/2025**" in md
+    # Without a staff review only the sources' month is known, and the report says so.
+    assert "Cấp thẻ căn cước — chưa cán bộ nào rà soát; nguồn chỉ đến tháng **03/2026**" in md
     assert "## Việc nên làm" in md
     assert "![Chủ đề được hỏi nhiều nhất](top_topics.png)" in md
 

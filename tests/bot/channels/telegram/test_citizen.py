@@ -82,7 +82,7 @@ async def test_free_text_answer_is_structured_escaped_split_and_has_buttons(tg: 
     assert "<b>Các bước:</b>\n1. Mang &lt;b&gt;giấy chứng sinh&lt;/b&gt; &amp;" in full
     assert "&lt;script&gt;" in full and INJECTED_STEP not in full
     for label in ("Giấy tờ cần chuẩn bị", "Lệ phí", "Thời gian giải quyết", "Căn cứ pháp lý",
-                  "Thông tin rà soát ngày", "Làm ở đâu"):
+                  "cán bộ xã chưa kiểm tra lại", "Làm ở đâu"):
         assert label in full
     assert '<a href="https://' in full
     assert all(not r.buttons for r in replies[:-1])  # the keyboard rides on the last one

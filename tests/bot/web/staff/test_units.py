@@ -36,13 +36,13 @@ def test_form_round_trip_keeps_the_document(docs: dict[str, Any]) -> None:
 def test_invalid_topic_gives_vietnamese_field_errors(docs: dict[str, Any]) -> None:
     form = form_from_doc(docs["topics"][LABEL])
     form.values.update(steps="\n  \n", questions="một câu\nmột câu", sources="không-phải-link",
-                       reviewed="31/02/2026")
+                       reviewed_on="31/02/2026")
     doc = doc_from_form(form, docs["topics"][LABEL])
     assert validate_topic(form, doc) is None
     assert form.errors["steps"] == ["không được để trống"]
     assert any("câu hỏi bị lặp" in e or "ít nhất 8" in e for e in form.errors["questions"])
     assert any("không phải địa chỉ web" in e for e in form.errors["sources"])
-    assert form.errors["reviewed"] == ["ngày không hợp lệ"]
+    assert form.errors["reviewed_on"] == ["ngày không hợp lệ"]
     # Rules across fields, in words an official understands.
     form = form_from_doc(docs["topics"][LABEL])
     form.values.update(online="full", where=[{"channel": "commune-centre", "name": "UBND xã",
