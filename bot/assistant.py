@@ -42,10 +42,14 @@ class Assistant:
 
     async def handle(self, msg: Incoming) -> Turn:
         started = time.perf_counter()
-        redaction = redact(msg.text) if msg.text else None
+        # Cut to the message limit first: nothing past it is read, so nothing past it
+        # costs redaction time. The conversation is told, as it cannot see the length.
+        limit = self.conversation.max_chars
+        cut = len(msg.text) > limit
+        redaction = redact(msg.text[:limit]) if msg.text else None
         if redaction is not None:  # the canonical, redacted text is all anyone sees
             msg = replace(msg, text=redaction.text)
-        turn = await self._special(msg) or self.conversation.handle(msg)
+        turn = await self._special(msg) or self.conversation.handle(msg, truncated=cut)
         if redaction and redaction.found:
             turn = _with_warning(turn)
         turn = await self._maybe_offer_followup(msg, turn)

@@ -49,7 +49,8 @@ class Conversation:
         self.max_chars = max_chars
         self.handoff_available = handoff_available
 
-    def handle(self, msg: Incoming) -> Turn:
+    def handle(self, msg: Incoming, *, truncated: bool = False) -> Turn:
+        """``truncated``: the caller already cut the text to ``max_chars``."""
         snap = self.knowledge.current
         event_id = uuid.uuid4().hex
         # A staff answer can only come back to a chat the channel can push to.
@@ -65,7 +66,7 @@ class Conversation:
         routed = self._route_command(text)
         if routed:
             return self._action(snap, event_id, routed, reachable=reachable)
-        truncated = len(text) > self.max_chars
+        truncated = truncated or len(text) > self.max_chars
         result = snap.match(text[: self.max_chars])
         reply = self._reply_for(snap, result, event_id)
         if truncated:
