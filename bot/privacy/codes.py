@@ -15,7 +15,8 @@ from bot.privacy.kinds import OTP, PASSWORD, PLACEHOLDERS
 # "mật khẩu là abc123", "mk: Abc@123", "pass 12345678", "mật khẩu của em = x".
 # After an explicit "là" / ":" / "=" the next word is taken unless it is a question word;
 # without one, only a word that looks like a password (has a digit or a symbol) is taken.
-_OWNER = r"(?: của (?:tôi|em|mình|tui|tớ|anh|chị|con|cháu))?"
+_OWNER = (r"(?: (?:của|cua) (?:tôi|toi|em|mình|minh|tui|tớ|to|anh|chị|chi|con|cháu"
+          r"|chau))?")
 _PASSWORD_RE = re.compile(
     r"\b(?P<key>mật ?khẩu|mat ?khau|password|passwd|pass|mk|pw)" + _OWNER
     + r"(?P<sep> ?(?:[:=]| (?:là|la)\b) ?| )(?P<value>\S++)",
@@ -28,13 +29,16 @@ _NOT_A_PASSWORD = frozenset((
     "o", "có", "co", "nào", "nao", "đã", "da", "gồm", "gom", "quên", "quen", "đổi", "doi",
     "lấy", "lay", "ít", "it", "nhiều", "nhieu",
 ))
+_PLACEHOLDER_STARTS = tuple(PLACEHOLDERS.values())
 _SECRET_SYMBOLS = frozenset("0123456789@#$%^&*!?_~+=")
 
 # The words that make a number a one-time code. A bare "pin" is a battery in Vietnamese.
 _OTP_KEY = (r"(?:otp|passcode|m[ãa] (?:x[áa]c (?:th[ựu]c|nh[ậa]n|minh)|k[íi]ch ?ho[ạa]t|pin"
             r"|code|b[ảa]o m[ậa]t|giao d[ịi]ch))")
 # Four to eight digits, spaced or not: "482913", "48 29 13", "4 8 2 9 1 3".
-_CODE = r"(?P<value>[0-9](?:[ .\-]?[0-9]){3,7}+)(?![0-9])"
+# Not a piece of a longer run of digit groups ("0010/9900/1234, otp …").
+_CODE = (r"(?<![0-9][ ._/\-–])(?P<value>[0-9](?:[ .\-]?[0-9]){3,7}+)"
+         r"(?![0-9]|[ ._/\-–][0-9])")
 # Keyword first; up to four words may sit between ("OTP của tôi là: 482913").
 _OTP_BEFORE_RE = re.compile(
     r"\b" + _OTP_KEY + r"(?: [^\W\d]++){0,4}+ ?[:=]? ?" + _CODE, re.IGNORECASE)
@@ -53,6 +57,8 @@ def _looks_like_secret(value: str) -> bool:
 def redact_passwords(text: str, kinds: list[str]) -> str:
     def repl(m: re.Match[str]) -> str:
         value = m.group("value")
+        if value.startswith("[") and m.string.startswith(_PLACEHOLDER_STARTS, m.start("value")):
+            return m.group(0)  # already redacted: redacting twice changes nothing
         explicit = m.group("sep").strip() != ""
         bare = value.strip(".,;!?\"'()").lower()
         if explicit and bare in _NOT_A_PASSWORD:

@@ -187,10 +187,10 @@ def _phone(digits: str, first: int, plus: bool) -> bool:
         if (len(rest) == 9 and rest[0] in _MOBILE_PREFIXES) or (len(rest) == 10
                                                                  and rest[0] == "2"):
             return True
-    if digits.startswith("0") and first >= 2:
+    if digits.startswith("0"):  # "0 912 345 678" is a mobile, "0 24…" is not a landline
         if len(digits) == 10 and digits[1] in _MOBILE_PREFIXES:
             return True
-        if len(digits) == 11 and digits[1] == "2":
+        if len(digits) == 11 and digits[1] == "2" and first >= 2:
             return True
     return False
 
@@ -243,10 +243,10 @@ def _lengths(first: int, head: str, plus: bool, ctx: _Context) -> frozenset[int]
     if plus or ctx.any:
         return _ANY_LENGTH
     out: set[int] = set()
-    if head[:1] == "0" and first >= 2:
+    if head[:1] == "0":
         if head[1:2] and head[1] in _MOBILE_PREFIXES:
             out.add(10)
-        if head[1:2] == "2":
+        if head[1:2] == "2" and first >= 2:
             out.add(11)
         if first >= 3:
             out.add(12)
