@@ -49,8 +49,9 @@ class Conversation:
         self.max_chars = max_chars
         self.handoff_available = handoff_available
 
-    def handle(self, msg: Incoming, *, truncated: bool = False) -> Turn:
-        """``truncated``: the caller already cut the text to ``max_chars``."""
+    def handle(self, msg: Incoming, *, truncated: bool | None = None) -> Turn:
+        """``truncated``: whether the caller cut the text to ``max_chars`` (it redacts
+        first, which changes the length); None to judge by the length here."""
         snap = self.knowledge.current
         event_id = uuid.uuid4().hex
         # A staff answer can only come back to a chat the channel can push to.
@@ -66,7 +67,8 @@ class Conversation:
         routed = self._route_command(text)
         if routed:
             return self._action(snap, event_id, routed, reachable=reachable)
-        truncated = truncated or len(text) > self.max_chars
+        if truncated is None:
+            truncated = len(text) > self.max_chars
         result = snap.match(text[: self.max_chars])
         reply = self._reply_for(snap, result, event_id)
         if truncated:
