@@ -19,6 +19,7 @@ before any string is built. Ordinary numbers keep the question readable: dates
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -43,14 +44,15 @@ _BANKS = (r"vietcombank|vcb|techcombank|tcb|bidv|agribank|vietinbank|viettinbank
           r"|scb|lpbank|lienvietpostbank|abbank|pvcombank|kienlongbank|momo|zalopay"
           r"|ngân hàng|ngan hang")
 _BANK_WORDS = r"stk|số tk|so tk|tài khoản|tai khoan|tk ngân hàng|tk ngan hang|" + _BANKS
-_ID_RE = re.compile(r"\b(?:" + _ID_WORDS + r")", re.IGNORECASE)
-_CARD_RE = re.compile(r"\b(?:" + _CARD_WORDS + r")", re.IGNORECASE)
-_BANK_RE = re.compile(r"\b(?:" + _BANK_WORDS + r")\b", re.IGNORECASE)
+# Context words, found once per message: "cccd … 001 099 001 234", "stk: 1903 …".
+_KEYWORD_RE = re.compile(
+    r"\b(?=[abcdđehjklmnopstvz])(?:(?P<id>" + _ID_WORDS + r")|(?P<card>" + _CARD_WORDS
+    + r")|(?P<bank>(?:" + _BANK_WORDS + r")\b))", re.IGNORECASE)
 # Context after the number: "… là số CCCD của em", "… Vietcombank", "… (VCB)".
-_AFTER = r"\W{0,3}(?:(?:là|la|tại|tai|ở|o) )?(?:(?:số|so) )?"
-_ID_AFTER_RE = re.compile(_AFTER + r"(?:" + _ID_WORDS + r")", re.IGNORECASE)
-_BANK_AFTER_RE = re.compile(_AFTER + r"(?:" + _BANK_WORDS + r")\b", re.IGNORECASE)
-_CARD_AFTER_RE = re.compile(_AFTER + r"(?:" + _CARD_WORDS + r")", re.IGNORECASE)
+_AFTER_RE = re.compile(
+    r"\W{0,3}(?:(?:là|la|tại|tai|ở|o) )?(?:(?:số|so) )?(?:(?P<id>" + _ID_WORDS
+    + r")|(?P<card>" + _CARD_WORDS + r")|(?P<bank>(?:" + _BANK_WORDS + r")\b))",
+    re.IGNORECASE)
 # "500.000 đồng", "15000000đ", "2 triệu": an amount, whatever its digits.
 _MONEY_AFTER_RE = re.compile(
     r" ?(?:đồng|dong|đ\b|vnđ|vnd|triệu|trieu|nghìn|nghin|ngàn|ngan|tỷ|ty\b|k\b|usd)",
@@ -76,12 +78,34 @@ class _Context:
         return self.id or self.card or self.bank
 
 
-def _context(text: str, start: int, end: int) -> _Context:
-    lo = max(0, start - CONTEXT_BEFORE)
+class _Keywords:
+    """Where each kind of context word ends in one message, found in a single pass.
+
+    Looking for them again before every run would cost a search per run, and a message
+    can hold hundreds of runs.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.ends: dict[str, list[int]] = {"id": [], "card": [], "bank": []}
+        for m in _KEYWORD_RE.finditer(text):
+            kind = m.lastgroup
+            if kind:
+                self.ends[kind].append(m.end())
+
+    def before(self, kind: str, start: int) -> bool:
+        """Whether a word of ``kind`` ends within :data:`CONTEXT_BEFORE` before ``start``."""
+        ends = self.ends[kind]
+        k = bisect_right(ends, start)
+        return k > 0 and ends[k - 1] > start - CONTEXT_BEFORE
+
+
+def _context(text: str, start: int, end: int, words: _Keywords) -> _Context:
+    after = _AFTER_RE.match(text, end)
+    kind_after = after.lastgroup if after else None
     return _Context(
-        id=bool(_ID_RE.search(text, lo, start) or _ID_AFTER_RE.match(text, end)),
-        card=bool(_CARD_RE.search(text, lo, start) or _CARD_AFTER_RE.match(text, end)),
-        bank=bool(_BANK_RE.search(text, lo, start) or _BANK_AFTER_RE.match(text, end)),
+        id=kind_after == "id" or words.before("id", start),
+        card=kind_after == "card" or words.before("card", start),
+        bank=kind_after == "bank" or words.before("bank", start),
         legal=bool(_LEGAL_AFTER_RE.match(text, end)
                    or _LEGAL_BEFORE_RE.search(text, max(0, start - 2), start)),
     )
@@ -231,7 +255,7 @@ _CARD_LENGTHS = frozenset(range(13, MAX_DIGITS + 1))
 
 
 @lru_cache(maxsize=1024)
-def _lengths(first: int, head: str, plus: bool, ctx: _Context) -> frozenset[int]:
+def _lengths(first: int, head: str, plus: bool, context: bool) -> frozenset[int]:
     """Digit counts a window of several groups starting with ``first`` can classify at.
 
     Necessary conditions of :func:`_classify` read from the first group's length and
@@ -240,7 +264,7 @@ def _lengths(first: int, head: str, plus: bool, ctx: _Context) -> frozenset[int]
     four (a card); on inputs made of many tiny groups ("0.00.0.00…") this leaves few
     windows to build.
     """
-    if plus or ctx.any:
+    if plus or context:
         return _ANY_LENGTH
     out: set[int] = set()
     if head[:1] == "0":
@@ -281,7 +305,7 @@ def _find(run: _Run, plus: bool, ctx: _Context, amount_after: bool
             if sizes[i] >= MIN_DIGITS and not (amount_after and i + 1 == g):
                 ends.append(i + 1)
             head = first[:4] if sizes[i] >= 4 else "".join(groups[i:i + 4])[:4]
-            lengths = _lengths(min(sizes[i], 5), head, lead, ctx)
+            lengths = _lengths(min(sizes[i], 5), head, lead, ctx.any)
             if lengths:
                 longest = max(lengths)
                 total, j = sizes[i], i + 1
@@ -306,6 +330,7 @@ def redact_numbers(text: str, kinds: list[str]) -> str:
     """Replace phones, ids, cards and account numbers; note each kind in ``kinds``."""
     out: list[str] = []
     last = 0
+    words: _Keywords | None = None
     for m in _RUN_RE.finditer(text):
         body_start = m.start("body")
         body = m.group("body")
@@ -316,7 +341,8 @@ def redact_numbers(text: str, kinds: list[str]) -> str:
         run = _spelled(_Run([text[a:b] for a, b in spans], spans,
                             [text[spans[k][1]:spans[k + 1][0]] for k in range(len(spans) - 1)]))
         plus = "+" in m.group("lead")
-        ctx = _context(text, m.start(), m.end())
+        words = words or _Keywords(text)
+        ctx = _context(text, m.start(), m.end(), words)
         amount_after = _MONEY_AFTER_RE.match(text, m.end()) is not None
         for i, j, kind in _find(run, plus, ctx, amount_after):
             # Later numbers take their opening bracket along: "… (024) 3825 1234".
