@@ -97,7 +97,8 @@ def written_ids(draw: st.DrawFn) -> tuple[str, str]:
         number = draw(cccds)
         shown = draw(st.sampled_from([
             number, _group(number, [3, 3, 3], " "), _group(number, [4, 4], " "),
-            _group(number, [3, 3, 3], ".")]))
+            _group(number, [3, 3, 3], "."), _group(number, [4, 4], "/"),
+            _group(number, [3, 3, 3], "_"), _group(number, [4, 4], " - "), " ".join(number)]))
         prefix = draw(st.sampled_from(
             ["cccd ", "số căn cước: ", "CCCD của em là ", "định danh "]))
         return prefix + shown, number
@@ -107,7 +108,9 @@ def written_ids(draw: st.DrawFn) -> tuple[str, str]:
                                       "84" + number[1:]]))
         return shown, number[1:]
     shown = draw(st.sampled_from([number, _group(number, [4, 3], " "), _group(number, [4, 3], "."),
-                                  _group(number, [4, 3], "-"), _group(number, [3, 3], " ")]))
+                                  _group(number, [4, 3], "-"), _group(number, [3, 3], " "),
+                                  _group(number, [4, 3], "/"), _group(number, [4, 3], "_"),
+                                  _group(number, [4, 3], " . "), " ".join(number)]))
     return shown, number
 
 
@@ -199,12 +202,14 @@ def worst_messages(draw: st.DrawFn) -> str:
 
 
 def _seconds(text: str) -> float:
-    """Best of three, so a busy neighbour on the machine does not decide the result."""
+    """CPU seconds of this thread, best of three: what the message costs a worker, not
+    how often a busy neighbour on the machine preempted the test (redaction never waits).
+    """
     best = float("inf")
     for _ in range(3):
-        started = time.perf_counter()
+        started = time.thread_time()
         redact(text)
-        best = min(best, time.perf_counter() - started)
+        best = min(best, time.thread_time() - started)
     return best
 
 
