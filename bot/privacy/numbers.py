@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.privacy.kinds import ACCOUNT, CARD, CCCD, CMND, PHONE, PLACEHOLDERS
@@ -118,6 +118,7 @@ class _Run:
     groups: list[str]
     spans: list[tuple[int, int]]
     seps: list[str]
+    spelled: set[int] = field(default_factory=set)  # groups read from single digits
 
 
 def _spelled(run: _Run) -> _Run:
@@ -132,6 +133,7 @@ def _spelled(run: _Run) -> _Run:
         while j < len(groups) and len(groups[j]) == 1:
             j += 1
         if j - k >= SPELLED_MIN:
+            out.spelled.add(len(out.groups))
             out.groups.append("".join(groups[k:j]))
             out.spans.append((spans[k][0], spans[j - 1][1]))
             k = j
@@ -228,9 +230,24 @@ def _card_grouping(groups: list[str]) -> bool:
     return all(n == 4 for n in lengths[:-1]) and 1 <= lengths[-1] <= 4
 
 
-def _classify(groups: list[str], seps: list[str], plus: bool, ctx: _Context) -> str | None:
-    """Which sensitive kind these digit groups are, or None for an ordinary number."""
+def _luhn(digits: str) -> bool:
+    """The card-number checksum: tells "4 1 1 1 …" (a card read out) from a count."""
+    total = 0
+    for k, c in enumerate(reversed(digits)):
+        d = int(c) * (2 if k % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def _classify(groups: list[str], seps: list[str], plus: bool, ctx: _Context,
+              spelled: bool = False) -> str | None:
+    """Which sensitive kind these digit groups are, or None for an ordinary number.
+
+    A ``spelled`` group ("1 2 3 4 5 6 7 8 9") is not taken for an unbroken number: a
+    count is written that way too, so a bare 9 or 13-19 digits need context words.
+    """
     digits = "".join(groups)
+    single = len(groups) == 1 and not spelled
     n = len(digits)
     if ctx.legal:  # only a phone is written next to a "/word": "0912345678/zalo"
         return PHONE if len(groups[0]) >= 3 and _phone(digits, len(groups[0]), plus) else None
@@ -241,11 +258,12 @@ def _classify(groups: list[str], seps: list[str], plus: bool, ctx: _Context) -> 
         return PHONE
     if ctx.bank and not ctx.id and MIN_DIGITS <= n <= MAX_DIGITS:
         return ACCOUNT
-    if n == 12 and (len(groups) == 1 or ctx.id or (digits[0] == "0" and len(groups[0]) >= 3)):
+    if n == 12 and (single or ctx.id or (digits[0] == "0" and len(groups[0]) >= 3)):
         return CCCD
-    if 13 <= n <= MAX_DIGITS and (_card_grouping(groups) or ctx.any):
+    if 13 <= n <= MAX_DIGITS and (ctx.any or (_luhn(digits) if spelled
+                                               else _card_grouping(groups))):
         return CARD
-    if n == 9 and (len(groups) == 1 or ctx.id):
+    if n == 9 and (single or ctx.id):
         return CMND
     return None
 
@@ -316,7 +334,8 @@ def _find(run: _Run, plus: bool, ctx: _Context, amount_after: bool
                             and not (amount_after and j == g):
                         ends.append(j)
         for j in reversed(ends):
-            kind = _classify(groups[i:j], seps[i:j - 1], lead, ctx)
+            kind = _classify(groups[i:j], seps[i:j - 1], lead, ctx,
+                             spelled=bool(run.spelled) and not run.spelled.isdisjoint(range(i, j)))
             if kind:
                 found.append((i, j, kind))
                 i = j
