@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from bot.privacy import SENSITIVE_WARNING, Redaction, redact
 from bot.storage import Storage
@@ -40,13 +40,16 @@ class Assistant:
             return 0
         return max(1, self.storage.followups.delay.days)
 
-    async def handle(self, msg: Incoming, redaction: Redaction | None = None) -> Turn:
-        """One turn. ``redaction`` is given when the caller (the turn pipeline) already
-        redacted ``msg.text``; otherwise the text is redacted here first."""
+    async def handle(self, msg: Incoming) -> Turn:
+        """One turn for a message nobody has cleaned yet (the CLI, tests)."""
+        return await self.handle_clean(clean_incoming(msg, self.conversation.max_chars))
+
+    async def handle_clean(self, clean: CleanIncoming) -> Turn:
+        """One turn for a message already cut and redacted (the turn pipeline)."""
         started = time.perf_counter()
-        if redaction is None:
-            msg, redaction = redact_incoming(msg)
-        turn = await self._special(msg) or self.conversation.handle(msg)
+        msg, redaction = clean.msg, clean.redaction
+        turn = await self._special(msg) or self.conversation.handle(msg,
+                                                                    truncated=clean.truncated)
         if redaction.found:
             turn = _with_warning(turn)
         turn = await self._maybe_offer_followup(msg, turn)
@@ -140,12 +143,23 @@ def _event(msg: Incoming, turn: Turn, latency_ms: float, kinds: tuple[str, ...])
         redactions=list(kinds), area=msg.area)
 
 
-def redact_incoming(msg: Incoming) -> tuple[Incoming, Redaction]:
-    """The message with its canonical, redacted text — all anyone downstream sees."""
+@dataclass(frozen=True, slots=True)
+class CleanIncoming:
+    """A message as everything downstream sees it: cut to the limit, then redacted."""
+
+    msg: Incoming
+    redaction: Redaction
+    truncated: bool = False
+
+
+def clean_incoming(msg: Incoming, limit: int) -> CleanIncoming:
+    """Cut to the message limit first — nothing past it is read, so nothing past it costs
+    redaction time — then replace personal data by placeholders. The conversation is told
+    about the cut, as it cannot see the original length any more."""
     if not msg.text:
-        return msg, Redaction(msg.text)
-    redaction = redact(msg.text)
-    return replace(msg, text=redaction.text), redaction
+        return CleanIncoming(msg, Redaction(msg.text))
+    redaction = redact(msg.text[:limit])
+    return CleanIncoming(replace(msg, text=redaction.text), redaction, len(msg.text) > limit)
 
 
 def _with_warning(turn: Turn) -> Turn:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from sqlalchemy import select
 
 from bot.ports import Channel, StaffChannel
+from bot.privacy import redact
 from bot.storage import Storage
 from bot.storage.models import HandoffCase, HandoffLink
 from handlers.messages import Block, BlockKind, Choice, Incoming, Reply, ReplyKind
@@ -145,6 +146,9 @@ class HandoffService:
         return case_no
 
     def _staff_text(self, case_no: str, topic_id: str | None, question: str | None) -> str:
+        # Redacted again on the way out: a case stored by an older version, or a gap in
+        # the first pass, must not put a citizen's number into a group chat.
+        question = redact(question).text if question else None
         text = STAFF_CASE.format(case_no=case_no, question=question or STAFF_NO_QUESTION)
         topic = self.knowledge.current.kb.topic(topic_id) if self.knowledge and topic_id \
             else None

@@ -63,7 +63,9 @@ class Conversation:
         self.handoff_available = handoff_available
         self.today = today  # injected so tests can cross the date a fee changes
 
-    def handle(self, msg: Incoming) -> Turn:
+    def handle(self, msg: Incoming, *, truncated: bool | None = None) -> Turn:
+        """``truncated``: whether the caller cut the text to ``max_chars`` (it redacts
+        first, which changes the length); None to judge by the length here."""
         snap = self.knowledge.current
         event_id = uuid.uuid4().hex
         # A staff answer can only come back to a chat the channel can push to.
@@ -79,7 +81,8 @@ class Conversation:
         routed = self._route_command(text)
         if routed:
             return self._action(snap, event_id, routed, reachable=reachable)
-        truncated = len(text) > self.max_chars
+        if truncated is None:
+            truncated = len(text) > self.max_chars
         result = snap.match(text[: self.max_chars])
         reply = self._reply_for(snap, result, event_id)
         if truncated:

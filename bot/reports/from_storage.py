@@ -43,6 +43,7 @@ from bot.reports.model import (
     UptakeRow,
     compute_week,
 )
+from bot.reports.outbound import safe_texts
 from bot.reports.render import write_report
 from bot.reports.weeks import DEFAULT_TZ, default_week, iso_week_bounds
 from bot.storage.demo_data import DEMO_SOURCE
@@ -216,10 +217,12 @@ async def unanswered_groups(storage: Storage, knowledge: KnowledgeService, *, da
     since = (now or utcnow()) - dt.timedelta(days=days)
     rows = await storage.demand.unmatched_since(since, include_demo=include_demo)
     triaged = await _triaged_keys(storage)
-    keyed = [(comparable(r.text_normalized or r.text_redacted or ""), r.candidates)
-             for r in rows]
+    texts = [safe_texts(r.text_normalized, r.text_redacted) for r in rows]
+    keyed = [(comparable(normalized or example), r.candidates)
+             for (normalized, example), r in zip(texts, rows, strict=True)]
     groups = group_questions(
-        (r.text_normalized or "", r.text_redacted or "", r.decision == "fallback") for r in rows)
+        (normalized, example, r.decision == "fallback")
+        for (normalized, example), r in zip(texts, rows, strict=True))
     topics = knowledge.current.kb.topics
     out: list[UnansweredGroup] = []
     for group in groups:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.reports.grouping import QuestionGroup, group_questions
+from bot.reports.outbound import safe_texts
 from bot.reports.weeks import (
     DEFAULT_TZ,
     default_week,
@@ -365,7 +366,8 @@ def compute_week(
 
     unclear = [e for e in questions if e.decision in ("suggest", "fallback")]
     groups = group_questions(
-        (e.text_normalized or e.text_redacted, e.text_redacted, e.decision == "fallback")
+        (*safe_texts(e.text_normalized or e.text_redacted, e.text_redacted),
+         e.decision == "fallback")
         for e in unclear
     )
 

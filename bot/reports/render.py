@@ -7,12 +7,14 @@ suggestions, draws the charts once and writes every output from the same
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from bot.reports.charts import CHART_FILES, render_charts
 from bot.reports.content import build_document
 from bot.reports.gaps import uptake_gaps
 from bot.reports.model import WeekStats
+from bot.reports.outbound import safe_text
 from bot.reports.suggestions import suggest
 from bot.reports.summary_html import render_html
 from bot.reports.summary_md import render_markdown
@@ -24,6 +26,13 @@ TOPICS_CSV = "topics.csv"
 UNANSWERED_CSV = "unanswered.csv"
 
 
+def _redacted(stats: WeekStats) -> WeekStats:
+    """The last look before citizen text leaves: examples and samples redacted again."""
+    groups = tuple(replace(g, example=safe_text(g.example), sample=safe_text(g.sample))
+                   for g in stats.unanswered)
+    return replace(stats, unanswered=groups)
+
+
 def write_report(stats: WeekStats, out_dir: Path | str) -> list[Path]:
     """Write summary.md, summary.html, the PNG charts and the CSVs; return their paths.
 
@@ -31,6 +40,7 @@ def write_report(stats: WeekStats, out_dir: Path | str) -> list[Path]:
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    stats = _redacted(stats)
     ranked, unknown = uptake_gaps(stats.topics)
     charts = render_charts(stats, ranked)
     images = {CHART_FILES[key]: png for key, png in charts.items()}

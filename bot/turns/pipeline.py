@@ -9,7 +9,7 @@ Stages, in order:
    database across workers; the first message over the limit gets one polite notice,
    later ones nothing. Staff (the channel says who is staff) are never limited.
 3. Redaction, once: from here on only the redacted text exists
-   (:func:`bot.assistant.redact_incoming`); then :class:`bot.assistant.Assistant` — the
+   (:func:`bot.assistant.clean_incoming`); then :class:`bot.assistant.Assistant` — the
    conversation, follow-up offers and the demand log.
 4. Remembering the question — a turn the conversation marks as a question is kept
    (already redacted) for a later "Hỏi cán bộ".
@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from bot.assistant import Assistant, redact_incoming
+from bot.assistant import Assistant, clean_incoming
 from bot.handoff import HandoffService, HandoffUnavailable
 from bot.storage import Storage
 from bot.storage.dedup import RecentKeys
@@ -82,8 +82,10 @@ class TurnPipeline:
         verdict = await self._flood_verdict(msg, staff=staff)
         if verdict is not None:
             return verdict
-        msg, redaction = redact_incoming(msg)  # once: nothing below sees the raw text
-        turn = await self.assistant.handle(msg, redaction)
+        # Once: nothing below sees the raw text (or anything past the message limit).
+        clean = clean_incoming(msg, self.assistant.conversation.max_chars)
+        msg = clean.msg
+        turn = await self.assistant.handle_clean(clean)
         if turn.is_question:
             await self._remember_question(msg)
         reply = turn.reply

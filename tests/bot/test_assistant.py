@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.privacy import SENSITIVE_WARNING
 from bot.storage import Storage
 from bot.storage.models import Event, Feedback, Followup
+from handlers import texts
 from handlers.conversation import Conversation
 from handlers.messages import BlockKind, Incoming, MessageKind, Reply, ReplyKind
 from knowledge.service import KnowledgeService
@@ -131,3 +132,17 @@ async def test_database_failure_never_costs_the_reply(knowledge: KnowledgeServic
     storage.followups.on_answer = boom  # type: ignore[method-assign]
     turn = await broken.handle(Incoming("telegram", "u", text=QUESTION, chat_ref="c"))
     assert turn.reply.kind is ReplyKind.ANSWER
+
+
+async def test_text_is_cut_to_the_limit_before_redaction(
+        knowledge: KnowledgeService, storage: Storage) -> None:
+    assistant = Assistant(Conversation(knowledge, max_chars=100), storage)
+    long = await assistant.handle(Incoming("web", "u1", text="làm căn cước " + "1." * 5000))
+    assert long.truncated and long.reply.blocks[0].text == texts.TOO_LONG
+    # Placeholders are longer than what they replace; the text was not too long.
+    phones = " ".join(["0912345678"] * 9)
+    short = await assistant.handle(Incoming("web", "u1", text=phones))
+    assert len(phones) <= 100 and not short.truncated
+    rows = await events(storage)
+    assert len(rows[0].text_redacted) <= 100
+    assert rows[1].text_redacted.count("[số điện thoại]") == 9

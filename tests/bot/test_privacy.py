@@ -105,7 +105,8 @@ def test_ordinary_numbers_and_questions_are_kept(text: str) -> None:
 
 def test_every_placeholder_is_vietnamese_and_bracketed() -> None:
     assert all(p.startswith("[") and p.endswith("]") for p in PLACEHOLDERS.values())
-    assert set(PLACEHOLDERS) == {"cccd", "cmnd", "phone", "email", "otp", "password", "card"}
+    assert set(PLACEHOLDERS) == {"cccd", "cmnd", "phone", "email", "otp", "password", "card",
+                                 "account"}
 
 
 def test_warning_names_what_not_to_send() -> None:

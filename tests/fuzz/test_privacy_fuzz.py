@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -96,7 +97,8 @@ def written_ids(draw: st.DrawFn) -> tuple[str, str]:
         number = draw(cccds)
         shown = draw(st.sampled_from([
             number, _group(number, [3, 3, 3], " "), _group(number, [4, 4], " "),
-            _group(number, [3, 3, 3], ".")]))
+            _group(number, [3, 3, 3], "."), _group(number, [4, 4], "/"),
+            _group(number, [3, 3, 3], "_"), _group(number, [4, 4], " - "), " ".join(number)]))
         prefix = draw(st.sampled_from(
             ["cccd ", "số căn cước: ", "CCCD của em là ", "định danh "]))
         return prefix + shown, number
@@ -106,7 +108,9 @@ def written_ids(draw: st.DrawFn) -> tuple[str, str]:
                                       "84" + number[1:]]))
         return shown, number[1:]
     shown = draw(st.sampled_from([number, _group(number, [4, 3], " "), _group(number, [4, 3], "."),
-                                  _group(number, [4, 3], "-"), _group(number, [3, 3], " ")]))
+                                  _group(number, [4, 3], "-"), _group(number, [3, 3], " "),
+                                  _group(number, [4, 3], "/"), _group(number, [4, 3], "_"),
+                                  _group(number, [4, 3], " . "), " ".join(number)]))
     return shown, number
 
 
@@ -167,3 +171,54 @@ def test_lone_surrogate_message_is_still_logged(store: Store) -> None:
 def test_digits_helper_reads_every_script() -> None:
     assert digits("a\uff10\uff19 ٣4") == "0934"
     assert re.fullmatch(r"\d*", digits("x1 2\u200b3"))
+
+
+# --- time: no message may make redaction slow --------------------------------------------
+
+# Shapes that made the old implementation cubic or quadratic, and their relatives: long
+# runs of tiny digit groups under every separator, address-like runs, keywords repeated.
+WORST_UNITS = [
+    "1.", "0.", "0912 ", "0 00 ", "0.00.", "01/", "09 ", "02 ", "084 ", "00 ", "+0 ", "1 (",
+    "0000 ", "0 0 0 1 ", "10.000 ", "1-", "1_", "0 - ", "0 . ", "0–", "x", "a.", "a@", "a@b.",
+    "a @ b . ", "a(at)", "a [at] b [dot] ", "otp 1 ", "mã OTP ", "1 là mã OTP ", "mk ", "pass ",
+    "cccd 0 00 ", "stk 00 0 ", "số thẻ 0000 ", "0912345678 ", "05/07/2025 ", "1.500.000 ",
+]
+DIGIT_SEPARATORS = ["", " ", ".", "-", "_", "/", " - ", " . ", "(", ") ", "–", " / "]
+LIMIT = 4000
+
+
+@st.composite
+def worst_messages(draw: st.DrawFn) -> str:
+    """One 4,000-character message repeating a few hostile units cyclically."""
+    unit = st.one_of(
+        st.sampled_from(WORST_UNITS),
+        st.tuples(st.text("0123456789", min_size=1, max_size=4),
+                  st.sampled_from(DIGIT_SEPARATORS)).map("".join),
+        st.text("0123456789 .-_/()@[]+atdomxcn", min_size=1, max_size=6),
+    )
+    units = draw(st.lists(unit, min_size=1, max_size=3))
+    pattern = "".join(units)
+    return (pattern * (LIMIT // len(pattern) + 1))[:LIMIT]
+
+
+def _seconds(text: str) -> float:
+    """CPU seconds of this thread, best of three: what the message costs a worker, not
+    how often a busy neighbour on the machine preempted the test (redaction never waits).
+    """
+    best = float("inf")
+    for _ in range(3):
+        started = time.thread_time()
+        redact(text)
+        best = min(best, time.thread_time() - started)
+    return best
+
+
+@settings(FUZZ, max_examples=150)
+@given(text=worst_messages())
+def test_redaction_of_any_4000_character_message_is_fast(text: str) -> None:
+    assert _seconds(text) < 0.1, text[:60]
+
+
+def test_the_shapes_of_the_attack_report_are_fast() -> None:
+    for text in ("1." * 2000, "0912 " * 800, "x" * 4000, "0 9 1 2 " * 500):
+        assert _seconds(text[:LIMIT]) < 0.1, text[:20]
