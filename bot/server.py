@@ -24,6 +24,7 @@ from bot.channels.base import Channel
 from bot.config import Settings
 from bot.handoff import HandoffService
 from bot.knowledge_editor import KnowledgeEditor
+from bot.log_secrets import scrub_secrets, secrets_of
 from bot.storage import Storage
 from bot.web.app import build_app
 from handlers.conversation import Conversation
@@ -110,6 +111,7 @@ def build_runtime(settings: Settings) -> Runtime:
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     """Everything shared by all requests is built here, once per process."""
+    scrub_secrets(secrets_of(settings))  # before any channel can log a Bot API URL
     runtime = runtime or build_runtime(settings)
     routes: list[BaseRoute] = []
     for channel in runtime.channels.values():
