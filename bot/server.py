@@ -79,6 +79,8 @@ class Runtime:
             "followups"))
 
     async def close(self) -> None:
+        if self.handoff is not None:  # queued posts to staff chats go out first
+            await self.handoff.close()
         for channel in self.channels.values():
             with contextlib.suppress(Exception):
                 await channel.stop()
