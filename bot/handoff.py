@@ -58,6 +58,7 @@ CITIZEN_ANSWER = "Cán bộ xã trả lời ({case_no}): {text}"
 PENDING, OPEN, UNDELIVERED = "pending", "open", "undelivered"
 # Seconds between tries of one post: ~6 minutes in all before a staff chat is given up.
 RETRY_DELAYS = (1.0, 2.0, 5.0, 15.0, 30.0, 60.0, 120.0, 120.0)
+RECORDING_WAIT = 5.0
 
 
 class HandoffUnavailable(Exception):
@@ -110,6 +111,9 @@ class HandoffService:
         self._queues: dict[Target, asyncio.Queue[_Post]] = {}
         self._workers: dict[Target, asyncio.Task[None]] = {}
         self._cases: dict[int, _Case] = {}
+        # Posts already in a staff chat whose message ids are still being recorded: a
+        # staff reply that quick must wait for them rather than look like chatter.
+        self._recording: set[asyncio.Future[None]] = set()
 
     @property
     def available(self) -> bool:
@@ -228,8 +232,20 @@ class HandoffService:
                 log.warning("handoff %s: a %s staff chat failed (%s), retrying in %.0f s",
                             post.case_no, channel_name, type(exc).__name__, delay)
                 await asyncio.sleep(delay)
-        await self._with_retries(post, lambda: self._link(post.case_id, target, message_ids))
+        recorded = asyncio.get_running_loop().create_future()
+        self._recording.add(recorded)
+        try:
+            await self._with_retries(post, lambda: self._link(post.case_id, target,
+                                                              message_ids))
+        finally:
+            self._recording.discard(recorded)
+            recorded.set_result(None)
         return True
+
+    async def _recorded(self) -> None:
+        """Wait (briefly) for staff-chat posts whose message ids are being written."""
+        if self._recording:
+            await asyncio.wait(set(self._recording), timeout=RECORDING_WAIT)
 
     async def _link(self, case_id: int, target: Target, message_ids: list[str]) -> None:
         async with self._storage().sessions() as session, session.begin():
@@ -320,12 +336,7 @@ class HandoffService:
         if not answer:
             return False
         storage = self._storage()
-        async with storage.sessions() as session:
-            case = (await session.execute(
-                select(HandoffCase).join(HandoffLink, HandoffLink.case_id == HandoffCase.id)
-                .where(HandoffLink.staff_channel == staff_channel,
-                       HandoffLink.staff_chat == str(staff_chat),
-                       HandoffLink.staff_message == str(replied_message_id)))).scalar_one_or_none()
+        case = await self._case_of(storage, staff_channel, staff_chat, replied_message_id)
         if case is None:
             return False
         channel = self.channels.get(case.channel)
@@ -345,14 +356,23 @@ class HandoffService:
     async def case_number(self, staff_channel: str, staff_chat: str,
                           message_id: str) -> str | None:
         """The case a staff-chat message carries, if any."""
-        storage = self._storage()
-        async with storage.sessions() as session:
-            return (await session.execute(
-                select(HandoffCase.case_no).join(HandoffLink,
-                                                 HandoffLink.case_id == HandoffCase.id)
+        case = await self._case_of(self._storage(), staff_channel, staff_chat, message_id)
+        return case.case_no if case is not None else None
+
+    async def _case_of(self, storage: Storage, staff_channel: str, staff_chat: str,
+                       message_id: str) -> HandoffCase | None:
+        """The case a staff-chat message carries (waiting for posts still being recorded)."""
+        stmt = (select(HandoffCase).join(HandoffLink, HandoffLink.case_id == HandoffCase.id)
                 .where(HandoffLink.staff_channel == staff_channel,
                        HandoffLink.staff_chat == str(staff_chat),
-                       HandoffLink.staff_message == str(message_id)))).scalar_one_or_none()
+                       HandoffLink.staff_message == str(message_id)))
+        for last in (False, True):
+            async with storage.sessions() as session:
+                case = (await session.execute(stmt)).scalar_one_or_none()
+            if case is not None or last or not self._recording:
+                return case
+            await self._recorded()
+        return None
 
     @staticmethod
     async def _set_status(storage: Storage, case_id: int, status: str) -> None:
