@@ -291,6 +291,18 @@ class HandoffService:
             await session.execute(update(HandoffCase).where(
                 HandoffCase.id == case_id, HandoffCase.status == PENDING).values(status=status))
 
+    async def unposted(self, older_than: dt.timedelta = dt.timedelta(minutes=10),
+                       limit: int = 50) -> list[HandoffCase]:
+        """Cases no staff chat has received: ``undelivered``, or still ``pending`` after
+        ``older_than`` (their worker stopped). The workspace inbox lists them."""
+        cutoff = dt.datetime.now(dt.UTC) - older_than
+        async with self._storage().sessions() as session:
+            return list((await session.scalars(
+                select(HandoffCase).where(
+                    (HandoffCase.status == UNDELIVERED)
+                    | ((HandoffCase.status == PENDING) & (HandoffCase.created_at < cutoff)))
+                .order_by(HandoffCase.id.desc()).limit(limit))).all())
+
     async def drain(self) -> None:
         """Wait until every queued case has had its try at every staff chat."""
         while self._cases:
