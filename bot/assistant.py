@@ -121,7 +121,7 @@ class Assistant:
         try:
             self.storage.events.record(_event(msg, turn, latency_ms, kinds))
             if turn.feedback:
-                self.storage.events.record_feedback(*turn.feedback)
+                self.storage.events.record_feedback(*turn.feedback, user_key=msg.user_key)
         except Exception:  # the reply matters more than its log line
             log.exception("could not queue the event %s", turn.event_id)
 

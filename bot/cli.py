@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import Settings, get_settings
+from bot.log_secrets import scrub_secrets, secrets_of
 
 log = logging.getLogger("citizen-bot")
 
@@ -285,6 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    scrub_secrets(secrets_of(settings))
     return int(args.func(args, settings) or 0)
 
 

@@ -133,8 +133,9 @@ class _StampedLog:
         self.events += 1
         self.inner.record(ev)
 
-    def record_feedback(self, event_id: str, helpful: bool) -> None:
-        self.inner.record_feedback(event_id, helpful, created_at=self.now)
+    def record_feedback(self, event_id: str, helpful: bool, *,
+                        user_key: str | None = None) -> None:
+        self.inner.record_feedback(event_id, helpful, created_at=self.now, user_key=user_key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,6 +97,7 @@ class Runtime:
             "followups"))
 
     async def close(self) -> None:
+        await self.handoff.close()  # queued posts to staff chats go out first
         for channel in self.channels.values():
             with contextlib.suppress(Exception):
                 await channel.stop()

@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute
 
 from bot.channels.settings import ConfigError, channel_problems, zalo_enabled
 from bot.config import Settings
+from bot.log_secrets import scrub_secrets, secrets_of
 from bot.runtime import Runtime
 from bot.web.app import build_app
 
@@ -44,6 +45,7 @@ def build_runtime(settings: Settings) -> Runtime:
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     """Everything shared by all requests is built here, once per process."""
+    scrub_secrets(secrets_of(settings))  # before any channel can log a Bot API URL
     runtime = runtime or build_runtime(settings)
     routes: list[BaseRoute] = []
     for channel in runtime.channels.values():

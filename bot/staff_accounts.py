@@ -1,4 +1,4 @@
-"""`citizen-bot staff add|list|passwd|disable|enable`: staff accounts for the web workspace.
+"""`citizen-bot staff add|list|passwd|disable|enable|unlock`: staff accounts for the workspace.
 
 The password is read from standard input: asked twice (hidden) on a terminal, or
 the first line of piped input (for scripts), never from the command line where
@@ -104,6 +104,18 @@ def cmd_staff_enable(args: argparse.Namespace, settings: Settings) -> int:
     return _set_active(args, settings, True)
 
 
+def cmd_staff_unlock(args: argparse.Namespace, settings: Settings) -> int:
+    """End a sign-in cool-down from the server (when no admin can sign in)."""
+    account = _run(settings, lambda s: s.by_name(args.name))
+    if account is None:
+        print(f"Lỗi: Không có tài khoản '{args.name}'.", file=sys.stderr)
+        return 1
+    lifted = _run(settings, lambda s: s.unlock(account.name))
+    print(f"'{account.name}' có thể đăng nhập lại ngay." if lifted
+          else f"'{account.name}' không bị tạm chặn đăng nhập.")
+    return 0
+
+
 def add_staff_commands(sub: argparse._SubParsersAction) -> None:
     staff = sub.add_parser("staff", help="tài khoản cán bộ cho trang /staff")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True)
@@ -124,3 +136,6 @@ def add_staff_commands(sub: argparse._SubParsersAction) -> None:
     enable = staff_sub.add_parser("enable", help="mở lại tài khoản đã khoá")
     enable.add_argument("name")
     enable.set_defaults(func=cmd_staff_enable)
+    unlock = staff_sub.add_parser("unlock", help="bỏ tạm chặn đăng nhập sau nhiều lần sai")
+    unlock.add_argument("name")
+    unlock.set_defaults(func=cmd_staff_unlock)

@@ -255,6 +255,18 @@ def _latest_uptake(rows: list[UptakeRow], week_end: dt.date) -> dict[str, Uptake
     return {topic_id: row for topic_id, (_, row) in best.items()}
 
 
+def _one_vote_per_answer(votes: Iterable[FeedbackRow]) -> list[FeedbackRow]:
+    """The latest vote of each answer: storage keeps one per asker, but rows written
+    before votes were keyed (or from elsewhere) may repeat, and a repeated press must
+    not move the helpful rate."""
+    latest: dict[int | str, FeedbackRow] = {}
+    for fb in votes:
+        kept = latest.get(fb.event_id)
+        if kept is None or _aware(fb.created_at) >= _aware(kept.created_at):
+            latest[fb.event_id] = fb
+    return list(latest.values())
+
+
 def compute_week(
     events: Iterable[EventRow | Mapping[str, Any]],
     feedback: Iterable[FeedbackRow | Mapping[str, Any]],
@@ -312,9 +324,8 @@ def compute_week(
             per_topic[e.topic_id]["prev"] += 1
 
     helpful_total = Counter[bool]()
-    for fb in _coerce(FeedbackRow, feedback):
-        if not _within(fb.created_at, start, end):
-            continue
+    for fb in _one_vote_per_answer(fb for fb in _coerce(FeedbackRow, feedback)
+                                   if _within(fb.created_at, start, end)):
         helpful_total[fb.helpful] += 1
         topic_id = fb.topic_id or event_topic.get(fb.event_id)
         if topic_id:

@@ -9,8 +9,11 @@ long outage costs the oldest events (with one clear ERROR line) rather than the
 process's memory.
 
 Events and feedback share one FIFO buffer, so a vote is never written before the
-event it refers to; votes for ids that never existed (a forged or stale button) are
-dropped instead of blocking the queue on a foreign-key error.
+event it refers to. A vote counts only from the event's own asker and replaces that
+asker's earlier vote (an upsert on (event_id, user_key)), so a button pressed a
+hundred times, or a forged ``fb:y:<id>`` from other clients, is at most one vote;
+votes for ids that never existed or from anyone else are dropped instead of blocking
+the queue on a foreign-key error.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import Event, Feedback, new_id, utcnow
 from bot.storage.transactions import Transactions
+from bot.storage.upsert import insert_for, prepared
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,7 @@ class FeedbackRecord:
     event_id: str
     helpful: bool
     created_at: dt.datetime = field(default_factory=utcnow)
+    user_key: str | None = None  # the voter; only the event's own asker counts
 
 
 _Item = EventRecord | FeedbackRecord
@@ -77,20 +82,37 @@ def _event_row(ev: EventRecord) -> dict[str, Any]:
     return row
 
 
+def _build_vote(dialect: str) -> Any:
+    stmt = insert_for(dialect, Feedback)
+    return stmt.on_conflict_do_update(
+        index_elements=[Feedback.event_id, Feedback.user_key],
+        set_={"helpful": stmt.excluded.helpful, "created_at": stmt.excluded.created_at})
+
+
+_upsert_vote = prepared(_build_vote)
+
+
 def _write(connection: Connection, events: list[dict[str, Any]],
            votes: list[FeedbackRecord]) -> int:
-    """Insert the events, then the votes whose event exists; how many votes did not."""
+    """Insert the events, then upsert the votes of each event's own asker; how many
+    votes were ignored (unknown event, someone else's answer, no voter)."""
     if events:
         connection.execute(insert(Event), events)
     if not votes:
         return 0
-    known = set(connection.scalars(select(Event.id).where(
-        Event.id.in_({v.event_id for v in votes}))))
-    rows = [{"event_id": v.event_id, "helpful": v.helpful, "created_at": v.created_at}
-            for v in votes if v.event_id in known]
-    if rows:
-        connection.execute(insert(Feedback), rows)
-    return len(votes) - len(rows)
+    askers = {event_id: user_key for event_id, user_key in connection.execute(
+        select(Event.id, Event.user_key).where(Event.id.in_({v.event_id for v in votes})))}
+    latest: dict[tuple[str, str], dict[str, Any]] = {}  # the last vote in the batch wins
+    for v in votes:
+        if v.user_key is not None and askers.get(v.event_id) == v.user_key:
+            latest.pop((v.event_id, v.user_key), None)
+            latest[(v.event_id, v.user_key)] = {
+                "event_id": v.event_id, "user_key": v.user_key, "helpful": v.helpful,
+                "created_at": v.created_at}
+    if latest:
+        connection.execute(_upsert_vote(connection), list(latest.values()))
+    return len(votes) - sum(1 for v in votes if v.user_key is not None
+                            and askers.get(v.event_id) == v.user_key)
 
 
 def _describe(exc: BaseException) -> str:
@@ -146,9 +168,11 @@ class EventLog:
         self._put(ev)
 
     def record_feedback(self, event_id: str, helpful: bool,
-                        created_at: dt.datetime | None = None) -> None:
-        """Queue a vote; it is written after its event even if that is still queued."""
-        self._put(FeedbackRecord(event_id, bool(helpful), created_at or utcnow()))
+                        created_at: dt.datetime | None = None, *,
+                        user_key: str | None = None) -> None:
+        """Queue ``user_key``'s vote; it is written after its event even if that is
+        still queued, and only if ``user_key`` asked the question (else ignored)."""
+        self._put(FeedbackRecord(event_id, bool(helpful), created_at or utcnow(), user_key))
 
     def _put(self, item: _Item) -> None:
         try:
@@ -294,7 +318,8 @@ class EventLog:
         ignored = await self._tx.run(lambda connection: _write(connection, events, votes))
         if ignored:
             self.rejected += ignored
-            log.warning("demand log: ignored %d votes for unknown events", ignored)
+            log.warning("demand log: ignored %d votes (unknown event or not the asker)",
+                        ignored)
 
     async def _insert_one_by_one(self, batch: list[_Item]) -> bool:
         """Isolate the rows the database refuses (e.g. an id already written by a retry

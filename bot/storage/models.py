@@ -107,15 +107,22 @@ class Event(Base):
 
 
 class Feedback(Base):
-    """A helpful / not helpful vote on one answer."""
+    """A helpful / not helpful vote on one answer: one per (answer, citizen), the last counts.
+
+    ``user_key`` is the voter, which must be the event's own asker; rows written before
+    votes were keyed (migration 0005) have none and are counted once per answer.
+    """
 
     __tablename__ = "feedback"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
                                           index=True)
+    user_key: Mapped[str | None] = mapped_column(String(64))
     helpful: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("event_id", "user_key"),)
 
 
 class Followup(Base):
@@ -312,18 +319,20 @@ class StaffUser(Base):
     last_login_at: Mapped[dt.datetime | None]
 
 
-class StaffLoginFailure(Base):
-    """A failed staff sign-in, kept a short while to rate-limit guessing across workers."""
+class StaffLoginLimit(Base):
+    """Sign-in attempts of one staff account or one client address, counted atomically.
 
-    __tablename__ = "staff_login_failures"
+    ``key`` is ``account:<name>`` or ``address:<ip>``. Times are whole seconds since 1970
+    so the single upsert that checks and counts an attempt compares plain integers on
+    both backends. ``locked_until`` is set when the limit is reached (the cool-down).
+    """
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    account: Mapped[str] = mapped_column(String(80))
-    ip: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    __tablename__ = "staff_login_limits"
 
-    __table_args__ = (Index("ix_staff_login_failures_account_created_at",
-                            "account", "created_at"),)
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    window_start: Mapped[int] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[int | None] = mapped_column(Integer)
 
 
 class StaffChange(Base):

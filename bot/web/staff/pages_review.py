@@ -140,8 +140,10 @@ async def inbox(site: StaffSite, ctx: Ctx) -> Response:
             options.append((f"{category.icon} {category.label}".strip(),
                             [(t.id, t.title) for t in topics]))
     titles = {t.id: t.title for t in kb.topics.values()}
+    handoff = site.runtime.handoff
+    unposted = await handoff.unposted() if handoff is not None and storage is not None else []
     return site.render(ctx.request, "inbox.html", ctx, nav="inbox", groups=groups, days=days,
-                       options=options, titles=titles)
+                       options=options, titles=titles, unposted=unposted)
 
 
 def _clean(text: str) -> str:

@@ -35,7 +35,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.knowledge_editor import EditRejected
 from bot.storage.knowledge import LIVE, PENDING
-from bot.storage.staff import ADMIN, REVIEWER, ROLE_LABELS, ROLES, StaffError, StaffStore
+from bot.storage.staff import (
+    ADMIN,
+    REVIEWER,
+    ROLE_LABELS,
+    ROLES,
+    SignIn,
+    StaffError,
+    StaffStore,
+)
 from bot.web.staff.auth import CSRF_FIELD, PREFIX, Auth, StaffSession
 from bot.web.staff.changes import SOURCE_LABELS, STATUS_LABELS, Workflow, who
 from bot.web.staff.dashboard import Dashboard
@@ -318,17 +326,19 @@ class StaffSite:
             return self._login_page(request, status=403, name=name,
                                     error="Trang đăng nhập đã cũ. Vui lòng nhập lại.")
         ip = self.auth.client_ip(request)
-        if await store.too_many_failures(name, ip):
-            return self._login_page(request, status=429, name=name,
-                                    error="Bạn đã nhập sai quá nhiều lần. Vui lòng chờ 15 phút "
-                                          "rồi thử lại, hoặc nhờ người quản trị đặt lại mật "
-                                          "khẩu.")
-        user = await store.authenticate(name, password) if name and password else None
+        result = await store.sign_in(name, password, ip) if name else SignIn()
+        if result.limited:
+            minutes = max(1, -(-result.retry_after // 60))
+            response = self._login_page(
+                request, status=429, name=name,
+                error=f"Bạn đã nhập sai quá nhiều lần. Vui lòng chờ {minutes} phút rồi thử "
+                      "lại, hoặc nhờ người quản trị mở khoá.")
+            response.headers["Retry-After"] = str(result.retry_after)
+            return response
+        user = result.account
         if user is None:
-            await store.record_failure(name or "-", ip)
             return self._login_page(request, status=401, name=name,
                                     error="Sai tên đăng nhập hoặc mật khẩu.")
-        await store.clear_failures(name, ip)
         log.info("staff %s signed in", user.name)
         response = RedirectResponse(safe_next(str(form.get("next") or "")), status_code=303)
         self.auth.start(response, request, user)
@@ -374,8 +384,10 @@ class StaffSite:
     async def users(self, ctx: Ctx, *, error: str = "", status: int = 200) -> Response:
         store = self.staff
         assert store is not None
-        return self.render(ctx.request, "users.html", ctx, nav="users",
-                           accounts=await store.all(), error=error, status=status)
+        accounts = await store.all()
+        cooling = await store.cooling_down([a.name for a in accounts])
+        return self.render(ctx.request, "users.html", ctx, nav="users", accounts=accounts,
+                           cooling=cooling, error=error, status=status)
 
     async def users_add(self, ctx: Ctx) -> Response:
         store = self.staff
@@ -414,6 +426,11 @@ class StaffSite:
             elif action == "password":
                 await store.set_password(name, ctx.field("password"))
                 text = f"Đã đặt mật khẩu mới cho “{name}”. Hãy báo cho họ và nhắc đổi ngay."
+            elif action == "unlock":
+                await store.unlock(name)
+                log.warning("staff %s lifted the sign-in cool-down of %s", ctx.user.name,
+                            target.name)  # the audit line: who, whom, when (log time)
+                text = f"“{name}” có thể đăng nhập lại ngay."
             else:
                 raise StaffError("Không rõ việc cần làm.")
         except StaffError as exc:

@@ -257,3 +257,37 @@ async def test_unanswered_groups_group_recent_unclear_questions(storage, knowled
     await storage.knowledge.triage("giay to cho con nho", "example", author="cb",
                                    source="telegram", topic_id="khai-sinh")
     assert await unanswered_groups(storage, knowledge, now=NOW) == []
+
+
+async def test_repeated_votes_count_once_per_answer_in_the_report(storage):
+    """Votes through the event log (100 presses from many clients, then the asker
+    changing their mind) leave one vote: the helpful rate moves by one answer only."""
+    when = at(24, 10).astimezone(dt.UTC)
+    async with storage.sessions() as session, session.begin():
+        for n in range(2):
+            session.add(Event(id=f"{n}" * 32, created_at=when, channel="web",
+                              user_key=f"asker{n}", kind="text", decision="answer",
+                              topic_id="khai-sinh", score=0.9))
+    for i in range(100):
+        storage.events.record_feedback("0" * 32, True, created_at=when,
+                                       user_key="asker0" if i % 10 == 0 else f"client{i}")
+    storage.events.record_feedback("1" * 32, False, created_at=when, user_key="asker1")
+    assert await storage.events.flush()
+    storage.events.record_feedback("0" * 32, False, created_at=when + dt.timedelta(hours=1),
+                                   user_key="asker0")  # changed their mind: this counts
+    assert await storage.events.flush()
+    loaded = await load_rows(storage, *iso_week_bounds(WEEK))
+    stats = compute_week(loaded.events, loaded.feedback, loaded.followups, loaded.uptake,
+                         [], WEEK)
+    assert (stats.helpful, stats.not_helpful) == (0, 2)
+
+
+def test_legacy_repeated_votes_count_once_per_answer() -> None:
+    """Rows from before votes were keyed may repeat an answer: the latest one counts."""
+    when = at(24, 10).astimezone(dt.UTC)
+    events = [{"id": "e", "created_at": when, "channel": "web", "decision": "answer",
+               "topic_id": "khai-sinh", "user_key": "u"}]
+    votes = [{"event_id": "e", "helpful": True, "created_at": when}] * 99 + [
+        {"event_id": "e", "helpful": False, "created_at": when + dt.timedelta(minutes=1)}]
+    stats = compute_week(events, votes, [], [], [], WEEK)
+    assert (stats.helpful, stats.not_helpful) == (0, 1)

@@ -24,7 +24,7 @@ from tests.conftest import REPO
 TABLES = {"events", "feedback", "followups", "uptake_figures", "conversation_state",
           "processed_updates", "rate_counters", "leases", "handoff_cases", "handoff_links",
           "knowledge_versions",
-          "triage", "staff_users", "staff_login_failures", "staff_changes",
+          "triage", "staff_users", "staff_login_limits", "staff_changes",
           "alembic_version"}
 
 

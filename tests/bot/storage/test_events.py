@@ -113,9 +113,9 @@ async def test_feedback_for_an_unflushed_event_lands_after_it(
     events = [make_event(i) for i in range(3)]
     for ev in events:
         log.record(ev)
-    log.record_feedback(events[0].id, True)
-    log.record_feedback(events[2].id, False)
-    log.record_feedback("f" * 32, True)  # a forged button: ignored, not a stuck queue
+    log.record_feedback(events[0].id, True, user_key=events[0].user_key)
+    log.record_feedback(events[2].id, False, user_key=events[2].user_key)
+    log.record_feedback("f" * 32, True, user_key="user0")  # forged: ignored, not stuck
     assert await log.flush()
     async with sessions() as session:
         votes = {(v.event_id, v.helpful) for v in (await session.scalars(select(Feedback)))}
@@ -151,7 +151,7 @@ async def test_nothing_is_lost_across_a_database_outage(
         events = [make_event(i) for i in range(1, 31)]
         for ev in events:
             log.record(ev)
-        log.record_feedback(events[5].id, False)
+        log.record_feedback(events[5].id, False, user_key=events[5].user_key)
         await wait_for(lambda: "database write failed" in caplog.text)
         await asyncio.sleep(0.2)  # several retries fail while the database is down
         assert log.written == 1 and log.pending == 31
@@ -217,3 +217,36 @@ async def test_record_is_cheap_and_never_raises(
     log.record(None)  # type: ignore[arg-type]  # garbage in: still no exception
     log.record_feedback(None, "yes")  # type: ignore[arg-type]
     assert log.pending == 20_002
+
+
+async def test_one_vote_per_asker_per_answer_whoever_presses(
+        sessions: async_sessionmaker[AsyncSession]) -> None:
+    log = EventLog(sessions, batch_size=7, **FAST)
+    answer = make_event(0)
+    log.record(answer)
+    # 100 presses of fb:y:<id>: the asker again and again, and 60 other clients.
+    for i in range(100):
+        voter = answer.user_key if i % 5 == 0 else f"stranger{i}"
+        log.record_feedback(answer.id, True, user_key=voter)
+    log.record_feedback(answer.id, True)  # no voter known: ignored
+    assert await log.flush()
+    async with sessions() as session:
+        votes = (await session.scalars(select(Feedback))).all()
+    assert [(v.event_id, v.user_key, v.helpful) for v in votes] == [
+        (answer.id, answer.user_key, True)]
+    assert log.rejected == 81
+
+
+async def test_the_askers_last_vote_counts_across_batches(
+        sessions: async_sessionmaker[AsyncSession]) -> None:
+    log = EventLog(sessions, **FAST)
+    answer = make_event(1)
+    log.record(answer)
+    log.record_feedback(answer.id, True, user_key=answer.user_key)
+    assert await log.flush()
+    log.record_feedback(answer.id, False, user_key=answer.user_key)
+    log.record_feedback(answer.id, True, user_key="someone-else")
+    assert await log.flush()
+    async with sessions() as session:
+        votes = (await session.scalars(select(Feedback))).all()
+    assert [(v.user_key, v.helpful) for v in votes] == [(answer.user_key, False)]

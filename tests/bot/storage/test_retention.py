@@ -28,7 +28,7 @@ async def test_purge_nulls_old_text_and_keeps_the_rest(
     log = EventLog(sessions)
     for ev in (at(400, "a"), at(181, "b"), at(179, "c"), at(1, "d")):
         log.record(ev)
-    log.record_feedback(at(400, "a").id, True)
+    log.record_feedback(at(400, "a").id, True, user_key="u1")
     assert await log.flush()
 
     assert await purge_raw_text(sessions, 180, now=NOW) == 2
