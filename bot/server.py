@@ -26,6 +26,7 @@ from bot.handoff import HandoffService
 from bot.knowledge_editor import KnowledgeEditor
 from bot.storage import Storage
 from bot.web.app import build_app
+from bot.web.flood import WebFloodLimit
 from handlers.conversation import Conversation
 from knowledge.service import KnowledgeService
 
@@ -138,7 +139,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
                 await connect
             await runtime.close()
 
-    app = build_app(runtime.assistant, settings.salt(), lifespan=lifespan, extra_routes=routes)
+    flood = WebFloodLimit(settings.rate_limit_per_minute, settings.staff_behind_proxy)
+    app = build_app(runtime.assistant, settings.salt(), lifespan=lifespan, extra_routes=routes,
+                    flood=flood)
     app.state.runtime = runtime
     return app
 
