@@ -77,6 +77,13 @@ def sparse_rows(data: bytes) -> bytes:
                    lambda dst, name: dst.writestr(name, _sheet_text("", rows)))
 
 
+def many_tiny_rows(data: bytes, count: int = 15_000) -> bytes:
+    """Rows without coordinates (allowed by the format), each one cheap to pack."""
+    rows = '<row><c t="inlineStr"><is><t> </t></is></c></row>' * count
+    return rebuilt(data, first_sheet(data),
+                   lambda dst, name: dst.writestr(name, _sheet_text("", rows)))
+
+
 def billion_laughs(data: bytes) -> bytes:
     rows = '<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
     return rebuilt(data, first_sheet(data),
@@ -97,6 +104,14 @@ def laughs_in_workbook(data: bytes) -> bytes:
     return rebuilt(data, "xl/workbook.xml", lambda dst, name: dst.writestr(name, text))
 
 
+def broken_deep_inside(data: bytes) -> bytes:
+    """Well-formed for a while, then broken: the sheet is parsed lazily, so the error
+    comes while rows are being read, not when the workbook is opened."""
+    rows = "".join(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in range(1, 3000))
+    return rebuilt(data, first_sheet(data), lambda dst, name: dst.writestr(
+        name, _sheet_text("", rows + "<row><c><v>1</c></row>")))
+
+
 def truncated(data: bytes) -> bytes:
     return data[: len(data) // 2]
 
@@ -109,9 +124,11 @@ HOSTILE: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     # name: (builder, words the refusal must contain)
     "zip bomb sheet": (zip_bomb_sheet, "quá lớn khi giải nén"),
     "a million empty rows": (sparse_rows, "quá nhiều dòng"),
+    "15,000 tiny rows": (many_tiny_rows, "quá nhiều dòng hoặc ô"),
     "billion laughs": (billion_laughs, "tệp bị hỏng"),
     "external entity (XXE)": (external_entity, "tệp bị hỏng"),
     "billion laughs in workbook.xml": (laughs_in_workbook, "tệp bị hỏng"),
+    "broken XML deep inside a sheet": (broken_deep_inside, "tệp bị hỏng"),
     "truncated": (truncated, "tệp bị hỏng"),
     "not a zip": (not_a_zip, "tệp bị hỏng"),
 }
