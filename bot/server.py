@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.log_secrets import scrub_secrets, secrets_of
 from bot.runtime import Runtime
 from bot.web.app import build_app
+from bot.web.flood import WebFloodLimit
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
                 await connect
             await runtime.close()
 
-    app = build_app(runtime.pipeline, settings.salt(), lifespan=lifespan, extra_routes=routes)
+    flood = WebFloodLimit(settings.rate_limit_per_minute, settings.staff_behind_proxy)
+    app = build_app(runtime.pipeline, settings.salt(), lifespan=lifespan, extra_routes=routes,
+                    flood=flood)
     app.state.runtime = runtime
     return app
 

@@ -114,3 +114,5 @@ FLOOD_NOTICE = (
     "Bạn gửi tin nhắn hơi nhanh, mình chưa kịp đọc hết. Bạn đợi khoảng một phút rồi gửi "
     "lại câu hỏi nhé."
 )
+# Web chat only: the page waits for an answer, so later messages get this short one.
+FLOOD_REFUSAL = "Mình chưa nhận tin này. Bạn đợi khoảng một phút rồi gửi lại nhé."

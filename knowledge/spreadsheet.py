@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import time
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -63,7 +64,19 @@ GUIDE_SHEET = "Hướng dẫn"
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000  # data rows per sheet
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # an XLSX is a zip: refuse zip bombs
+# One part of the zip (a sheet, the shared strings): a full 5 MB workbook unpacks to
+# ~35 MB (XML compresses 5-7 times), never to more in one part.
+MAX_MEMBER_BYTES = 40 * 1024 * 1024
+# Real XLSX parts compress 5-20 times; a part over 1 MB packed 100 times is a bomb.
+MAX_RATIO = 100
+RATIO_FLOOR_BYTES = 1024 * 1024
+MAX_SHEET_ROWS = 2 * MAX_ROWS  # rows read per sheet, blank ones included
 MAX_COLUMNS = 60
+MAX_SHEET_CELLS = MAX_SHEET_ROWS * MAX_COLUMNS  # cells per sheet, counted before parsing
+# Row and cell start tags, with or without a namespace prefix (``<x:row ...>``).
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,20}:)?row[\s>/]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,20}:)?c[\s>/]")
+PARSE_SECONDS = 60.0  # a damaged or hostile file must not hold a worker longer
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 ONLINE_LABELS = {
@@ -476,6 +489,7 @@ class _Table:
 class _Import:
     problems: list[SheetProblem] = field(default_factory=list)
     bad: set[tuple[str, int, str]] = field(default_factory=set)  # (sheet, row, key) reported
+    deadline: float = float("inf")  # time.monotonic() after which reading stops
 
     def add(self, sheet: str | None, row: int | None, column: str | None, message: str,
             key: str | None = None) -> None:
@@ -569,19 +583,72 @@ def _open(data: bytes) -> Any:
         raise fail("không phải tệp Excel .xlsx")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-            names = set(archive.namelist())
+            members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         raise fail("tệp bị hỏng hoặc không phải tệp Excel .xlsx") from None
-    if unpacked > MAX_UNPACKED_BYTES:
+    if _is_bomb(members):
         raise fail("tệp quá lớn khi giải nén")
+    names = {info.filename for info in members}
     if "xl/workbook.xml" not in names:
         raise fail("không phải tệp Excel .xlsx (có thể là tệp .ods hoặc .docx?)")
     try:
+        too_many = _too_many_cells(data, members)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise _damaged() from None
+    if too_many:
+        most = f"{MAX_ROWS:,}".replace(",", ".")
+        raise fail(f"quá nhiều dòng hoặc ô (tối đa {most} dòng, {MAX_COLUMNS} cột mỗi "
+                   "trang tính)")
+    try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds on a damaged file
-        raise fail("tệp bị hỏng, không đọc được; hãy mở bằng Excel và lưu lại dạng .xlsx"
-                   ) from None
+        raise _damaged() from None
+
+
+def _damaged() -> SpreadsheetError:
+    """Damaged or hostile XML (defusedxml refuses entity tricks): one plain message."""
+    return SpreadsheetError([SheetProblem(
+        None, None, None, "tệp bị hỏng, không đọc được; hãy mở bằng Excel và lưu lại dạng "
+        ".xlsx")])
+
+
+def _too_many_cells(data: bytes, members: Sequence[zipfile.ZipInfo]) -> bool:
+    """Count rows and cells of every sheet in the raw XML before openpyxl parses it.
+
+    openpyxl parses a whole sheet when it opens the workbook (to find its size when the
+    sheet does not declare it) and again when reading rows, at ~0.1 ms per row: a
+    million tiny rows would hold a worker for minutes before any row cap applied.
+    Counting tags in the unpacked stream is a C-speed scan (~0.2 s for 40 MB).
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in members:
+            if not info.filename.startswith("xl/worksheets/") or info.is_dir():
+                continue
+            rows = cells = 0
+            tail = b""
+            with archive.open(info) as part:
+                while chunk := part.read(1024 * 1024):
+                    window = tail + chunk
+                    rows += len(_ROW_TAG.findall(window)) - len(_ROW_TAG.findall(tail))
+                    cells += len(_CELL_TAG.findall(window)) - len(_CELL_TAG.findall(tail))
+                    if rows > MAX_SHEET_ROWS + 1 or cells > MAX_SHEET_CELLS:
+                        return True
+                    tail = window[-64:]
+    return False
+
+
+def _is_bomb(members: Sequence[zipfile.ZipInfo]) -> bool:
+    """Sizes as the zip declares them, checked before anything is unpacked (a lying
+    header only makes the XML parser fail on truncated data, it cannot grow it)."""
+    if sum(info.file_size for info in members) > MAX_UNPACKED_BYTES:
+        return True
+    for info in members:
+        if info.file_size > MAX_MEMBER_BYTES:
+            return True
+        if (info.file_size > RATIO_FLOOR_BYTES
+                and info.file_size > MAX_RATIO * max(info.compress_size, 1)):
+            return True
+    return False
 
 
 def _read_table(state: _Import, ws: Any, sheet: str, columns: Sequence[Column],
@@ -621,6 +688,15 @@ def _read_table(state: _Import, ws: Any, sheet: str, columns: Sequence[Column],
             table.ok = False
     count = 0
     for number, cells in enumerate(rows, start=2):
+        if time.monotonic() > state.deadline:
+            raise SpreadsheetError([SheetProblem(None, None, None, (
+                "tệp quá phức tạp, đọc quá lâu; hãy xóa các dòng và cột thừa rồi lưu lại "
+                "dạng .xlsx"))])
+        if number > MAX_SHEET_ROWS + 1:  # blank rows too: each one costs parsing time
+            state.add(sheet, None, None, f"quá nhiều dòng (tối đa {MAX_ROWS:,} dòng)"
+                      .replace(",", "."))
+            table.ok = False
+            break
         if all(c.value is None or (isinstance(c.value, str) and not c.value.strip())
                for c in cells):
             continue
@@ -991,9 +1067,14 @@ def _categories(state: _Import, table: _Table) -> list[dict[str, Any]]:
     return docs
 
 
-def import_xlsx(source: bytes | str | PathLike[str]) -> Documents:
+def import_xlsx(source: bytes | str | PathLike[str], *,
+                budget_seconds: float = PARSE_SECONDS) -> Documents:
     """Read a workbook back into documents, or raise :class:`SpreadsheetError` with
-    every problem found. The documents returned always pass :func:`parse`."""
+    every problem found. The documents returned always pass :func:`parse`.
+
+    Hostile files fail with a SpreadsheetError too, within a bounded time: zip parts
+    are size-checked before unpacking, rows per sheet are capped, reading stops after
+    ``budget_seconds``, and openpyxl parses the XML with defusedxml (no entities)."""
     if isinstance(source, bytes | bytearray):
         data = bytes(source)
     else:
@@ -1006,8 +1087,8 @@ def import_xlsx(source: bytes | str | PathLike[str]) -> Documents:
         if size > MAX_FILE_BYTES:  # refused before reading it
             raise SpreadsheetError([SheetProblem(None, None, None, _too_large(size))])
         data = path.read_bytes()
+    state = _Import(deadline=time.monotonic() + budget_seconds)
     wb = _open(data)
-    state = _Import()
     try:
         sheets = _find_sheets(state, wb)
         tables: dict[str, _Table] = {}
@@ -1018,6 +1099,10 @@ def import_xlsx(source: bytes | str | PathLike[str]) -> Documents:
                 tables[name] = _read_table(state, ws, name, columns, optional=[COMMUNE_HELP])
             else:
                 tables[name] = _read_table(state, ws, name, SHEETS[name])
+    except SpreadsheetError:
+        raise
+    except Exception:  # sheets are parsed lazily, while their rows are read
+        raise _damaged() from None
     finally:
         wb.close()
     if len(tables) < len(ORDER) or not all(t.ok for t in tables.values()):

@@ -6,7 +6,6 @@ app, so one process serves everything behind one port.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -19,10 +18,13 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.http_input import InputRejected, read_json
 from bot.privacy import pseudonymise
-from bot.turns.pipeline import TurnPipeline, flood_notice
+from bot.turns.pipeline import TurnPipeline
+from bot.web.flood import Verdict, WebFloodLimit
 from bot.web.serialize import reply_to_json
-from handlers.messages import Incoming, MessageKind
+from handlers import texts
+from handlers.messages import Block, BlockKind, Incoming, MessageKind, Reply, ReplyKind
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -37,26 +39,32 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-async def _read_json(request: Request) -> dict[str, object] | None:
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return None
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
+def _flood_reply(verdict: Verdict) -> JSONResponse:
+    """429 with a reply the page shows like any other (it waits for an answer)."""
+    text = texts.FLOOD_NOTICE if verdict is Verdict.NOTICE else texts.FLOOD_REFUSAL
+    reply = Reply(ReplyKind.SMALLTALK, (Block(BlockKind.PARAGRAPH, text=text),))
+    return JSONResponse({"event_id": None, "reply": reply_to_json(reply)}, status_code=429,
+                        headers={"Retry-After": "60"})
 
 
 def build_app(pipeline: TurnPipeline, salt: bytes, *, lifespan: Lifespan | None = None,
-              extra_routes: Sequence[BaseRoute] | None = None) -> Starlette:
-    """Wire the routes around the worker's one :class:`TurnPipeline`."""
+              extra_routes: Sequence[BaseRoute] | None = None,
+              flood: WebFloodLimit | None = None) -> Starlette:
+    """Wire the routes around the worker's one :class:`TurnPipeline`.
+
+    The per-citizen flood limit is the pipeline's, as on every channel; ``flood`` adds
+    the web's own per-address limit (a web client can invent a new id per message).
+    """
+    flood = flood or WebFloodLimit(0)
     knowledge = pipeline.assistant.conversation.knowledge
 
     async def chat(request: Request) -> Response:
-        data = await _read_json(request)
-        if data is None:
-            return _error(400, "Yêu cầu không hợp lệ (JSON tối đa 64 KB).")
+        try:
+            data = await read_json(request, MAX_BODY_BYTES)
+        except InputRejected as exc:
+            return _error(exc.status, "Yêu cầu không hợp lệ (JSON tối đa 64 KB).")
+        if not isinstance(data, dict):
+            return _error(400, "Yêu cầu không hợp lệ (cần một đối tượng JSON).")
         client_id, text, action = data.get("client_id"), data.get("text"), data.get("action")
         if not isinstance(client_id, str) or not 8 <= len(client_id) <= 64:
             return _error(400, "Thiếu mã phiên trò chuyện (client_id).")
@@ -65,15 +73,17 @@ def build_app(pipeline: TurnPipeline, salt: bytes, *, lifespan: Lifespan | None 
         if action is not None and (not isinstance(action, str) or len(action) > MAX_ACTION_CHARS):
             return _error(400, "Trường 'action' không hợp lệ.")
         user_key = pseudonymise(CHANNEL, client_id, salt)
+        verdict = await flood.check(pipeline.storage, request)
+        if verdict is not Verdict.OK:
+            return _flood_reply(verdict)
         if action:
             msg = Incoming(CHANNEL, user_key, kind=MessageKind.ACTION, action=action)
         else:
             msg = Incoming(CHANNEL, user_key, text=text or "")
         outcome = await pipeline.handle(msg)
         if outcome.limited or outcome.turn is None or outcome.reply is None:
-            # The page waits for an answer: over the limit it always gets the notice.
-            return JSONResponse({"event_id": None, "reply": reply_to_json(flood_notice())},
-                                status_code=429)
+            # The page waits for an answer: the notice once, then a short refusal.
+            return _flood_reply(Verdict.NOTICE if outcome.reply is not None else Verdict.REFUSE)
         return JSONResponse({"event_id": outcome.turn.event_id,
                              "reply": reply_to_json(outcome.reply)})
 

@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.config import Settings
+from bot.http_input import InputRejected, parse_json
 from bot.server import create_app
 from bot.web.app import MAX_ACTION_CHARS, MAX_BODY_BYTES
 from tests.fuzz.strategies import FUZZ, INJECTION, hostile_text
@@ -28,7 +29,8 @@ class Client:
 
     def __init__(self, data_dir: Path) -> None:
         self.runner = asyncio.Runner()
-        self.app = create_app(Settings(data_dir=data_dir))
+        # Parsing is under test here, not the flood limit (tests/bot/web/test_chat_hostile.py).
+        self.app = create_app(Settings(data_dir=data_dir, rate_limit_per_minute=0))
         self._lifespan = self.app.router.lifespan_context(self.app)
         self.runner.run(self._lifespan.__aenter__())
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),
@@ -75,8 +77,17 @@ def expected_ok(body: object) -> bool:
             and (action is None or (isinstance(action, str) and len(action) <= MAX_ACTION_CHARS)))
 
 
-def check(response: httpx.Response, ok: bool) -> None:
-    assert response.status_code == (200 if ok else 400), response.text[:300]
+def readable(content: bytes) -> bool:
+    try:
+        parse_json(content)
+    except InputRejected:
+        return False
+    return True
+
+
+def check(response: httpx.Response, ok: bool, *, too_big: bool = False) -> None:
+    expected = 200 if ok else 413 if too_big else 400
+    assert response.status_code == expected, response.text[:300]
     assert response.headers["content-type"].startswith("application/json")
     data = response.json()
     if ok:
@@ -89,8 +100,9 @@ def check(response: httpx.Response, ok: bool) -> None:
 @given(body=bodies)
 def test_json_bodies_get_a_reply_or_a_400(client: Client, body: dict[str, object]) -> None:
     content = json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")
-    ok = expected_ok(body) and len(content) <= MAX_BODY_BYTES
-    check(client.post(content), ok)
+    too_big = len(content) > MAX_BODY_BYTES
+    ok = expected_ok(body) and not too_big and readable(content)
+    check(client.post(content), ok, too_big=too_big)
 
 
 @FUZZ
@@ -102,8 +114,8 @@ def test_json_bodies_get_a_reply_or_a_400(client: Client, body: dict[str, object
                      b'{"client_id": "12345678", "text": "\\ud800"}', b"NaN", b"1e999999"])))
 def test_malformed_bodies_never_crash_the_app(client: Client, content: bytes) -> None:
     try:
-        body = json.loads(content)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        body = parse_json(content)  # the shared rule: no NaN/Infinity, bounded depth/ints
+    except InputRejected:
         body = None
     check(client.post(content), expected_ok(body))
 
@@ -112,4 +124,5 @@ def test_malformed_bodies_never_crash_the_app(client: Client, content: bytes) ->
 def test_large_messages(client: Client, size: int) -> None:
     text = ("Làm căn cước <b>ở đâu</b>? '; DROP TABLE events; -- " * 3000)[:size]
     content = json.dumps({"client_id": "fuzz-client-1", "text": text}).encode()
-    check(client.post(content), len(content) <= MAX_BODY_BYTES)
+    too_big = len(content) > MAX_BODY_BYTES
+    check(client.post(content), not too_big, too_big=too_big)

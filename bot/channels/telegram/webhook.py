@@ -5,7 +5,8 @@ the response and retries on errors, so a slow answer means duplicate deliveries)
 
 1. ``X-Telegram-Bot-Api-Secret-Token`` equals ``TELEGRAM_WEBHOOK_SECRET``, compared in
    constant time — otherwise 403 without reading the body;
-2. the body is at most 1 MB of JSON describing an update — otherwise 400 (413 if big);
+2. the body is at most 1 MB of JSON describing an update, read with the shared bounds of
+   :mod:`bot.http_input` — otherwise 400 (413 if big, cut while reading);
 3. the update is queued for the Application, which processes it in the background
    (duplicates of an ``update_id`` are dropped there, across workers) — 200.
 
@@ -16,7 +17,6 @@ Nothing from the body is logged.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from telegram import Update
+
+from bot.http_input import InputRejected, read_json
 
 if TYPE_CHECKING:
     from bot.channels.telegram.bot import TelegramChannel
@@ -41,17 +43,11 @@ def webhook_route(channel: TelegramChannel, secret: str) -> Route:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, expected):
             return Response(status_code=403)
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            return Response(status_code=413)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return Response(status_code=413)
         try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return Response(status_code=400)
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            data = await read_json(request, MAX_BODY_BYTES)
+        except InputRejected as exc:
+            return Response(status_code=exc.status)
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:
             return Response(status_code=400)
         application = channel.application
         if not application.running:
@@ -59,9 +55,27 @@ def webhook_route(channel: TelegramChannel, secret: str) -> Route:
         try:
             update = Update.de_json(data, application.bot)
         except Exception:
+            update = None
+        if update is None or not _plausible(update):
             log.warning("webhook: update %s could not be read", data.get("update_id"))
             return Response(status_code=400)
         await application.update_queue.put(update)
         return Response(status_code=200)
 
     return Route(PATH, receive, methods=["POST"])
+
+
+def _plausible(update: Update) -> bool:
+    """PTB builds objects from JSON without checking the types of their fields: refuse
+    an update whose ids or texts are not what the handlers will use them as."""
+    message = update.effective_message
+    if message is not None:
+        if type(message.chat.id) is not int or not isinstance(message.text or "", str):
+            return False
+        if not isinstance(message.caption or "", str):
+            return False
+    user = update.effective_user
+    if user is not None and type(user.id) is not int:
+        return False
+    query = update.callback_query
+    return query is None or isinstance(query.data or "", str)

@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import hmac
-import json
 import logging
 import os
 import random
@@ -41,6 +40,7 @@ from starlette.routing import BaseRoute, Route
 from bot.channels.zalo.client import ZaloApiError, ZaloClient
 from bot.channels.zalo.render import render_chunks, split_text
 from bot.channels.zalo.updates import ZaloUpdate, parse_update
+from bot.http_input import InputRejected, read_json
 from bot.privacy import pseudonymise
 from bot.storage import Storage
 from bot.turns.locks import ChatLocks
@@ -185,14 +185,11 @@ class ZaloChannel:
         if not hmac.compare_digest(given, self._secret):
             log.warning("zalo webhook: missing or wrong secret header; refused")
             return JSONResponse({"ok": False}, status_code=403)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return JSONResponse({"ok": False}, status_code=413)
         try:
-            payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            log.warning("zalo webhook: body is not JSON; refused")
-            return JSONResponse({"ok": False}, status_code=400)
+            payload = await read_json(request, MAX_BODY_BYTES)
+        except InputRejected as exc:
+            log.warning("zalo webhook: body refused (%s)", exc.reason)
+            return JSONResponse({"ok": False}, status_code=exc.status)
         update = parse_update(payload, source="webhook")
         if update is not None:
             self._spawn(self.process(update))

@@ -9,7 +9,6 @@ too low for the action → 403. Request bodies are size-limited before parsing.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.http_input import parse_json
 from bot.knowledge_editor import EditRejected
 from bot.storage.knowledge import LIVE, PENDING
 from bot.storage.staff import (
@@ -281,7 +281,7 @@ class StaffSite:
         request = await _replayable(ctx.request, limit)
         content_type = request.headers.get("content-type", "")
         if content_type.startswith("application/json"):
-            data = json.loads(await request.body() or b"{}")
+            data = parse_json(await request.body() or b"{}")  # InputRejected is a ValueError
             return Ctx(request, ctx.session, None, data if isinstance(data, dict) else {})
         form = await request.form(max_files=2, max_fields=600, max_part_size=limit)
         return Ctx(request, ctx.session, form, badge=ctx.badge)

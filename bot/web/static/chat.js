@@ -352,12 +352,15 @@
     })
       .then(
         function (response) {
-          if (response.status === 400) return { error: "bad" };
-          if (!response.ok) return { error: "server" };
+          if (response.status === 400 || response.status === 413) return { error: "bad" };
+          // 429: too many messages this minute; the server explains in a reply.
+          var limited = response.status === 429;
+          if (!response.ok && !limited) return { error: "server" };
           return response.json().then(
             function (data) {
               var ok = data && data.reply && typeof data.reply === "object";
-              return ok ? { reply: data.reply } : { error: "server" };
+              if (!ok) return { error: "server" };
+              return { reply: data.reply, limited: limited };
             },
             function () {
               return { error: "server" };
@@ -397,6 +400,14 @@
       var row;
       if (result.reply) {
         row = renderReply(result.reply);
+        if (result.limited) {
+          // Not read by the server: keep the question so it can be sent again later.
+          markNotSent(userRow, true);
+          if (text && !input.value.trim()) {
+            input.value = text;
+            autoResize();
+          }
+        }
       } else {
         markNotSent(userRow, true);
         if (text && !input.value.trim()) {

@@ -274,6 +274,10 @@ async def test_new_topic_from_the_form(login: Login, running: Runtime) -> None:
     questions = [f"câu hỏi karaoke số {i}" for i in range(8)]
     data.update(id="giay-phep-karaoke", title="Giấy phép kinh doanh karaoke",
                 questions="\n".join(questions))
+    data.pop("reviewed_on", None)
+    refused = await reviewer.post("/staff/topics/new", data=data)
+    assert refused.status_code == 400 and "reviewed_on" in refused.text  # when was it checked?
+    data["reviewed_on"] = "2026-12-01"
     created = await reviewer.post("/staff/topics/new", data=data)
     assert created.status_code == 303, created.text
     assert created.headers["location"] == "/staff/topics/giay-phep-karaoke"
