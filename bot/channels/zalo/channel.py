@@ -283,6 +283,14 @@ class ZaloChannel:
             async with self._locks.hold(update.chat_id):
                 if not await self._staff_reply(update):
                     await self._converse(update)
+        except ZaloApiError as exc:
+            # The claim stays: the webhook was acknowledged (and getUpdates consumed the
+            # update), so Zalo will not redeliver it, and answering a redelivery would
+            # repeat what this turn already did (event, handoff case). The client has
+            # already retried what certainly did not go out, through a fresh pool if the
+            # old one was stuck; what is left is a citizen without an answer — say so.
+            log.error("zalo: could not answer message %s (%s): the reply was NOT "
+                      "delivered", update.message_id or update.event_name, exc)
         except Exception:
             log.exception("zalo: could not answer %s", update.event_name)
 
@@ -321,23 +329,18 @@ class ZaloChannel:
                         action=offered[number - 1], chat_ref=chat_ref)
 
     async def _handle(self, msg: Incoming) -> TurnOutcome:
-        """The pipeline's turn, with "typing…" shown while it works."""
+        """The pipeline's turn, with "typing…" shown while it works (when not busy)."""
         assert msg.chat_ref is not None
         handoff = self.pipeline.handoff
         staff = handoff is not None and handoff.is_staff_chat(CHANNEL, msg.chat_ref)
-        typing = asyncio.create_task(self._typing(msg.chat_ref))
+        typing = self.client.send_chat_action_soon(msg.chat_ref)
         try:
             return await self.pipeline.handle(msg, staff=staff)
         finally:
-            # Let "typing" land before the answer, but never wait long for it.
-            with contextlib.suppress(Exception, TimeoutError):
-                await asyncio.wait_for(typing, timeout=self.typing_wait)
-
-    async def _typing(self, chat_ref: str) -> None:
-        try:
-            await self.client.send_chat_action(chat_ref, "typing")
-        except Exception as exc:
-            log.debug("zalo: typing indicator failed (%s)", type(exc).__name__)
+            # Let "typing" land before the answer, but never wait long for it — and
+            # never cancel it: a cancelled request can leak a pool slot (client doc).
+            if typing is not None:
+                await asyncio.wait({typing}, timeout=self.typing_wait)
 
     # --- staff on Zalo ---------------------------------------------------------------------
 

@@ -14,11 +14,26 @@ Retries (exponential backoff with full jitter, ``Retry-After`` honoured):
 
 The token is part of every URL. It never reaches a log line or an exception text:
 errors name only the method, and a filter scrubs it from httpx's request log.
+
+The connection pool is never lost. Cancelling an httpx request while it waits in
+httpcore's pool can leave a half-made connection that holds a pool slot for ever
+(encode/httpcore#1093, open); once every slot is gone each call fails with
+``PoolTimeout`` until a restart. So:
+
+* at most ``max_in_flight`` requests (fewer than the pool's connections) are on the
+  wire at once; the others wait on our semaphore, so none ever waits inside httpcore;
+* a request, once started, runs in its own task and is never cancelled: a caller that
+  is cancelled (shutdown) stops waiting, the request finishes within its timeouts;
+* "typing…" is best effort: sent only when a slot is free at once, one attempt;
+* if the pool does get stuck anyway, ``stuck_after`` consecutive ``PoolTimeout``
+  replace the httpx client with a new one (logged), and the retries go through it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import random
 from collections.abc import Mapping
@@ -39,6 +54,13 @@ NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 IDEMPOTENT = frozenset({"getMe", "getUpdates", "setWebhook", "deleteWebhook",
                         "getWebhookInfo", "sendChatAction"})
 MAX_RETRY_AFTER_S = 30.0
+MAX_CONNECTIONS = 32
+MAX_IN_FLIGHT = 24  # below MAX_CONNECTIONS: requests queue in our code, not in httpcore
+MAX_BEST_EFFORT = 8  # "typing…" calls in flight at once
+POOL_TIMEOUT_S = 5.0  # waiting for a connection only happens when the pool is stuck
+STUCK_AFTER = 3  # consecutive PoolTimeouts on one pool: replace it
+RETIRE_WAIT_S = 60.0  # longest an old pool's requests may still run (getUpdates ~40 s)
+CLOSE_WAIT_S = 5.0  # shutdown waits this long for requests on the wire
 
 
 class ZaloApiError(Exception):
@@ -104,28 +126,69 @@ class _ScrubToken(logging.Filter):
         return True
 
 
+class _Pool:
+    """One httpx client and how many of our requests are running on it."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+        self.running = 0
+        self.pool_timeouts = 0  # consecutive
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+
 class ZaloClient:
     """One per channel; share it between the polling loop, replies and pushes."""
 
     def __init__(self, token: str, *, base_url: str = DEFAULT_BASE_URL,
                  timeout: float = 10.0, max_retries: int = 3, backoff_base: float = 0.5,
-                 backoff_max: float = 8.0, transport: httpx.AsyncBaseTransport | None = None
-                 ) -> None:
+                 backoff_max: float = 8.0, max_connections: int = MAX_CONNECTIONS,
+                 max_in_flight: int = MAX_IN_FLIGHT, pool_timeout: float = POOL_TIMEOUT_S,
+                 stuck_after: int = STUCK_AFTER) -> None:
         if not token:
             raise ValueError("a Zalo bot token is required")
+        if not 1 <= max_in_flight < max_connections:
+            raise ValueError("max_in_flight must be at least 1 and below max_connections")
         self._token = token
         self._base = base_url.rstrip("/")
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
-        self._http = httpx.AsyncClient(timeout=timeout, transport=transport,
-                                       headers={"Content-Type": "application/json"})
+        self.stuck_after = stuck_after
+        self.rebuilds = 0  # how often a stuck pool was replaced
+        self._limits = httpx.Limits(max_connections=max_connections,
+                                    max_keepalive_connections=max_connections,
+                                    keepalive_expiry=30.0)
+        self._timeouts = httpx.Timeout(timeout, pool=pool_timeout)
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._pool = _Pool(self._new_http())
+        self._pools = [self._pool]  # not closed yet: the current one and retiring ones
+        self._running: set[asyncio.Task[httpx.Response]] = set()
+        self._best_effort: set[asyncio.Task[None]] = set()
+        self._retiring: set[asyncio.Task[None]] = set()
         self._scrub = _ScrubToken(token)
         logging.getLogger("httpx").addFilter(self._scrub)
 
+    def _new_http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=self._timeouts, limits=self._limits,
+                                 headers={"Content-Type": "application/json"})
+
+    @property
+    def in_flight(self) -> int:
+        """Requests on the wire now (at most ``max_in_flight``)."""
+        return len(self._running)
+
     async def aclose(self) -> None:
-        await self._http.aclose()
+        """Let the requests on the wire finish (briefly), then close every pool."""
+        running = self._running | self._best_effort
+        if running:
+            await asyncio.wait(running, timeout=CLOSE_WAIT_S)
+        for task in self._retiring:
+            task.cancel()  # our own waits, not requests
+        for pool in self._pools:
+            await pool.http.aclose()
+        self._pools.clear()
         logging.getLogger("httpx").removeFilter(self._scrub)
 
     def __repr__(self) -> str:
@@ -173,12 +236,37 @@ class ZaloClient:
     async def send_chat_action(self, chat_id: str, action: str = "typing") -> None:
         await self.call("sendChatAction", {"chat_id": chat_id, "action": action})
 
+    def send_chat_action_soon(self, chat_id: str, action: str = "typing"
+                              ) -> asyncio.Task[None] | None:
+        """Start "typing…" in the background if the client is not busy; None if skipped.
+
+        Best effort: one attempt, never raises, never cancelled (await the task with
+        ``asyncio.wait`` and a timeout). When every slot is taken the indicator is
+        skipped: the answers waiting for a slot matter more than "typing…".
+        """
+        if self._slots.locked() or len(self._best_effort) >= MAX_BEST_EFFORT:
+            return None
+        task = asyncio.create_task(self._best_effort_call(
+            "sendChatAction", {"chat_id": chat_id, "action": action}))
+        self._best_effort.add(task)
+        task.add_done_callback(self._best_effort.discard)
+        return task
+
+    async def _best_effort_call(self, method: str, params: Mapping[str, Any]) -> None:
+        if self._slots.locked():  # the slots were taken since: skip rather than queue
+            return
+        try:
+            await self.call(method, params, retries=0)
+        except ZaloApiError as exc:
+            log.debug("zalo %s skipped (%s)", method, exc.error_code or exc.description)
+
     # --- transport -------------------------------------------------------------------
 
     async def call(self, method: str, params: Mapping[str, Any] | None = None, *,
-                   read_timeout: float | None = None) -> Any:
+                   read_timeout: float | None = None, retries: int | None = None) -> Any:
         """POST ``params`` as JSON and return ``result``, retrying as the module explains."""
         idempotent = method in IDEMPOTENT
+        max_retries = self.max_retries if retries is None else retries
         attempt = 0
         while True:
             try:
@@ -190,11 +278,11 @@ class ZaloClient:
                 retry = exc.error_code in RETRYABLE_CODES and (
                     idempotent or exc.error_code == 429)
                 error = exc
-            if not retry or attempt >= self.max_retries:
+            if not retry or attempt >= max_retries:
                 raise error
             delay = self._delay(attempt, error.retry_after)
             log.warning("zalo %s failed (%s); retry %d/%d in %.2f s", method,
-                        error.error_code or error.description, attempt + 1, self.max_retries,
+                        error.error_code or error.description, attempt + 1, max_retries,
                         delay)
             await asyncio.sleep(delay)
             attempt += 1
@@ -208,10 +296,10 @@ class ZaloClient:
     async def _once(self, method: str, params: Mapping[str, Any] | None,
                     read_timeout: float | None) -> Any:
         url = f"{self._base}/bot{self._token}/{method}"
-        timeout = httpx.Timeout(self.timeout, read=read_timeout) if read_timeout else None
+        timeout = self._timeouts if read_timeout is None else httpx.Timeout(
+            self.timeout, read=read_timeout, pool=self._timeouts.pool)
         try:
-            response = await self._http.post(url, json=dict(params or {}),
-                                             timeout=timeout or httpx.USE_CLIENT_DEFAULT)
+            response = await self._post(url, dict(params or {}), timeout)
         except NOT_SENT_ERRORS as exc:
             raise ZaloNetworkError(method, type(exc).__name__, sent=False) from None
         except httpx.HTTPError as exc:
@@ -242,6 +330,60 @@ class ZaloClient:
             retry_after = float(value) if isinstance(value, int | float) else None
         raise ZaloApiError(method, code, description.replace(self._token, "***")[:300],
                            retry_after=retry_after)
+
+
+    async def _post(self, url: str, body: dict[str, Any], timeouts: httpx.Timeout
+                    ) -> httpx.Response:
+        """One POST, in its own task: a cancelled caller stops waiting, the request runs on.
+
+        The semaphore's slot is given back when the request ends, not when the caller
+        leaves, so never more than ``max_in_flight`` requests reach the pool.
+        """
+        await self._slots.acquire()
+        try:
+            pool = self._pool
+            task = asyncio.create_task(pool.http.post(url, json=body, timeout=timeouts))
+        except BaseException:
+            self._slots.release()
+            raise
+        pool.running += 1
+        pool.idle.clear()
+        self._running.add(task)
+        task.add_done_callback(functools.partial(self._finished, pool))
+        return await asyncio.shield(task)
+
+    def _finished(self, pool: _Pool, task: asyncio.Task[httpx.Response]) -> None:
+        self._running.discard(task)
+        self._slots.release()
+        pool.running -= 1
+        if pool.running == 0:
+            pool.idle.set()
+        error = None if task.cancelled() else task.exception()  # retrieved: no warning
+        if isinstance(error, httpx.PoolTimeout):
+            pool.pool_timeouts += 1
+            if pool is self._pool and pool.pool_timeouts >= self.stuck_after:
+                self._replace_pool()
+        elif error is None:
+            pool.pool_timeouts = 0
+
+    def _replace_pool(self) -> None:
+        """The health check's cure: a new httpx client; the old one closes once idle."""
+        old = self._pool
+        self._pool = _Pool(self._new_http())
+        self._pools.append(self._pool)
+        self.rebuilds += 1
+        log.error("zalo: HTTP connection pool stuck (%d PoolTimeouts in a row, %d requests "
+                  "still on it); replaced it with a new one", old.pool_timeouts, old.running)
+        task = asyncio.create_task(self._retire(old))
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+    async def _retire(self, pool: _Pool) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(pool.idle.wait(), timeout=RETIRE_WAIT_S)
+        if pool in self._pools:
+            self._pools.remove(pool)
+            await pool.http.aclose()
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -54,6 +54,9 @@ class FakeZalo:
     scripted: dict[str, list[tuple[int, Any, dict[str, str]]]] = field(default_factory=dict)
     poll_wait: float = 0.2  # the real server holds a poll ~30 s; tests need less
     webhook_url: str = ""
+    delays: dict[str, float] = field(default_factory=dict)  # per method: a slow server
+    active: int = 0  # requests being answered now…
+    peak: int = 0  # …and the most at once
 
     def script(self, method: str, status: int, body: Any,
                headers: dict[str, str] | None = None, times: int = 1) -> None:
@@ -82,6 +85,12 @@ class FakeZalo:
             body = await request.json()
         except ValueError:
             body = {}
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        try:
+            await asyncio.sleep(self.delays.get(method, 0))
+        finally:
+            self.active -= 1
         self.calls.append(Call(method, body if isinstance(body, dict) else {},
                                time.monotonic()))
         queue = self.scripted.get(method)
@@ -206,14 +215,15 @@ async def make_bot(fake_zalo: FakeZalo, db_settings: Settings, knowledge: Knowle
     """``await make_bot(**channel_options)``: a new process's channel on the same database."""
     opened: list[Bot] = []
 
-    async def make(*, handoff_available: bool = False, **options: Any) -> Bot:
+    async def make(*, handoff_available: bool = False,
+                   client_options: dict[str, Any] | None = None, **options: Any) -> Bot:
         storage = await Storage.open(db_settings)
         assistant = Assistant(Conversation(knowledge, handoff_available=handoff_available),
                               storage)
         rate_limit = options.pop("rate_limit_per_minute", 0)
         pipeline = TurnPipeline(assistant, rate_limit_per_minute=rate_limit)
         client = ZaloClient(TOKEN, base_url=fake_zalo.url, backoff_base=0.01,
-                            backoff_max=0.05)
+                            backoff_max=0.05, **(client_options or {}))
         defaults: dict[str, Any] = {"salt": SALT, "poll_timeout": 1,
                                     "min_poll_interval": 0.05, "backoff_base": 0.02,
                                     "backoff_max": 0.1}

@@ -177,6 +177,7 @@ async def test_send_failure_is_logged_not_raised(http: httpx.AsyncClient, webhoo
     with caplog.at_level(logging.ERROR, logger="bot.channels.zalo.channel"):
         assert (await deliver(http, webhook_bot, message("menu"))).status_code == 200
     assert "could not answer" in caplog.text and "blocked" in caplog.text
+    assert "NOT delivered" in caplog.text
     assert USER not in caplog.text
     assert await say(http, webhook_bot, fake_zalo, "menu")  # and it carries on
 
