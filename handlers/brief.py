@@ -1,0 +1,206 @@
+"""Short answers: lead with what was asked, keep the rest one tap away.
+
+A whole entry is four phone screens; most citizens ask one thing ("hết bao
+nhiêu tiền", "mất bao lâu"). These builders take only the entry's own fields
+(never a guess) and return the blocks and choices for:
+
+* an answer that leads with the asked aspects, legal basis in small print,
+  then "Xem đủ các bước" (``full:<topic>``);
+* a short "how do I…" answer (summary, steps) with the rest behind choices
+  (``part:<part>:<topic>`` — the topic last, as Telegram's callback shortening
+  expects);
+* one such part on its own.
+
+Where a field says itself that it has no checked figure, the reply says so in
+one line and names the commune centre to ask, instead of printing the entry.
+"""
+
+from __future__ import annotations
+
+import re
+
+from handlers import texts
+from handlers.messages import Block, BlockKind, Choice
+from handlers.render import topic_blocks
+from knowledge.aspects import Aspect, folded_words, unverified
+from knowledge.schema import Channel, CommuneProfile, OnlineLevel, Place, Topic
+
+SUMMARY_WORDS = 40
+MAX_DOCUMENTS = 6
+MAX_LEGAL = 2
+MAX_WHO_LINES = 3
+# Parts of an entry a citizen can open from a short answer; aspects are parts too.
+LEGAL = "legal"
+PARTS = frozenset({*(a.value for a in Aspect), LEGAL})
+
+_ICONS = {
+    Channel.VNEID: "📱", Channel.NATIONAL_PORTAL: "🌐", Channel.PROVINCIAL_PORTAL: "🌐",
+    Channel.APP: "📲", Channel.COMMUNE_CENTRE: "🏢", Channel.POLICE: "👮", Channel.OTHER: "📍",
+}
+_ASPECT_WORDS = {
+    Aspect.FEE: "lệ phí", Aspect.TIME: "thời gian giải quyết", Aspect.DOCUMENTS: "giấy tờ",
+    Aspect.WHERE: "nơi làm", Aspect.ONLINE: "cách làm trực tuyến",
+    Aspect.WHO: "ai được làm, làm thay",
+}
+# Sentences about who may file or act for someone else.
+_WHO = re.compile(
+    r"\b(?:uy quyen|dai dien|lam thay|nop thay|nho nguoi|nguoi than|giam ho|cha me|cha, me|"
+    r"bo me|tu \d+ tuoi|duoi \d+ tuoi|du \d+ tuoi|doi tuong|dieu kien|nguoi yeu cau|"
+    r"nguoi di (?:dang ky|lam|nop)|chu ho|thanh vien)\b")
+
+
+def full_choice(topic_id: str) -> Choice:
+    return Choice(texts.BUTTON_FULL, f"full:{topic_id}")
+
+
+def part_choices(topic: Topic) -> tuple[Choice, ...]:
+    """What a short answer leaves behind a tap."""
+    choices = []
+    if topic.documents:
+        choices.append(Choice(texts.BUTTON_PART_DOCUMENTS, f"part:{Aspect.DOCUMENTS}:{topic.id}"))
+    choices += [Choice(texts.BUTTON_PART_FEE, f"part:{Aspect.FEE}:{topic.id}"),
+                Choice(texts.BUTTON_PART_LEGAL, f"part:{LEGAL}:{topic.id}")]
+    return tuple(choices)
+
+
+def short_blocks(topic: Topic) -> tuple[Block, ...]:
+    """A plain "how do I…": the gist and the steps."""
+    return (
+        Block(BlockKind.TITLE, text=topic.title),
+        Block(BlockKind.PARAGRAPH, text=shorten(topic.summary, SUMMARY_WORDS)),
+        Block(BlockKind.STEPS, label=texts.LABEL_STEPS, items=tuple(topic.steps)),
+    )
+
+
+def aspect_blocks(topic: Topic, aspects: tuple[Aspect, ...], commune: CommuneProfile
+                  ) -> tuple[Block, ...]:
+    """The asked aspects first (in the order asked), then the legal basis in small print."""
+    blocks: list[Block] = [Block(BlockKind.TITLE, text=topic.title)]
+    missing: list[Aspect] = []
+    for aspect in aspects:
+        lines = _aspect_lines(topic, aspect, commune)
+        if lines:
+            blocks += lines
+        else:
+            missing.append(aspect)
+    if missing:
+        what = ", ".join(_ASPECT_WORDS[a] for a in missing)
+        blocks += [Block(BlockKind.PARAGRAPH, text=texts.NO_FIGURE.format(what=what)),
+                   Block(BlockKind.PARAGRAPH, text=ask_at(commune))]
+    blocks.append(legal_note(topic))
+    return tuple(blocks)
+
+
+def part_blocks(topic: Topic, part: str, commune: CommuneProfile) -> tuple[Block, ...]:
+    """One part opened from a short answer ("Lệ phí, thời gian" shows both).
+
+    The legal part reuses the full entry's own tail (legal basis, sources, review date).
+    """
+    if part == LEGAL:
+        tail = [b for b in topic_blocks(topic, commune)
+                if b.label in {texts.LABEL_LEGAL, texts.LABEL_SOURCES} or b.kind is BlockKind.NOTE]
+        return (Block(BlockKind.TITLE, text=topic.title), *tail)
+    aspects = (Aspect.FEE, Aspect.TIME) if part == Aspect.FEE else (Aspect(part),)
+    return aspect_blocks(topic, aspects, commune)
+
+
+def legal_note(topic: Topic) -> Block:
+    basis = "; ".join(topic.legal_basis[:MAX_LEGAL])
+    if len(topic.legal_basis) > MAX_LEGAL:
+        basis += "…"
+    return Block(BlockKind.NOTE, text=texts.LEGAL_SHORT.format(
+        basis=basis, date=topic.reviewed.strftime("%d/%m/%Y")))
+
+
+def ask_at(commune: CommuneProfile) -> str:
+    centre = commune.centre_name or f"Trung tâm Phục vụ hành chính công xã {commune.name}"
+    details = [d for d in (commune.centre_address, commune.hotline) if d]
+    contact = f" ({'; '.join(details)})" if details else ""
+    return texts.ASK_AT.format(centre=centre, contact=contact)
+
+
+def shorten(text: str, max_words: int) -> str:
+    """Whole sentences up to ``max_words``; a first sentence longer than that is cut."""
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    kept: list[str] = []
+    count = 0
+    for sentence in sentences:
+        n = len(sentence.split())
+        if kept and count + n > max_words:
+            break
+        kept.append(sentence)
+        count += n
+    result = " ".join(kept)
+    cut = result.split()
+    return result if len(cut) <= max_words else " ".join(cut[:max_words]).rstrip(",;:") + "…"
+
+
+# --- one aspect ------------------------------------------------------------------------
+
+def _aspect_lines(topic: Topic, aspect: Aspect, commune: CommuneProfile) -> list[Block]:
+    """The entry's own lines for ``aspect``; empty when it has no checked figure."""
+    if aspect is Aspect.FEE:
+        return _field(texts.LABEL_FEE, topic.fee)
+    if aspect is Aspect.TIME:
+        return _field(texts.LABEL_TIME, topic.processing_time)
+    if aspect is Aspect.DOCUMENTS:
+        return _documents(topic)
+    if aspect is Aspect.WHERE:
+        items = tuple(place_line(p, commune) for p in topic.where)
+        return [Block(BlockKind.BULLETS, label=texts.LABEL_WHERE, items=items)]
+    if aspect is Aspect.ONLINE:
+        return _online(topic, commune)
+    return _who(topic)
+
+
+def _field(label: str, value: str) -> list[Block]:
+    return [] if unverified(value) else [Block(BlockKind.FIELD, label=label, text=value)]
+
+
+def _documents(topic: Topic) -> list[Block]:
+    if not topic.documents:
+        return []
+    items = list(topic.documents[:MAX_DOCUMENTS])
+    if len(topic.documents) > MAX_DOCUMENTS:
+        items.append(texts.MORE_DOCUMENTS.format(n=len(topic.documents) - MAX_DOCUMENTS))
+    return [Block(BlockKind.BULLETS, label=texts.LABEL_DOCUMENTS, items=tuple(items))]
+
+
+def _online(topic: Topic, commune: CommuneProfile) -> list[Block]:
+    online = [p for p in topic.where if p.channel.is_online]
+    offline = [p for p in topic.where if not p.channel.is_online]
+    lead, places = {
+        OnlineLevel.FULL: (texts.ONLINE_FULL, online),
+        OnlineLevel.PARTIAL: (texts.ONLINE_PARTIAL, online),
+        OnlineLevel.NONE: (texts.ONLINE_NONE, offline),
+        OnlineLevel.INFO: (texts.ONLINE_INFO, online or offline),
+    }[topic.online]
+    items = tuple(place_line(p, commune) for p in (places or topic.where))
+    return [Block(BlockKind.BULLETS, label=lead, items=items)]
+
+
+def _who(topic: Topic) -> list[Block]:
+    pool = [topic.summary, *topic.notes, *topic.documents, *topic.check_locally]
+    lines: list[str] = []
+    for text in pool:
+        for sentence in re.split(r"(?<=[.!?;])\s+", text):
+            if _WHO.search(folded_words(sentence)) and sentence not in lines:
+                lines.append(sentence.strip())
+    if not lines:
+        return []
+    return [Block(BlockKind.BULLETS, label=texts.LABEL_WHO, items=tuple(lines[:MAX_WHO_LINES]))]
+
+
+def place_line(place: Place, commune: CommuneProfile) -> str:
+    """One way to do it, with the commune centre's details when they are known."""
+    line = f"{_ICONS[place.channel]} {place.name}"
+    if place.note:
+        line += f" — {place.note}"
+    if place.url:
+        line += f": {place.url}"
+    if place.channel is Channel.COMMUNE_CENTRE:
+        extra = "; ".join(d for d in (commune.centre_address, commune.opening_hours,
+                                     commune.hotline) if d)
+        if extra:
+            line += f" ({extra})"
+    return line
