@@ -37,7 +37,7 @@ def main() -> None:
     first: list[int] = []
     full: list[int] = []
     split_tg = split_zalo = 0
-    for topic_id, topic in knowledge.current.kb.topics.items():
+    for topic in knowledge.current.kb.topics.values():
         for question in topic.questions:
             reply = chat.handle(Incoming("bench", "u", text=question)).reply
             if reply.kind is not ReplyKind.ANSWER:
