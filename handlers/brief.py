@@ -37,7 +37,7 @@ _ICONS = {
     Channel.VNEID: "📱", Channel.NATIONAL_PORTAL: "🌐", Channel.PROVINCIAL_PORTAL: "🌐",
     Channel.APP: "📲", Channel.COMMUNE_CENTRE: "🏢", Channel.POLICE: "👮", Channel.OTHER: "📍",
 }
-_ASPECT_WORDS = {
+ASPECT_WORDS = {
     Aspect.FEE: "lệ phí", Aspect.TIME: "thời gian giải quyết", Aspect.DOCUMENTS: "giấy tờ",
     Aspect.WHERE: "nơi làm", Aspect.ONLINE: "cách làm trực tuyến",
     Aspect.WHO: "ai được làm, làm thay",
@@ -84,7 +84,7 @@ def aspect_blocks(topic: Topic, aspects: tuple[Aspect, ...], commune: CommunePro
         else:
             missing.append(aspect)
     if missing:
-        what = ", ".join(_ASPECT_WORDS[a] for a in missing)
+        what = ", ".join(ASPECT_WORDS[a] for a in missing)
         blocks += [Block(BlockKind.PARAGRAPH, text=texts.NO_FIGURE.format(what=what)),
                    Block(BlockKind.PARAGRAPH, text=ask_at(commune))]
     blocks.append(legal_note(topic))

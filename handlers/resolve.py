@@ -79,11 +79,22 @@ def follow_up(text: str, result: MatchResult, topic_id: str, kb: KnowledgeBase) 
     rest = residual_words(text)
     if not rest:
         return pointed
+    explained = all(w in topic_words(kb, topic_id) for w in rest)
+    if result.decision is Decision.ANSWER and result.topic != topic_id:
+        # Another topic wins when the added words name it ("thế còn đăng ký tạm trú"),
+        # not when they only narrow the topic in context ("còn cho trẻ em thì…").
+        names_other = all(w in title_words(kb, result.topic) for w in rest)
+        names_this = all(w in title_words(kb, topic_id) for w in rest)
+        return pointed and explained and (names_this or not names_other)
     if result.decision is Decision.ANSWER:
-        return result.topic == topic_id
-    if not pointed:
-        return False
-    return all(w in topic_words(kb, topic_id) for w in rest)
+        return True
+    return pointed and explained
+
+
+def title_words(kb: KnowledgeBase, topic_id: str) -> frozenset[str]:
+    """Folded words of a topic's title and keywords: the words that name it."""
+    topic = kb.topics[topic_id]
+    return frozenset(folded_words(" ".join([topic.title, *topic.keywords])).split())
 
 
 def topic_words(kb: KnowledgeBase, topic_id: str) -> frozenset[str]:

@@ -83,6 +83,8 @@ _FILLER = frozenset("""
     bao nhieu may la o tai cua cai nay do kia ay roi chua va hay hoac ma nhu thuong
     duoc khong het mat ton nop mang theo gom nhung cac mot hai ba lai khac tren qua bang
     viec vu ne day do tien da xong ok oke nua con dang ky de ai
+    chu nhi hen nghen ha ak uh ma moi doi lay nhan ra ve vao luc khi sau truoc chi rang
+    biet hieu muon cam on nhieu it lan nay kia ay vay
 """.split())
 
 _COMPILED = {aspect: re.compile(r"\b(?:" + "|".join(p) + r")\b")

@@ -17,7 +17,7 @@ SMALLTALK_FILE = "smalltalk.yaml"
 # Politeness particles that may surround a social message without changing it.
 PARTICLES = frozenset(
     "a ah ạ à ơi nhé nhe nha nhá với đi luôn hen nghen ha hả vậy dạ vâng bạn ad admin bot "
-    "em anh chị cháu bác tôi mình tui thế cả chút tí".split()
+    "em anh chị cháu bác tôi mình tui thế cả chút tí mãi sao gì".split()
 )
 MAX_TOKENS = 8
 # A message made of several social phrases ("chào bạn, cho hỏi chút") takes the kind
