@@ -42,7 +42,8 @@ def test_conversation(knowledge: KnowledgeService, conversation: dict[str, Any])
     for turn in conversation["turns"]:
         now += dt.timedelta(minutes=turn.get("after", 1))
         if "offered" in turn:  # choices just shown (as a suggestion would), set up directly
-            context = ChatContext(None, tuple(turn["offered"]), now, tuple(turn.get("aspects", ())))
+            context = ChatContext(None, tuple(turn["offered"]), now,
+                                  tuple(turn.get("aspects", ())))
             previous = Reply(ReplyKind.SUGGEST, choices=tuple(
                 Choice(t, f"topic:{t}") for t in turn["offered"]))
             continue
