@@ -11,8 +11,9 @@ nhiêu tiền", "mất bao lâu"). These builders take only the entry's own fiel
   expects);
 * one such part on its own.
 
-Where a field says itself that it has no checked figure, the reply says so in
-one line and names the commune centre to ask, instead of printing the entry.
+Where a field says itself that it has no checked figure, the reply shows that
+one line and names the commune centre to ask; where the entry has nothing at all
+for the aspect, it says so in one line. Never the whole entry instead.
 """
 
 from __future__ import annotations
@@ -77,16 +78,19 @@ def aspect_blocks(topic: Topic, aspects: tuple[Aspect, ...], commune: CommunePro
     """The asked aspects first (in the order asked), then the legal basis in small print."""
     blocks: list[Block] = [Block(BlockKind.TITLE, text=topic.title)]
     missing: list[Aspect] = []
+    unchecked = False
     for aspect in aspects:
         lines = _aspect_lines(topic, aspect, commune)
         if lines:
             blocks += lines
+            unchecked |= _unchecked(topic, aspect)
         else:
             missing.append(aspect)
     if missing:
         what = ", ".join(ASPECT_WORDS[a] for a in missing)
-        blocks += [Block(BlockKind.PARAGRAPH, text=texts.NO_FIGURE.format(what=what)),
-                   Block(BlockKind.PARAGRAPH, text=ask_at(commune))]
+        blocks.append(Block(BlockKind.PARAGRAPH, text=texts.NO_FIGURE.format(what=what)))
+    if missing or unchecked:
+        blocks.append(Block(BlockKind.PARAGRAPH, text=ask_at(commune)))
     blocks.append(legal_note(topic))
     return tuple(blocks)
 
@@ -154,7 +158,16 @@ def _aspect_lines(topic: Topic, aspect: Aspect, commune: CommuneProfile) -> list
 
 
 def _field(label: str, value: str) -> list[Block]:
-    return [] if unverified(value) else [Block(BlockKind.FIELD, label=label, text=value)]
+    """The entry's own line, also when it says it has no checked figure (it then says
+    why and where the figure shows, e.g. "mức thu hiện ra khi nộp trên Cổng")."""
+    return [Block(BlockKind.FIELD, label=label, text=value)] if value.strip() else []
+
+
+def _unchecked(topic: Topic, aspect: Aspect) -> bool:
+    """A fee or time the entry itself marks as not verified: the reply adds where to ask."""
+    if aspect is Aspect.FEE:
+        return unverified(topic.fee)
+    return aspect is Aspect.TIME and unverified(topic.processing_time)
 
 
 def _documents(topic: Topic) -> list[Block]:
