@@ -16,7 +16,7 @@ from handlers import context as ctx
 from handlers.context import DEFAULT_TTL, ChatContext
 from handlers.messages import Block, BlockKind, Choice, Incoming, MessageKind, Reply, ReplyKind
 from handlers.render import contact_blocks, topic_blocks
-from handlers.resolve import follow_up, pick_offered
+from handlers.resolve import follow_up, pick_by_position, pick_by_words
 from knowledge.aspects import Aspect
 from knowledge.aspects import detect as detect_aspects
 from knowledge.matcher import Decision, MatchResult
@@ -114,10 +114,14 @@ class Conversation:
             return None
         kb = snap.kb
         own = result.topic if result.decision is Decision.ANSWER else None
-        if live.offered_topics and (own is None or own in live.offered_topics):
-            picked = pick_offered(text, live.offered_topics, kb)
-            if picked:
-                return picked, _aspects(live.aspects)
+        offered = tuple(t for t in live.offered_topics if t in kb.topics)
+        # A position ("số 1") is a pick even if the matcher reads a subject into it;
+        # words pick only when they name no other topic.
+        picked = pick_by_position(text, offered)
+        if not picked and (own is None or own in offered):
+            picked = pick_by_words(text, offered, kb)
+        if picked:
+            return picked, _aspects(live.aspects)
         if live.topic_id and follow_up(text, result, live.topic_id, kb):
             return live.topic_id, ()
         return None

@@ -37,9 +37,8 @@ _PICK_FILLER = frozenset(
     "thu tuc dang ky lam ve nhe oi vay the".split())
 
 
-def pick_offered(text: str, offered: tuple[str, ...], kb: KnowledgeBase) -> str | None:
-    """The offered topic a short message picks by position or by its own words."""
-    offered = tuple(t for t in offered if t in kb.topics)
+def pick_by_position(text: str, offered: tuple[str, ...]) -> str | None:
+    """The offered topic a short message picks by its position ("cái thứ hai", "2")."""
     folded = folded_words(text)
     tokens = folded.split()
     if not offered or not tokens or len(tokens) > MAX_PICK_WORDS:
@@ -51,6 +50,15 @@ def pick_offered(text: str, offered: tuple[str, ...], kb: KnowledgeBase) -> str 
         if pattern.search(folded):
             index = position - 1 if position else len(offered) - 1
             return offered[index] if 0 <= index < len(offered) else None
+    return None
+
+
+def pick_by_words(text: str, offered: tuple[str, ...], kb: KnowledgeBase) -> str | None:
+    """The offered topic a short message names by words of its title ("cái tạm vắng")."""
+    offered = tuple(t for t in offered if t in kb.topics)
+    tokens = folded_words(text).split()
+    if not offered or not tokens or len(tokens) > MAX_PICK_WORDS:
+        return None
     return _pick_by_words([w for w in tokens if w not in _PICK_FILLER], offered, kb)
 
 

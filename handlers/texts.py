@@ -100,7 +100,7 @@ ONLINE_FULL = "Làm được trực tuyến, không phải đi lại:"
 ONLINE_PARTIAL = "Nộp được trực tuyến, nhưng có bước vẫn phải đến nơi làm:"
 ONLINE_NONE = "Thủ tục này chưa làm trực tuyến được. Bạn đến:"
 ONLINE_INFO = "Đây là tiện ích, hướng dẫn; bạn dùng trên:"
-LEGAL_SHORT = "Căn cứ: {basis}. Rà soát ngày {date}."
+LEGAL_SHORT = "Căn cứ: {basis} — rà soát ngày {date}."
 MORE_DOCUMENTS = "…và {n} giấy tờ khác (xem đủ các bước)."
 
 # --- Conversation about the conversation (greetings, help, "are you there"…) -------------

@@ -65,7 +65,7 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"nho (?:nguoi|ai|con|chau|vo|chong|anh|chi|em|bo|me)",
         r"uy quyen", r"nguoi khac", r"ai (?:duoc|co the|phai|di|lam|nop)",
         r"dieu kien", r"doi tuong", r"co duoc (?:lam|cap|huong)", r"du tuoi",
-        r"nguoi than", r"dai dien",
+        r"nguoi than", r"nguoi nha", r"dai dien",
     ),
 }
 
@@ -84,7 +84,7 @@ _FILLER = frozenset("""
     duoc khong het mat ton nop mang theo gom nhung cac mot hai ba lai khac tren qua bang
     viec vu ne day do tien da xong ok oke nua con dang ky de ai
     chu nhi hen nghen ha ak uh ma moi doi lay nhan ra ve vao luc khi sau truoc chi rang
-    biet hieu muon cam on nhieu it lan nay kia ay vay
+    biet hieu muon cam on nhieu it lan nay kia ay vay nguoi
 """.split())
 
 _COMPILED = {aspect: re.compile(r"\b(?:" + "|".join(p) + r")\b")
