@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from knowledge.vietnamese import clean, fold, words
+from knowledge.vietnamese import clean, fold, has_diacritics, words
 
 
 class Aspect(StrEnum):
@@ -109,8 +109,15 @@ def detect(text: str) -> tuple[Aspect, ...]:
 
 
 def refers_back(text: str) -> bool:
-    """True when the message points back at what was just said ("còn…", "cái đó")."""
-    return bool(_REFER.search(folded_words(text)))
+    """True when the message points back at what was just said ("còn…", "cái đó").
+
+    Typed with diacritics, a leading "con" is "child", not "còn": it does not count.
+    """
+    folded = folded_words(text)
+    lowered = words(clean(text).lower())
+    if lowered and lowered[0] == "con" and has_diacritics(text):
+        folded = folded[len("con"):]
+    return bool(_REFER.search(folded.strip()))
 
 
 def residual_words(text: str) -> tuple[str, ...]:
