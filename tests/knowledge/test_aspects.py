@@ -40,7 +40,8 @@ def test_refers_back() -> None:
 
 
 @pytest.mark.parametrize(("field", "expected"), [
-    ("Chưa có nguồn về thời gian duyệt.", True), ("Lệ phí chưa được xác minh - xem khi nộp.", True),
+    ("Chưa có nguồn về thời gian duyệt.", True),
+    ("Lệ phí chưa được xác minh - xem khi nộp.", True),
     ("Các nguồn không nêu khoản phí nào.", True), ("", True),
     ("Không quá 7 ngày làm việc.", False), ("Miễn lệ phí.", False),
 ])
