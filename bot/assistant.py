@@ -41,9 +41,11 @@ class Assistant:
     """One per process; stateless itself (state lives in the knowledge snapshot and the DB)."""
 
     def __init__(self, conversation: Conversation, storage: Storage | None = None, *,
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
+                 clock: Callable[[], dt.datetime] | None = None,
+                 store_context: bool = True) -> None:
         self.conversation = conversation
         self.storage = storage
+        self.store_context = store_context  # False: memory only (e.g. synthetic demo data)
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._contexts: OrderedDict[tuple[str, str], ChatContext] = OrderedDict()
 
@@ -79,10 +81,10 @@ class Assistant:
         key = (msg.channel, msg.user_key)
         remembered = self._contexts.get(key)
         stored: ChatContext | None = None
-        if self.storage is not None:
+        if self.storage is not None and self.store_context:
             try:
                 async with asyncio.timeout(CONTEXT_TIMEOUT):
-                    data = await self.storage.state.get(
+                    data = await self.storage.state.recall(
                         _context_channel(msg.channel), msg.user_key,
                         max_age=self.conversation.context_ttl)
                 stored = ChatContext.from_dict(data)
@@ -100,12 +102,12 @@ class Assistant:
         self._contexts.move_to_end(key)
         while len(self._contexts) > CONTEXT_MEMORY:
             self._contexts.popitem(last=False)
-        if self.storage is None:
+        if self.storage is None or not self.store_context:
             return
         try:
             async with asyncio.timeout(CONTEXT_TIMEOUT):
-                await self.storage.state.put(_context_channel(msg.channel), msg.user_key,
-                                             after.to_dict())
+                await self.storage.state.remember(_context_channel(msg.channel),
+                                                  msg.user_key, after.to_dict())
         except Exception as exc:  # kept in memory; the reply goes out regardless
             log.warning("context not saved (%s); kept in memory", type(exc).__name__)
 
