@@ -18,11 +18,11 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from handlers.brief import leads_with
 from handlers.conversation import Conversation
 from handlers.messages import Incoming, Reply, ReplyKind
 from knowledge.aspects import Aspect
 from knowledge.service import KnowledgeService
-from tests.handlers.helpers import led_with
 
 
 def passes(reply: Reply, topic: str, aspect: str) -> bool:
@@ -32,7 +32,7 @@ def passes(reply: Reply, topic: str, aspect: str) -> bool:
         return reply.kind in {ReplyKind.SMALLTALK, ReplyKind.MENU, ReplyKind.INFO}
     if reply.kind is not ReplyKind.ANSWER or reply.topic_id != topic:
         return False
-    return aspect == "any" or led_with(reply, Aspect(aspect))
+    return aspect == "any" or leads_with(reply, Aspect(aspect))
 
 
 def main() -> None:

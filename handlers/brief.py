@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from handlers import texts
-from handlers.messages import Block, BlockKind, Choice
+from handlers.messages import Block, BlockKind, Choice, Reply
 from handlers.render import topic_blocks
 from knowledge.aspects import Aspect, folded_words, unverified
 from knowledge.schema import Channel, CommuneProfile, OnlineLevel, Place, Topic
@@ -48,6 +48,27 @@ _WHO = re.compile(
     r"\b(?:uy quyen|dai dien|lam thay|nop thay|nho nguoi|nguoi than|giam ho|cha me|cha, me|"
     r"bo me|tu \d+ tuoi|duoi \d+ tuoi|du \d+ tuoi|doi tuong|dieu kien|nguoi yeu cau|"
     r"nguoi di (?:dang ky|lam|nop)|chu ho|thanh vien)\b")
+
+
+_LEAD_LABELS = {
+    Aspect.FEE: {texts.LABEL_FEE}, Aspect.TIME: {texts.LABEL_TIME},
+    Aspect.DOCUMENTS: {texts.LABEL_DOCUMENTS}, Aspect.WHERE: {texts.LABEL_WHERE},
+    Aspect.ONLINE: {texts.ONLINE_FULL, texts.ONLINE_PARTIAL, texts.ONLINE_NONE,
+                    texts.ONLINE_INFO},
+    Aspect.WHO: {texts.LABEL_WHO},
+}
+
+
+def leads_with(reply: Reply, aspect: Aspect) -> bool:
+    """The block right after the title is ``aspect``, or says the entry lacks it
+    (tests and ``bench/conversations.py`` judge replies with it)."""
+    if len(reply.blocks) < 2:
+        return False
+    lead = reply.blocks[1]
+    if lead.label in _LEAD_LABELS[aspect]:
+        return True
+    no_figure = texts.NO_FIGURE.split("{")[0]
+    return lead.text.startswith(no_figure) and ASPECT_WORDS[aspect] in lead.text
 
 
 def full_choice(topic_id: str) -> Choice:
