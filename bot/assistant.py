@@ -8,9 +8,13 @@ never fail a reply: a database problem costs a log line, not an answer.
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
 import time
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.privacy import SENSITIVE_WARNING, Redaction, redact
@@ -18,6 +22,7 @@ from bot.storage import Storage
 from bot.storage.events import EventRecord
 from bot.storage.group_commit import Unavailable
 from handlers import followup
+from handlers.context import ChatContext
 from handlers.conversation import Conversation, Turn
 from handlers.messages import Block, BlockKind, Incoming, MessageKind, Reply, ReplyKind
 from knowledge.schema import OnlineLevel
@@ -25,14 +30,24 @@ from knowledge.vietnamese import fold
 
 log = logging.getLogger(__name__)
 MAX_LOGGED_CHARS = 2000
+# Conversation context rows live beside Zalo's numbered choices in conversation_state,
+# under their own channel name ("ctx:zalo") so the two never overwrite each other.
+CONTEXT_PREFIX = "ctx:"
+CONTEXT_MEMORY = 10_000  # chats remembered in memory while the database is away
+CONTEXT_TIMEOUT = 2.0  # seconds; a slow database costs the context, not the reply
 
 
 class Assistant:
     """One per process; stateless itself (state lives in the knowledge snapshot and the DB)."""
 
-    def __init__(self, conversation: Conversation, storage: Storage | None = None) -> None:
+    def __init__(self, conversation: Conversation, storage: Storage | None = None, *,
+                 clock: Callable[[], dt.datetime] | None = None,
+                 store_context: bool = True) -> None:
         self.conversation = conversation
         self.storage = storage
+        self.store_context = store_context  # False: memory only (e.g. synthetic demo data)
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._contexts: OrderedDict[tuple[str, str], ChatContext] = OrderedDict()
 
     @property
     def followup_days(self) -> int:
@@ -48,14 +63,57 @@ class Assistant:
         """One turn for a message already cut and redacted (the turn pipeline)."""
         started = time.perf_counter()
         msg, redaction = clean.msg, clean.redaction
-        turn = await self._special(msg) or self.conversation.handle(msg,
-                                                                    truncated=clean.truncated)
+        context = await self._load_context(msg)
+        turn = await self._special(msg) or self.conversation.handle(
+            msg, context, self.clock(), truncated=clean.truncated)
+        await self._save_context(msg, context, turn.context)
         if redaction.found:
             turn = _with_warning(turn)
         turn = await self._maybe_offer_followup(msg, turn)
         latency_ms = (time.perf_counter() - started) * 1000
         self._log(msg, turn, latency_ms, redaction.kinds)
         return turn
+
+    # --- conversation context ------------------------------------------------------
+
+    async def _load_context(self, msg: Incoming) -> ChatContext | None:
+        """The newer of the database's and this worker's memory of the chat.
+
+        Memory is newer only when a save missed the database; another worker's later
+        save is newer than this worker's memory. Never raises.
+        """
+        key = (msg.channel, msg.user_key)
+        remembered = self._contexts.get(key)
+        stored: ChatContext | None = None
+        if self.storage is not None and self.store_context:
+            try:
+                async with asyncio.timeout(CONTEXT_TIMEOUT):
+                    data = await self.storage.state.recall(
+                        _context_channel(msg.channel), msg.user_key,
+                        max_age=self.conversation.context_ttl)
+                stored = ChatContext.from_dict(data)
+            except Exception as exc:
+                log.warning("context not loaded (%s); using memory", type(exc).__name__)
+        candidates = [c for c in (stored, remembered) if c is not None and c.at is not None]
+        return max(candidates, key=lambda c: c.at or dt.datetime.min) if candidates else None
+
+    async def _save_context(self, msg: Incoming, before: ChatContext | None,
+                            after: ChatContext | None) -> None:
+        if after is None or after == before:
+            return
+        key = (msg.channel, msg.user_key)
+        self._contexts[key] = after
+        self._contexts.move_to_end(key)
+        while len(self._contexts) > CONTEXT_MEMORY:
+            self._contexts.popitem(last=False)
+        if self.storage is None or not self.store_context:
+            return
+        try:
+            async with asyncio.timeout(CONTEXT_TIMEOUT):
+                await self.storage.state.remember(_context_channel(msg.channel),
+                                                  msg.user_key, after.to_dict())
+        except Exception as exc:  # kept in memory; the reply goes out regardless
+            log.warning("context not saved (%s); kept in memory", type(exc).__name__)
 
     # --- follow-ups ---------------------------------------------------------------
 
@@ -166,6 +224,10 @@ def _with_warning(turn: Turn) -> Turn:
     reply = turn.reply
     warning = Block(BlockKind.NOTE, text=SENSITIVE_WARNING)
     return replace(turn, reply=replace(reply, blocks=(warning, *reply.blocks)))
+
+
+def _context_channel(channel: str) -> str:
+    return (CONTEXT_PREFIX + channel)[:16]
 
 
 def _event_id() -> str:

@@ -110,6 +110,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     conversation = Conversation(_live_knowledge(settings), max_chars=settings.max_message_chars)
     print("Gõ câu hỏi (Ctrl+D để thoát). Gõ số để chọn mục được đánh số.")
     choices: tuple = ()
+    context = None  # follow-ups ("còn lệ phí?") work in the terminal too
     while True:
         try:
             line = input("> ")
@@ -122,7 +123,8 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
                            action=choices[int(pick) - 1].action)
         else:
             msg = Incoming("cli", "cli", text=line)
-        reply = conversation.handle(msg).reply
+        turn = conversation.handle(msg, context)
+        context, reply = turn.context or context, turn.reply
         choices = reply.choices
         print(render_plain(reply) + "\n")
 

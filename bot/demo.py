@@ -339,7 +339,9 @@ async def generate_demo(storage: Storage, knowledge: KnowledgeService, *, weeks:
     days = _days(weeks, now, tz)
     kb = knowledge.current.kb
     log = _StampedLog(storage.events)
-    assistant = Assistant(Conversation(knowledge), dataclasses.replace(storage, events=log))
+    # Synthetic chats are one question each: their context would only cost writes.
+    assistant = Assistant(Conversation(knowledge), dataclasses.replace(storage, events=log),
+                          store_context=False)
     followups = _Followups(storage, seed, now)
     channel_of: dict[int, str] = {}
     reachable: dict[int, bool] = {}

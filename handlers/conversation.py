@@ -10,11 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from handlers import texts
+from handlers import brief, texts
+from handlers import context as ctx
+from handlers.context import DEFAULT_TTL, ChatContext
 from handlers.messages import Block, BlockKind, Choice, Incoming, MessageKind, Reply, ReplyKind
-from handlers.render import contact_blocks, local_today, topic_blocks
+from handlers.render import as_shown, contact_blocks, explain_terms, local_today, topic_blocks
+from handlers.resolve import follow_up, pick_by_position, pick_by_words
+from knowledge.aspects import Aspect
+from knowledge.aspects import detect as detect_aspects
 from knowledge.matcher import Decision, MatchResult
 from knowledge.service import KnowledgeService, Snapshot
 from knowledge.vietnamese import fold
@@ -30,6 +35,11 @@ KEYWORDS = {
 }
 MAX_RELATED = 3
 QUESTION_KINDS = frozenset({ReplyKind.ANSWER, ReplyKind.SUGGEST, ReplyKind.FALLBACK})
+# Social messages that get a short reply with the menu and a person, never a topic.
+META_REPLIES = {
+    "help": texts.META_HELP, "presence": texts.META_PRESENCE,
+    "confused": texts.META_CONFUSED, "complaint": texts.META_COMPLAINT,
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,8 @@ class Turn:
     match: MatchResult | None = None
     feedback: tuple[str, bool] | None = None  # (event id, helpful)
     truncated: bool = False
+    # What the chat remembers after this turn (None: nothing to remember or change).
+    context: ChatContext | None = None
 
     @property
     def is_question(self) -> bool:
@@ -57,21 +69,33 @@ class Conversation:
 
     def __init__(self, knowledge: KnowledgeService, *, max_chars: int = 4000,
                  handoff_available: bool = False,
+                 context_ttl: dt.timedelta = DEFAULT_TTL,
                  today: Callable[[], dt.date] = local_today) -> None:
         self.knowledge = knowledge
         self.max_chars = max_chars
         self.handoff_available = handoff_available
+        self.context_ttl = context_ttl
         self.today = today  # injected so tests can cross the date a fee changes
 
-    def handle(self, msg: Incoming, *, truncated: bool | None = None) -> Turn:
-        """``truncated``: whether the caller cut the text to ``max_chars`` (it redacts
-        first, which changes the length); None to judge by the length here."""
+    def handle(self, msg: Incoming, context: ChatContext | None = None,
+               now: dt.datetime | None = None, *, truncated: bool | None = None) -> Turn:
+        """One turn; ``context`` is what the chat remembered, ``Turn.context`` what it
+        remembers next. ``now`` is injected so tests can freeze the clock.
+        ``truncated``: whether the caller cut the text to ``max_chars`` (it redacts
+        after cutting, which changes the length); None to judge by the length here."""
+        now = now or dt.datetime.now(dt.UTC)
+        live = context if context is not None and context.alive(now, self.context_ttl) else None
+        turn = self._turn(msg, live, truncated)
+        return replace(turn, context=_next_context(turn, live, now))
+
+    def _turn(self, msg: Incoming, live: ChatContext | None,
+              truncated: bool | None = None) -> Turn:
         snap = self.knowledge.current
         event_id = uuid.uuid4().hex
         # A staff answer can only come back to a chat the channel can push to.
         reachable = msg.chat_ref is not None
         if msg.kind is MessageKind.ACTION and msg.action:
-            return self._action(snap, event_id, msg.action, reachable=reachable)
+            return self._action(snap, event_id, msg.action, reachable=reachable, live=live)
         if msg.kind is not MessageKind.TEXT:
             return Turn(event_id, self._unsupported(snap))
         text = msg.text.strip()
@@ -80,15 +104,44 @@ class Conversation:
                                         _menu_choice()))
         routed = self._route_command(text)
         if routed:
-            return self._action(snap, event_id, routed, reachable=reachable)
+            return self._action(snap, event_id, routed, reachable=reachable, live=live)
         if truncated is None:
             truncated = len(text) > self.max_chars
-        result = snap.match(text[: self.max_chars])
-        reply = self._reply_for(snap, result, event_id)
+        text = text[: self.max_chars]
+        result = snap.match(text)
+        aspects = detect_aspects(text)
+        resolved = self._in_context(snap, text, result, live)
+        if resolved is not None:
+            topic_id, pending = resolved
+            result = replace(result, decision=Decision.ANSWER, topic=topic_id)
+            reply = self._answer(snap, topic_id, event_id, aspects or pending)
+        else:
+            reply = self._reply_for(snap, result, event_id, aspects)
         if truncated:
             reply = Reply(reply.kind, (_para(texts.TOO_LONG), *reply.blocks), reply.choices,
                           reply.topic_id, reply.actions)
-        return Turn(event_id, reply, result, truncated=truncated)
+        return Turn(event_id, reply, result, truncated=truncated,
+                    context=_pending(result, aspects))
+
+    @staticmethod
+    def _in_context(snap: Snapshot, text: str, result: MatchResult,
+                    live: ChatContext | None) -> tuple[str, tuple[Aspect, ...]] | None:
+        """The topic the context gives this message (with aspects still pending), if any."""
+        if live is None or result.decision is Decision.SMALLTALK:
+            return None
+        kb = snap.kb
+        own = result.topic if result.decision is Decision.ANSWER else None
+        offered = tuple(t for t in live.offered_topics if t in kb.topics)
+        # A position ("số 1") is a pick even if the matcher reads a subject into it;
+        # words pick only when they name no other topic.
+        picked = pick_by_position(text, offered)
+        if not picked and (own is None or own in offered):
+            picked = pick_by_words(text, offered, kb)
+        if picked:
+            return picked, _aspects(live.aspects)
+        if live.topic_id and follow_up(text, result, live.topic_id, kb):
+            return live.topic_id, ()
+        return None
 
     # --- routing -----------------------------------------------------------------
 
@@ -101,7 +154,7 @@ class Conversation:
         return KEYWORDS.get(key)
 
     def _action(self, snap: Snapshot, event_id: str, action: str, *,
-                reachable: bool = True) -> Turn:
+                reachable: bool = True, live: ChatContext | None = None) -> Turn:
         name, _, arg = action.partition(":")
         if name == "start":
             return Turn(event_id, self._welcome(snap))
@@ -116,16 +169,23 @@ class Conversation:
         if name == "cat" and snap.kb.category(arg):
             return Turn(event_id, self._category(snap, arg))
         if name == "topic" and snap.kb.topic(arg):
-            return Turn(event_id, self._answer(snap, arg, event_id))
+            pending = _aspects(live.aspects) if live and arg in live.offered_topics else ()
+            return Turn(event_id, self._answer(snap, arg, event_id, pending))
+        if name == "full" and snap.kb.topic(arg):
+            return Turn(event_id, self._answer(snap, arg, event_id, full=True))
+        part, _, topic_id = arg.partition(":")
+        if name == "part" and part in brief.PARTS and snap.kb.topic(topic_id):
+            return Turn(event_id, self._part(snap, topic_id, part, event_id))
         if name == "fb" and arg[:2] in {"y:", "n:"} and len(arg) > 2:
             return self._feedback(snap, event_id, arg[2:], helpful=arg[0] == "y")
         return Turn(event_id, Reply(ReplyKind.ERROR, (_para(texts.EXPIRED),), _menu_choice()))
 
     # --- replies -----------------------------------------------------------------
 
-    def _reply_for(self, snap: Snapshot, result: MatchResult, event_id: str) -> Reply:
+    def _reply_for(self, snap: Snapshot, result: MatchResult, event_id: str,
+                   aspects: tuple[Aspect, ...] = ()) -> Reply:
         if result.decision is Decision.ANSWER and result.topic:
-            return self._answer(snap, result.topic, event_id)
+            return self._answer(snap, result.topic, event_id, aspects)
         if result.decision is Decision.SMALLTALK:
             return self._smalltalk(snap, result.smalltalk or "greeting")
         if result.decision is Decision.SUGGEST and result.candidates:
@@ -137,21 +197,48 @@ class Conversation:
                          (*choices, Choice(texts.SUGGEST_NONE, "menu")))
         return self._fallback(snap)
 
-    def _answer(self, snap: Snapshot, topic_id: str, event_id: str) -> Reply:
+    def _answer(self, snap: Snapshot, topic_id: str, event_id: str,
+                aspects: tuple[Aspect, ...] = (), *, full: bool = False) -> Reply:
+        """Leads with the asked aspects; a plain question gets the short answer; the
+        whole entry only when asked for ("Xem đủ các bước")."""
         topic = snap.kb.topics[topic_id]
-        related = tuple(
-            Choice(snap.kb.topics[r].title, f"topic:{r}")
-            for r in topic.related[:MAX_RELATED]
-            if r in snap.kb.topics
-        )
-        choices = (
-            Choice(texts.BUTTON_HELPFUL, f"fb:y:{event_id}"),
-            Choice(texts.BUTTON_NOT_HELPFUL, f"fb:n:{event_id}"),
-            *related,
-            Choice(texts.BUTTON_HANDOFF, f"handoff:{topic_id}"),
-        )
-        blocks = topic_blocks(topic, snap.kb.commune, self.today())
-        return Reply(ReplyKind.ANSWER, blocks, choices, topic_id)
+        today = self.today()
+        shown = as_shown(topic, today)  # dated facts as they hold today
+        feedback = (Choice(texts.BUTTON_HELPFUL, f"fb:y:{event_id}"),
+                    Choice(texts.BUTTON_NOT_HELPFUL, f"fb:n:{event_id}"))
+        handoff = Choice(texts.BUTTON_HANDOFF, f"handoff:{topic_id}")
+        if full or shown is None:  # the whole entry, or why it is not in force
+            related = tuple(
+                Choice(snap.kb.topics[r].title, f"topic:{r}")
+                for r in topic.related[:MAX_RELATED]
+                if r in snap.kb.topics
+            )
+            return Reply(ReplyKind.ANSWER, topic_blocks(topic, snap.kb.commune, today,
+                                                        full=full),
+                         (*feedback, *related, handoff), topic_id)
+        if aspects:
+            blocks = brief.aspect_blocks(shown, aspects, snap.kb.commune)
+            return Reply(ReplyKind.ANSWER, explain_terms(list(blocks)),
+                         (brief.full_choice(topic_id), *feedback, handoff), topic_id)
+        return Reply(ReplyKind.ANSWER, explain_terms(list(brief.short_blocks(shown))),
+                     (*brief.part_choices(shown), *feedback, handoff), topic_id)
+
+    def _part(self, snap: Snapshot, topic_id: str, part: str, event_id: str) -> Reply:
+        topic = snap.kb.topics[topic_id]
+        today = self.today()
+        shown = as_shown(topic, today)
+        if shown is None:
+            return self._answer(snap, topic_id, event_id, full=True)
+        others = tuple(c for c in brief.part_choices(shown)
+                       if not c.action.startswith(f"part:{part}:"))
+        if part == brief.LEGAL:  # the full entry's own tail: legal basis, sources, date
+            whole = topic_blocks(topic, snap.kb.commune, today, full=True)
+            blocks = brief.legal_part(shown, whole)
+        else:
+            blocks = explain_terms(list(brief.part_blocks(shown, part, snap.kb.commune)))
+        return Reply(ReplyKind.ANSWER, blocks,
+                     (brief.full_choice(topic_id), *others,
+                      Choice(texts.BUTTON_HANDOFF, f"handoff:{topic_id}")), topic_id)
 
     def _smalltalk(self, snap: Snapshot, kind: str) -> Reply:
         if kind == "thanks":
@@ -162,6 +249,9 @@ class Conversation:
             return Reply(ReplyKind.SMALLTALK, (_para(texts.BYE),))
         if kind == "empty":
             return Reply(ReplyKind.SMALLTALK, (_para(texts.EMPTY),), _menu_choice())
+        if kind in META_REPLIES:
+            return Reply(ReplyKind.SMALLTALK, (_para(META_REPLIES[kind]),),
+                         (*_menu_choice(), Choice(texts.BUTTON_HANDOFF, "handoff")))
         return self._welcome(snap, kind=ReplyKind.SMALLTALK)
 
     def _welcome(self, snap: Snapshot, kind: ReplyKind = ReplyKind.INFO) -> Reply:
@@ -231,3 +321,31 @@ def _para(text: str) -> Block:
 
 def _menu_choice() -> tuple[Choice, ...]:
     return (Choice(texts.BUTTON_MENU, "menu"),)
+
+
+def _aspects(values: tuple[str, ...]) -> tuple[Aspect, ...]:
+    return tuple(Aspect(v) for v in values if v in Aspect._value2member_map_)
+
+
+def _pending(result: MatchResult, aspects: tuple[Aspect, ...]) -> ChatContext | None:
+    """Aspects asked while choices are offered wait for the pick (a marker, not a context)."""
+    if result.decision is Decision.SUGGEST and aspects:
+        return ChatContext(aspects=tuple(a.value for a in aspects))
+    return None
+
+
+def _next_context(turn: Turn, live: ChatContext | None, now: dt.datetime) -> ChatContext | None:
+    """What the chat remembers after ``turn``: the topic answered, the topics offered,
+    nothing after the menu, and otherwise what it remembered before."""
+    reply = turn.reply
+    offered = tuple(c.action[6:] for c in reply.choices if c.action.startswith("topic:"))
+    if reply.kind is ReplyKind.ANSWER and reply.topic_id:
+        return ctx.answered(reply.topic_id, now)
+    if reply.kind is ReplyKind.SUGGEST and offered:
+        pending = turn.context.aspects if turn.context else ()
+        return ctx.offered(offered, now, pending, live.topic_id if live else None)
+    if reply.kind is ReplyKind.MENU or (reply.kind is ReplyKind.INFO and turn.match is None
+                                        and any(c.action.startswith("cat:")
+                                                for c in reply.choices)):
+        return ctx.offered(offered, now) if offered else ctx.cleared(now)
+    return live

@@ -78,6 +78,22 @@ def topic_blocks(topic: Topic, commune: CommuneProfile, today: dt.date, *,
     return explain_terms(blocks)
 
 
+def as_shown(topic: Topic, today: dt.date) -> Topic | None:
+    """The entry as a citizen reads it on ``today``, for the short answers.
+
+    Dated texts are resolved, and a figure with nothing holding that day reads "ask
+    before you file"; None when the entry as a whole is not in force (the full answer
+    says why).
+    """
+    resolved = as_of(topic, today)
+    if resolved.starts or resolved.ended:
+        return None
+    if not resolved.ask:
+        return resolved.topic
+    return resolved.topic.model_copy(update={
+        field.value: texts.ASK_BEFORE_FILING[field.value] for field in resolved.ask})
+
+
 def explain_terms(blocks: list[Block]) -> tuple[Block, ...]:
     """Gloss each technical word (NFC, passcode, mức 2…) where the answer first uses it.
 

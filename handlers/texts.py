@@ -116,3 +116,33 @@ FLOOD_NOTICE = (
 )
 # Web chat only: the page waits for an answer, so later messages get this short one.
 FLOOD_REFUSAL = "Mình chưa nhận tin này. Bạn đợi khoảng một phút rồi gửi lại nhé."
+
+# --- Short answers and answers that lead with what was asked (handlers/brief.py) ---------
+BUTTON_FULL = "📖 Xem đủ các bước"
+BUTTON_PART_DOCUMENTS = "📄 Giấy tờ cần mang"
+BUTTON_PART_FEE = "💰 Lệ phí, thời gian"
+BUTTON_PART_LEGAL = "⚖️ Căn cứ pháp lý, nguồn"
+LABEL_WHO = "Ai được làm, làm thay"
+NO_FIGURE = "Mình chưa có thông tin đã kiểm chứng về {what} của thủ tục này."
+ASK_AT = "Bạn hỏi trực tiếp {centre}{contact} để biết chính xác."
+ONLINE_FULL = "Làm được trực tuyến, không phải đi lại:"
+ONLINE_PARTIAL = "Nộp được trực tuyến, nhưng có bước vẫn phải đến nơi làm:"
+ONLINE_NONE = "Thủ tục này chưa làm trực tuyến được. Bạn đến:"
+ONLINE_INFO = "Đây là tiện ích, hướng dẫn; bạn dùng trên:"
+LEGAL_SHORT = "Căn cứ: {basis}."
+MORE_DOCUMENTS = "…và {n} giấy tờ khác (xem đủ các bước)."
+
+# --- Conversation about the conversation (greetings, help, "are you there"…) -------------
+META_PRESENCE = "Dạ, mình vẫn ở đây. Bạn cần hỏi thủ tục gì cứ nhắn nhé."
+META_HELP = (
+    "Dạ, mình sẵn sàng giúp. Bạn gõ tên thủ tục hoặc việc cần làm (ví dụ: “làm căn cước”), "
+    "chọn trong danh mục, hoặc hỏi cán bộ xã."
+)
+META_CONFUSED = (
+    "Xin lỗi bạn, mình nói chưa rõ. Bạn hỏi ngắn một việc (ví dụ: “lệ phí làm hộ chiếu”), "
+    "hoặc chọn trong danh mục, hoặc hỏi cán bộ xã."
+)
+META_COMPLAINT = (
+    "Xin lỗi vì mình chưa giúp được như bạn mong. Bạn có thể hỏi trực tiếp cán bộ xã, "
+    "hoặc chọn trong danh mục."
+)

@@ -17,9 +17,12 @@ SMALLTALK_FILE = "smalltalk.yaml"
 # Politeness particles that may surround a social message without changing it.
 PARTICLES = frozenset(
     "a ah ạ à ơi nhé nhe nha nhá với đi luôn hen nghen ha hả vậy dạ vâng bạn ad admin bot "
-    "em anh chị cháu bác".split()
+    "em anh chị cháu bác tôi mình tui thế cả chút tí mãi sao gì".split()
 )
 MAX_TOKENS = 8
+# A message made of several social phrases ("chào bạn, cho hỏi chút") takes the kind
+# that asks the most of the bot; later kinds lose to earlier ones.
+PRIORITY = ("complaint", "confused", "help", "presence", "bye", "thanks", "ack", "greeting")
 
 
 class SmalltalkDetector:
@@ -62,4 +65,23 @@ class SmalltalkDetector:
         stripped = self._strip(norm)
         if not stripped:
             return "greeting"
-        return self._phrases.get(stripped)
+        return self._phrases.get(stripped) or self._segmented(stripped.split())
+
+    def _segmented(self, tokens: list[str]) -> str | None:
+        """The kind of a message that splits wholly into known phrases, else None."""
+        kinds = self._split(tuple(tokens))
+        if not kinds:
+            return None
+        return min(kinds, key=lambda k: PRIORITY.index(k) if k in PRIORITY else len(PRIORITY))
+
+    def _split(self, tokens: tuple[str, ...]) -> list[str] | None:
+        """Phrase kinds covering ``tokens`` exactly (longest phrase first), or None."""
+        if not tokens:
+            return []
+        for end in range(len(tokens), 0, -1):
+            kind = self._phrases.get(" ".join(tokens[:end]))
+            if kind:
+                rest = self._split(tokens[end:])
+                if rest is not None:
+                    return [kind, *rest]
+        return None

@@ -72,7 +72,7 @@ class Storage:
         storage = cls(engine, sessions, EventLog(sessions, transactions=tx),
                       FollowupRepository(sessions, delay=dt.timedelta(days=delay),
                                          transactions=tx),
-                      ConversationStateStore(sessions), UpdateDeduplicator(sessions, tx),
+                      ConversationStateStore(sessions, tx), UpdateDeduplicator(sessions, tx),
                       LeaseManager(sessions), KnowledgeStore(sessions),
                       RateCounters(sessions, tx), tx, demand=DemandFigures(sessions),
                       demo=DemoData(sessions), staff=StaffStore(sessions))

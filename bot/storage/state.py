@@ -9,16 +9,32 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import ConversationState, utcnow
-from bot.storage.upsert import insert_for
+from bot.storage.transactions import Transactions
+from bot.storage.upsert import insert_for, prepared
 
 
 class ConversationStateStore:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession],
+                 transactions: Transactions | None = None) -> None:
         self._sessions = session_factory
+        self._tx = transactions or Transactions(session_factory)
+
+    async def recall(self, channel: str, user_key: str, *,
+                     max_age: dt.timedelta | None = None) -> dict[str, Any] | None:
+        """:meth:`get` as one short transaction (the per-message hot path)."""
+        cutoff = utcnow() - max_age if max_age is not None else None
+        return await self._tx.run(lambda c: _recall(c, channel, user_key, cutoff))
+
+    async def remember(self, channel: str, user_key: str, data: dict[str, Any]) -> None:
+        """:meth:`put` as one short bookkeeping transaction (see ``Transactions``): on
+        PostgreSQL it does not wait for the disk flush; a server crash may forget the
+        last fraction of a second of it, which for a 30-minute context is harmless."""
+        row = {"channel": channel, "user_key": user_key, "data": data, "updated_at": utcnow()}
+        await self._tx.run(lambda c: c.execute(_upsert(c), [row]))
 
     async def get(self, channel: str, user_key: str, *,
                   max_age: dt.timedelta | None = None) -> dict[str, Any] | None:
@@ -54,3 +70,23 @@ class ConversationStateStore:
                 delete(ConversationState).where(ConversationState.updated_at < cutoff))
         return int(result.rowcount or 0)
 
+
+
+def _build_upsert(dialect: str) -> Any:
+    stmt = insert_for(dialect, ConversationState)
+    return stmt.on_conflict_do_update(
+        index_elements=["channel", "user_key"],
+        set_={"data": stmt.excluded.data, "updated_at": stmt.excluded.updated_at})
+
+
+_upsert = prepared(_build_upsert)
+
+
+def _recall(connection: Connection, channel: str, user_key: str,
+            cutoff: dt.datetime | None) -> dict[str, Any] | None:
+    query = select(ConversationState.data).where(ConversationState.channel == channel,
+                                                 ConversationState.user_key == user_key)
+    if cutoff is not None:
+        query = query.where(ConversationState.updated_at >= cutoff)
+    data = connection.execute(query).scalar_one_or_none()
+    return dict(data) if data is not None else None

@@ -36,8 +36,13 @@ def test_start_greets_and_offers_every_non_empty_category(chat: Conversation) ->
     assert all(chat.knowledge.current.kb.by_category(a[4:]) for a in cats)
 
 
-def test_answer_has_steps_facts_sources_and_feedback(chat: Conversation) -> None:
-    turn = chat.handle(Incoming("test", "u1", text="lam can cuoc cho con o dau"))
+def test_full_answer_has_steps_facts_sources_and_feedback(chat: Conversation) -> None:
+    asked = chat.handle(Incoming("test", "u1", text="lam can cuoc cho con o dau")).reply
+    assert asked.kind is ReplyKind.ANSWER and asked.topic_id == "can-cuoc-cap-moi"
+    assert asked.blocks[1].label == texts.LABEL_WHERE, "the reply leads with what was asked"
+    assert "full:can-cuoc-cap-moi" in actions(asked)
+    turn = chat.handle(Incoming("test", "u1", kind=MessageKind.ACTION,
+                                action="full:can-cuoc-cap-moi"))
     reply = turn.reply
     assert reply.kind is ReplyKind.ANSWER and reply.topic_id == "can-cuoc-cap-moi"
     kinds = [b.kind for b in reply.blocks]

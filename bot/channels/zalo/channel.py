@@ -275,12 +275,14 @@ class ZaloChannel:
                 log.info("zalo: %s chat ignored (the bot answers private chats only)",
                          update.chat_type)
                 return
-            if update.message_id and not await self.pipeline.claim(CHANNEL,
-                                                                   update.message_id):
-                log.info("zalo: message %s already handled; duplicate ignored",
-                         update.message_id)
-                return
+            # The chat's lock is taken before the claim: claims are batched, and two
+            # messages of one chat must not swap places while their claims are written.
             async with self._locks.hold(update.chat_id):
+                if update.message_id and not await self.pipeline.claim(CHANNEL,
+                                                                       update.message_id):
+                    log.info("zalo: message %s already handled; duplicate ignored",
+                             update.message_id)
+                    return
                 if not await self._staff_reply(update):
                     await self._converse(update)
         except ZaloApiError as exc:

@@ -4,6 +4,7 @@ fee changes on the right day (frozen clock across 31/12/2026) on web, Telegram a
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Callable
 
@@ -44,22 +45,29 @@ RENDERERS: dict[str, Callable[[Reply], str]] = {
     "web": _web, "telegram": _telegram, "zalo": zalo_render}
 
 
-def _answer(knowledge: KnowledgeService, topic_id: str, day: dt.date) -> Reply:
+def _answer(knowledge: KnowledgeService, topic_id: str, day: dt.date,
+            kind: str = "full") -> Reply:
+    """``full``: the whole entry ("Xem đủ các bước"); ``topic``: the short first answer;
+    ``part:fee``: the answer to "how much" (fee and time)."""
     chat = Conversation(knowledge, today=lambda: day)
     return chat.handle(Incoming("test", "u", kind=MessageKind.ACTION,
-                                action=f"topic:{topic_id}")).reply
+                                action=f"{kind}:{topic_id}")).reply
+
+
+ANSWER_KINDS = ("full", "topic", "part:fee")
 
 
 @pytest.mark.parametrize("channel", RENDERERS)
 def test_no_topic_shows_research_shorthand_on_any_channel(knowledge: KnowledgeService,
                                                           channel: str) -> None:
     found = []
-    for day in (dt.date(2026, 12, 2), dt.date(2027, 1, 1)):
-        for topic_id in knowledge.current.kb.topics:
-            text = RENDERERS[channel](_answer(knowledge, topic_id, day))
-            found += [f"{topic_id}: {m.group(0)!r}" for m in FORBIDDEN_RE.finditer(text)]
-            assert text.count("Cần hỏi lại ở xã") == 0
-            assert text.count("Trước khi nộp, bạn nên hỏi lại ở xã") <= 1
+    for day, kind, topic_id in itertools.product(
+            (dt.date(2026, 12, 2), dt.date(2027, 1, 1)), ANSWER_KINDS,
+            knowledge.current.kb.topics):
+        text = RENDERERS[channel](_answer(knowledge, topic_id, day, kind))
+        found += [f"{topic_id}: {m.group(0)!r}" for m in FORBIDDEN_RE.finditer(text)]
+        assert text.count("Cần hỏi lại ở xã") == 0
+        assert text.count("Trước khi nộp, bạn nên hỏi lại ở xã") <= 1
     assert found == []
 
 
@@ -73,12 +81,13 @@ def test_the_forbidden_patterns_catch_real_notes() -> None:
 
 @pytest.mark.parametrize("channel", RENDERERS)
 @pytest.mark.parametrize("topic_id", ["can-cuoc-cap-doi-cap-lai", "ho-chieu"])
+@pytest.mark.parametrize("kind", ["full", "part:fee"])
 def test_the_fee_cut_is_quoted_until_31_12_2026_and_never_after(
-        knowledge: KnowledgeService, channel: str, topic_id: str) -> None:
+        knowledge: KnowledgeService, channel: str, topic_id: str, kind: str) -> None:
     cut = {"can-cuoc-cap-doi-cap-lai": "25.000", "ho-chieu": "100.000"}[topic_id]
     regular = {"can-cuoc-cap-doi-cap-lai": "50.000", "ho-chieu": "200.000"}[topic_id]
-    last_day = RENDERERS[channel](_answer(knowledge, topic_id, dt.date(2026, 12, 31)))
-    next_day = RENDERERS[channel](_answer(knowledge, topic_id, dt.date(2027, 1, 1)))
+    last_day = RENDERERS[channel](_answer(knowledge, topic_id, dt.date(2026, 12, 31), kind))
+    next_day = RENDERERS[channel](_answer(knowledge, topic_id, dt.date(2027, 1, 1), kind))
     assert cut in last_day and "giảm một nửa" in last_day
     assert cut not in next_day and "giảm" not in next_day
     assert regular in next_day
@@ -98,9 +107,13 @@ def test_the_building_permit_rule_of_1_7_2026_shows_only_from_its_date(
 @pytest.mark.parametrize("channel", RENDERERS)
 def test_an_answer_carries_at_most_two_source_links(knowledge: KnowledgeService,
                                                    channel: str) -> None:
-    reply = _answer(knowledge, "can-cuoc-cap-doi-cap-lai", dt.date(2026, 12, 2))
-    links = [link for b in reply.blocks for link in b.links]
-    assert len(links) == 2
-    text = RENDERERS[channel](reply)
-    third = str(knowledge.current.kb.topics["can-cuoc-cap-doi-cap-lai"].sources[2])
-    assert third not in text  # the third source on stays in the full entry
+    topic_id, day = "can-cuoc-cap-doi-cap-lai", dt.date(2026, 12, 2)
+    third = str(knowledge.current.kb.topics[topic_id].sources[2])
+    for kind in ("topic", "part:fee", "part:documents"):  # what a citizen sees first
+        reply = _answer(knowledge, topic_id, day, kind)
+        assert len([link for b in reply.blocks for link in b.links]) <= 2, kind
+        assert third not in RENDERERS[channel](reply), kind
+    # The rest is behind "Xem đủ các bước" and "Căn cứ pháp lý, nguồn".
+    for kind in ("full", "part:legal"):
+        reply = _answer(knowledge, topic_id, day, kind)
+        assert third in [link.url for b in reply.blocks for link in b.links], kind

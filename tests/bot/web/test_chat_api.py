@@ -182,3 +182,23 @@ async def test_page_script_never_uses_innerhtml(client: httpx.AsyncClient) -> No
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
                  "new Function", "setAttribute(\"style\""):
         assert sink not in script, sink
+
+
+async def test_a_follow_up_is_answered_for_the_topic_just_answered(
+        client: httpx.AsyncClient) -> None:
+    payload = {"client_id": "follow-up-client-01"}
+    first = (await client.post("/api/chat", json={**payload, "text": "đổi bằng lái xe ở đâu"}))
+    assert first.status_code == 200 and first.json()["reply"]["topic"] == "doi-gplx"
+    second = await client.post("/api/chat", json={**payload, "text": "còn lệ phí bao nhiêu"})
+    reply = second.json()["reply"]
+    assert reply["kind"] == "answer" and reply["topic"] == "doi-gplx"
+    assert reply["blocks"][1]["label"] == "Lệ phí"
+    assert {"label": "📖 Xem đủ các bước", "action": "full:doi-gplx"} in reply["choices"]
+    full = (await client.post("/api/chat", json={**payload, "action": "full:doi-gplx"}))
+    assert any(b["kind"] == "links" for b in full.json()["reply"]["blocks"])
+    part = await client.post("/api/chat", json={**payload, "action": "part:legal:doi-gplx"})
+    assert part.json()["reply"]["topic"] == "doi-gplx"
+    # Another chat has its own context.
+    other = await client.post("/api/chat", json={"client_id": "follow-up-client-02",
+                                                 "text": "còn lệ phí bao nhiêu"})
+    assert other.json()["reply"]["topic"] != "doi-gplx"

@@ -66,6 +66,11 @@ def test_greeting_menu_and_typed_question_shows_steps(page: Page,
         reply = wait_for_new_reply(page, before)
     expect(reply).to_have_attribute("data-topic", "can-cuoc-cap-moi")
     expect(reply.locator("h2.msg-title")).to_contain_text(CAN_CUOC)
+    # The reply leads with where (what was asked); the whole entry is one tap away.
+    before = bot_replies(page).count()
+    reply.locator("button.choice", has_text="Xem đủ các bước").click()
+    reply = wait_for_new_reply(page, before)
+    expect(reply).to_have_attribute("data-topic", "can-cuoc-cap-moi")
     expect_steps(reply)
     for link in reply.locator("a").all():
         assert link.get_attribute("target") == "_blank"

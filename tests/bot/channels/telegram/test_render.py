@@ -118,3 +118,14 @@ def test_known_callback_data_is_accepted() -> None:
     for data in ["menu", "start", "handoff", "handoff:khai-sinh", "topic:khai-sinh",
                  "cat:civil-status", "fb:n:" + "a" * 32, "fu:y:khai-sinh", "fa:hd:khai-sinh"]:
         assert callbacks.decode_citizen(data, ["khai-sinh"], ["civil-status"]) == data
+
+
+def test_answer_parts_round_trip_through_callback_data() -> None:
+    long_topic = "mot-chu-de-co-ten-rat-dai-de-vuot-qua-gioi-han-callback-data-x"
+    for action in (f"full:{long_topic}", f"part:documents:{long_topic}",
+                   f"part:legal:{long_topic}", "part:fee:khai-sinh", "full:khai-sinh"):
+        data = callbacks.encode(action)
+        assert data is not None and len(data.encode()) <= 64
+        assert callbacks.decode_citizen(data, ["khai-sinh", long_topic], []) == action
+    for forged in ("part:price:khai-sinh", "full:khong-co", "part:fee:", "part:fee:khai-sinh:x"):
+        assert callbacks.decode_citizen(forged, ["khai-sinh"], []) is None

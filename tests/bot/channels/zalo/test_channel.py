@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -144,7 +145,12 @@ async def test_events_that_cannot_or_should_not_be_answered(
 
 async def test_text_answer_is_split_and_logged_with_channel_zalo(
         http: httpx.AsyncClient, webhook_bot: Bot, fake_zalo: FakeZalo) -> None:
-    sent = await say(http, webhook_bot, fake_zalo, "làm căn cước cho con dưới 14 tuổi")
+    first = await say(http, webhook_bot, fake_zalo, "làm căn cước cho con dưới 14 tuổi")
+    assert len(first) == 1 and ". 👍 Có ích" in first[0]  # short: no split needed
+    full = number_of(first[-1], texts.BUTTON_PART_DOCUMENTS)  # part:documents:…
+    assert full is not None, first[-1]
+    sent = await say(http, webhook_bot, fake_zalo, str(full))
+    sent = await say(http, webhook_bot, fake_zalo, str(number_of(sent[-1], texts.BUTTON_FULL)))
     assert len(sent) >= 2 and all(1 <= len(s) <= 2000 for s in sent)
     assert ". 👍 Có ích" in sent[-1] and sent[-1].rstrip().endswith("để chọn.")
     # "typing…" went out before the first part of the answer.
@@ -153,8 +159,9 @@ async def test_text_answer_is_split_and_logged_with_channel_zalo(
     await webhook_bot.storage.events.flush()
     async with webhook_bot.storage.sessions() as session:
         events = (await session.execute(select(Event))).scalars().all()
-    assert [(e.channel, e.user_key) for e in events] == [
-        ("zalo", pseudonymise("zalo", USER, SALT))]
+    assert {(e.channel, e.user_key) for e in events} == {
+        ("zalo", pseudonymise("zalo", USER, SALT))}
+    assert [e.kind for e in events] == ["text", "action", "action"]  # the numbers resolved
     assert USER not in (events[0].user_key or "")
 
 
@@ -185,6 +192,13 @@ async def test_send_failure_is_logged_not_raised(http: httpx.AsyncClient, webhoo
 # --- numbered choices ------------------------------------------------------------------
 
 
+def number_of(text: str, label: str) -> int | None:
+    """The number a rendered reply gives the choice whose label starts with ``label``."""
+    match = re.search(rf"^(\d+)\. {re.escape(label)}", text, re.MULTILINE)
+    return int(match.group(1)) if match else None
+
+
+
 async def test_numbers_resolve_against_the_last_offered_choices(
         http: httpx.AsyncClient, webhook_bot: Bot, fake_zalo: FakeZalo,
         knowledge: KnowledgeService) -> None:
@@ -197,8 +211,8 @@ async def test_numbers_resolve_against_the_last_offered_choices(
     first_topic = knowledge.current.kb.by_category(categories[1].id)[0]
     answer = await say(http, webhook_bot, fake_zalo, " 1 ")
     assert first_topic.title.upper() in answer[0]
-    # "1" now means "👍 Có ích" on that answer.
-    thanks = await say(http, webhook_bot, fake_zalo, "1")
+    # The numbers now mean that answer's choices: "👍 Có ích" among them.
+    thanks = await say(http, webhook_bot, fake_zalo, str(number_of(answer[-1], "👍 Có ích")))
     assert texts.FEEDBACK_YES in thanks[0]
     back = await say(http, webhook_bot, fake_zalo, "0")
     assert texts.MENU_TITLE in back[0]

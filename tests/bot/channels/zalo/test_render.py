@@ -39,12 +39,20 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
+def test_first_answers_need_no_split(knowledge: KnowledgeService) -> None:
+    conversation = Conversation(knowledge)
+    for topic_id in knowledge.current.kb.topics:
+        reply = conversation.handle(Incoming("zalo", "u", kind=MessageKind.ACTION,
+                                             action=f"topic:{topic_id}")).reply
+        assert len(render_chunks(reply)) == 1, topic_id
+
+
 def test_every_real_answer_fits_and_loses_nothing(knowledge: KnowledgeService) -> None:
     conversation = Conversation(knowledge)
     long_ones = 0
     for topic_id in knowledge.current.kb.topics:
         reply = conversation.handle(Incoming("zalo", "u", kind=MessageKind.ACTION,
-                                             action=f"topic:{topic_id}")).reply
+                                             action=f"full:{topic_id}")).reply
         chunks = render_chunks(reply)
         assert all(1 <= units(c) <= 2000 for c in chunks), topic_id
         # Split at boundaries only: the words, in order, are exactly the original ones.

@@ -1,0 +1,243 @@
+"""Short answers: lead with what was asked, keep the rest one tap away.
+
+A whole entry is four phone screens; most citizens ask one thing ("hết bao
+nhiêu tiền", "mất bao lâu"). These builders take only the entry's own fields
+(never a guess) and return the blocks and choices for:
+
+* an answer that leads with the asked aspects, legal basis in small print,
+  then "Xem đủ các bước" (``full:<topic>``);
+* a short "how do I…" answer (summary, steps) with the rest behind choices
+  (``part:<part>:<topic>`` — the topic last, as Telegram's callback shortening
+  expects);
+* one such part on its own.
+
+Where a field says itself that it has no checked figure, the reply shows that
+one line and names the commune centre to ask; where the entry has nothing at all
+for the aspect, it says so in one line. Never the whole entry instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+from handlers import texts
+from handlers.messages import Block, BlockKind, Choice, Reply
+from handlers.render import review_note
+from knowledge.aspects import Aspect, folded_words, unverified
+from knowledge.schema import Channel, CommuneProfile, OnlineLevel, Place, Topic, VerifyField
+from knowledge.validity import unverified_fields
+
+SUMMARY_WORDS = 40
+MAX_DOCUMENTS = 6
+MAX_LEGAL = 2
+MAX_WHO_LINES = 3
+# Parts of an entry a citizen can open from a short answer; aspects are parts too.
+LEGAL = "legal"
+PARTS = frozenset({*(a.value for a in Aspect), LEGAL})
+
+_ICONS = {
+    Channel.VNEID: "📱", Channel.NATIONAL_PORTAL: "🌐", Channel.PROVINCIAL_PORTAL: "🌐",
+    Channel.APP: "📲", Channel.COMMUNE_CENTRE: "🏢", Channel.POLICE: "👮", Channel.OTHER: "📍",
+}
+ASPECT_WORDS = {
+    Aspect.FEE: "lệ phí", Aspect.TIME: "thời gian giải quyết", Aspect.DOCUMENTS: "giấy tờ",
+    Aspect.WHERE: "nơi làm", Aspect.ONLINE: "cách làm trực tuyến",
+    Aspect.WHO: "ai được làm, làm thay",
+}
+# Sentences about who may file or act for someone else.
+_WHO = re.compile(
+    r"\b(?:uy quyen|dai dien|lam thay|nop thay|nho nguoi|nguoi than|giam ho|cha me|cha, me|"
+    r"bo me|tu \d+ tuoi|duoi \d+ tuoi|du \d+ tuoi|doi tuong|dieu kien|nguoi yeu cau|"
+    r"nguoi di (?:dang ky|lam|nop)|chu ho|thanh vien)\b")
+
+
+_LEAD_LABELS = {
+    Aspect.FEE: {texts.LABEL_FEE}, Aspect.TIME: {texts.LABEL_TIME},
+    Aspect.DOCUMENTS: {texts.LABEL_DOCUMENTS}, Aspect.WHERE: {texts.LABEL_WHERE},
+    Aspect.ONLINE: {texts.ONLINE_FULL, texts.ONLINE_PARTIAL, texts.ONLINE_NONE,
+                    texts.ONLINE_INFO},
+    Aspect.WHO: {texts.LABEL_WHO},
+}
+
+
+def leads_with(reply: Reply, aspect: Aspect) -> bool:
+    """The block right after the title is ``aspect``, or says the entry lacks it
+    (tests and ``bench/conversations.py`` judge replies with it)."""
+    if len(reply.blocks) < 2:
+        return False
+    lead = reply.blocks[1]
+    if lead.label in _LEAD_LABELS[aspect]:
+        return True
+    no_figure = texts.NO_FIGURE.split("{")[0]
+    return lead.text.startswith(no_figure) and ASPECT_WORDS[aspect] in lead.text
+
+
+def full_choice(topic_id: str) -> Choice:
+    return Choice(texts.BUTTON_FULL, f"full:{topic_id}")
+
+
+def part_choices(topic: Topic) -> tuple[Choice, ...]:
+    """What a short answer leaves behind a tap."""
+    choices = []
+    if topic.documents:
+        choices.append(Choice(texts.BUTTON_PART_DOCUMENTS, f"part:{Aspect.DOCUMENTS}:{topic.id}"))
+    choices += [Choice(texts.BUTTON_PART_FEE, f"part:{Aspect.FEE}:{topic.id}"),
+                Choice(texts.BUTTON_PART_LEGAL, f"part:{LEGAL}:{topic.id}")]
+    return tuple(choices)
+
+
+def short_blocks(topic: Topic) -> tuple[Block, ...]:
+    """A plain "how do I…": the gist and the steps."""
+    return (
+        Block(BlockKind.TITLE, text=topic.title),
+        Block(BlockKind.PARAGRAPH, text=shorten(topic.summary, SUMMARY_WORDS)),
+        Block(BlockKind.STEPS, label=texts.LABEL_STEPS, items=tuple(topic.steps)),
+    )
+
+
+def aspect_blocks(topic: Topic, aspects: tuple[Aspect, ...], commune: CommuneProfile
+                  ) -> tuple[Block, ...]:
+    """The asked aspects first (in the order asked), then the legal basis in small print."""
+    blocks: list[Block] = [Block(BlockKind.TITLE, text=topic.title)]
+    missing: list[Aspect] = []
+    unchecked = False
+    for aspect in aspects:
+        lines = _aspect_lines(topic, aspect, commune)
+        if lines:
+            blocks += lines
+            unchecked |= _unchecked(topic, aspect)
+        else:
+            missing.append(aspect)
+    if missing:
+        what = ", ".join(ASPECT_WORDS[a] for a in missing)
+        blocks.append(Block(BlockKind.PARAGRAPH, text=texts.NO_FIGURE.format(what=what)))
+    if missing or unchecked:
+        blocks.append(Block(BlockKind.PARAGRAPH, text=ask_at(commune)))
+    blocks.append(legal_note(topic))
+    return tuple(blocks)
+
+
+def legal_part(topic: Topic, whole: tuple[Block, ...]) -> tuple[Block, ...]:
+    """The legal part reuses the full entry's own tail (legal basis, sources, review date)."""
+    tail = [b for b in whole
+            if b.label in {texts.LABEL_LEGAL, texts.LABEL_SOURCES} or b.kind is BlockKind.NOTE]
+    return (Block(BlockKind.TITLE, text=topic.title), *tail)
+
+
+def part_blocks(topic: Topic, part: str, commune: CommuneProfile) -> tuple[Block, ...]:
+    """One aspect part opened from a short answer ("Lệ phí, thời gian" shows both)."""
+    aspects = (Aspect.FEE, Aspect.TIME) if part == Aspect.FEE else (Aspect(part),)
+    return aspect_blocks(topic, aspects, commune)
+
+
+def legal_note(topic: Topic) -> Block:
+    basis = "; ".join(topic.legal_basis[:MAX_LEGAL])
+    if len(topic.legal_basis) > MAX_LEGAL:
+        basis += "…"
+    return Block(BlockKind.NOTE, text=f"{texts.LEGAL_SHORT.format(basis=basis)} "
+                                       f"{review_note(topic)}")
+
+
+def ask_at(commune: CommuneProfile) -> str:
+    centre = commune.centre_name or f"Trung tâm Phục vụ hành chính công xã {commune.name}"
+    details = [d for d in (commune.centre_address, commune.hotline) if d]
+    contact = f" ({'; '.join(details)})" if details else ""
+    return texts.ASK_AT.format(centre=centre, contact=contact)
+
+
+def shorten(text: str, max_words: int) -> str:
+    """Whole sentences up to ``max_words``; a first sentence longer than that is cut."""
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    kept: list[str] = []
+    count = 0
+    for sentence in sentences:
+        n = len(sentence.split())
+        if kept and count + n > max_words:
+            break
+        kept.append(sentence)
+        count += n
+    result = " ".join(kept)
+    cut = result.split()
+    return result if len(cut) <= max_words else " ".join(cut[:max_words]).rstrip(",;:") + "…"
+
+
+# --- one aspect ------------------------------------------------------------------------
+
+def _aspect_lines(topic: Topic, aspect: Aspect, commune: CommuneProfile) -> list[Block]:
+    """The entry's own lines for ``aspect``; empty when it has no checked figure."""
+    if aspect is Aspect.FEE:
+        return _field(texts.LABEL_FEE, topic.fee)
+    if aspect is Aspect.TIME:
+        return _field(texts.LABEL_TIME, topic.processing_time)
+    if aspect is Aspect.DOCUMENTS:
+        return _documents(topic)
+    if aspect is Aspect.WHERE:
+        items = tuple(place_line(p, commune) for p in topic.where)
+        return [Block(BlockKind.BULLETS, label=texts.LABEL_WHERE, items=items)]
+    if aspect is Aspect.ONLINE:
+        return _online(topic, commune)
+    return _who(topic)
+
+
+def _field(label: str, value: str) -> list[Block]:
+    """The entry's own line, also when it says it has no checked figure (it then says
+    why and where the figure shows, e.g. "mức thu hiện ra khi nộp trên Cổng")."""
+    return [Block(BlockKind.FIELD, label=label, text=value)] if value.strip() else []
+
+
+def _unchecked(topic: Topic, aspect: Aspect) -> bool:
+    """A fee or time the entry itself marks as not verified: the reply adds where to ask."""
+    staff_checks = set(unverified_fields(topic))
+    if aspect is Aspect.FEE:
+        return unverified(topic.fee) or VerifyField.FEE in staff_checks
+    return aspect is Aspect.TIME and (unverified(topic.processing_time)
+                                      or VerifyField.PROCESSING_TIME in staff_checks)
+
+
+def _documents(topic: Topic) -> list[Block]:
+    if not topic.documents:
+        return []
+    items = list(topic.documents[:MAX_DOCUMENTS])
+    if len(topic.documents) > MAX_DOCUMENTS:
+        items.append(texts.MORE_DOCUMENTS.format(n=len(topic.documents) - MAX_DOCUMENTS))
+    return [Block(BlockKind.BULLETS, label=texts.LABEL_DOCUMENTS, items=tuple(items))]
+
+
+def _online(topic: Topic, commune: CommuneProfile) -> list[Block]:
+    online = [p for p in topic.where if p.channel.is_online]
+    offline = [p for p in topic.where if not p.channel.is_online]
+    lead, places = {
+        OnlineLevel.FULL: (texts.ONLINE_FULL, online),
+        OnlineLevel.PARTIAL: (texts.ONLINE_PARTIAL, online),
+        OnlineLevel.NONE: (texts.ONLINE_NONE, offline),
+        OnlineLevel.INFO: (texts.ONLINE_INFO, online or offline),
+    }[topic.online]
+    items = tuple(place_line(p, commune) for p in (places or topic.where))
+    return [Block(BlockKind.BULLETS, label=lead, items=items)]
+
+
+def _who(topic: Topic) -> list[Block]:
+    pool = [topic.summary, *topic.notes, *topic.documents]
+    lines: list[str] = []
+    for text in pool:
+        for sentence in re.split(r"(?<=[.!?;])\s+", text):
+            if _WHO.search(folded_words(sentence)) and sentence not in lines:
+                lines.append(sentence.strip())
+    if not lines:
+        return []
+    return [Block(BlockKind.BULLETS, label=texts.LABEL_WHO, items=tuple(lines[:MAX_WHO_LINES]))]
+
+
+def place_line(place: Place, commune: CommuneProfile) -> str:
+    """One way to do it, with the commune centre's details when they are known."""
+    line = f"{_ICONS[place.channel]} {place.name}"
+    if place.note:
+        line += f" — {place.note}"
+    if place.url:
+        line += f": {place.url}"
+    if place.channel is Channel.COMMUNE_CENTRE:
+        extra = "; ".join(d for d in (commune.centre_address, commune.opening_hours,
+                                     commune.hotline) if d)
+        if extra:
+            line += f" ({extra})"
+    return line

@@ -1,0 +1,112 @@
+"""Read a message against the chat's context: a follow-up, a pick, or a new question.
+
+The matcher judges a message alone; "còn lệ phí?" alone is about nothing (or,
+worse, about whatever topic mentions "phí" most). These rules decide, from the
+matcher's public result and the words of the message, whether the message:
+
+* picks one of the topics just offered ("cái thứ hai", or a word of its title);
+* is a follow-up on the topic in context: it names only an aspect or refers back
+  ("mất bao lâu", "cái đó thì sao"), or every word it adds belongs to that topic;
+* or names a subject of its own, which always wins over the context.
+
+An off-topic message stays off-topic: it adds words the topic never uses.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.aspects import detect as detect_aspects
+from knowledge.aspects import folded_words, refers_back, residual_words
+from knowledge.loader import KnowledgeBase
+from knowledge.matcher import Decision, MatchResult
+
+MAX_PICK_WORDS = 6
+# "cái thứ hai", "số 2", "mục đầu tiên", "cái cuối"; the group is the 1-based position
+# (0 = the last one).
+_ORDINALS = (
+    (1, r"(?:thu|so|muc|cai|y) (?:nhat|mot|1)|dau tien|cai dau|muc dau"),
+    (2, r"(?:thu|so|muc|cai|y) (?:hai|2)"),
+    (3, r"(?:thu|so|muc|cai|y) (?:ba|3)"),
+    (4, r"(?:thu|so|muc|cai|y) (?:tu|4)"),
+    (0, r"(?:cai|muc|so) cuoi(?: cung)?|cuoi cung"),
+)
+_ORDINAL_RES = tuple((n, re.compile(rf"\b(?:{p})\b")) for n, p in _ORDINALS)
+_PICK_FILLER = frozenset(
+    "cai muc so y thu chon lay xem ay do nay kia a nhe nha di em toi minh voi la cua "
+    "thu tuc dang ky lam ve nhe oi vay the".split())
+
+
+def pick_by_position(text: str, offered: tuple[str, ...]) -> str | None:
+    """The offered topic a short message picks by its position ("cái thứ hai", "2")."""
+    folded = folded_words(text)
+    tokens = folded.split()
+    if not offered or not tokens or len(tokens) > MAX_PICK_WORDS:
+        return None
+    if folded.isdigit():
+        n = int(folded)
+        return offered[n - 1] if 1 <= n <= len(offered) else None
+    for position, pattern in _ORDINAL_RES:
+        if pattern.search(folded):
+            index = position - 1 if position else len(offered) - 1
+            return offered[index] if 0 <= index < len(offered) else None
+    return None
+
+
+def pick_by_words(text: str, offered: tuple[str, ...], kb: KnowledgeBase) -> str | None:
+    """The offered topic a short message names by words of its title ("cái tạm vắng")."""
+    offered = tuple(t for t in offered if t in kb.topics)
+    tokens = folded_words(text).split()
+    if not offered or not tokens or len(tokens) > MAX_PICK_WORDS:
+        return None
+    return _pick_by_words([w for w in tokens if w not in _PICK_FILLER], offered, kb)
+
+
+def _pick_by_words(content: list[str], offered: tuple[str, ...], kb: KnowledgeBase
+                   ) -> str | None:
+    """Every word must belong to an offered title; the title it covers best wins."""
+    if not content:
+        return None
+    titles = {t: set(folded_words(kb.topics[t].title).split()) for t in offered}
+    if not all(any(w in words for words in titles.values()) for w in content):
+        return None
+    scores = {t: sum(w in words for w in content) / len(words) for t, words in titles.items()}
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    best, score = ranked[0]
+    if score <= 0 or (len(ranked) > 1 and ranked[1][1] == score):
+        return None
+    return best
+
+
+def follow_up(text: str, result: MatchResult, topic_id: str, kb: KnowledgeBase) -> bool:
+    """True when ``text`` is about ``topic_id`` (the topic in context), not a new subject."""
+    topic = kb.topics.get(topic_id)
+    if topic is None or result.decision is Decision.SMALLTALK:
+        return False
+    pointed = bool(detect_aspects(text)) or refers_back(text)
+    rest = residual_words(text)
+    if not rest:
+        return pointed
+    explained = all(w in topic_words(kb, topic_id) for w in rest)
+    if result.decision is Decision.ANSWER and result.topic != topic_id:
+        # Another topic wins when the added words name it ("thế còn đăng ký tạm trú"),
+        # not when they only narrow the topic in context ("còn cho trẻ em thì…").
+        names_other = all(w in title_words(kb, result.topic) for w in rest)
+        names_this = all(w in title_words(kb, topic_id) for w in rest)
+        return pointed and explained and (names_this or not names_other)
+    if result.decision is Decision.ANSWER:
+        return True
+    return pointed and explained
+
+
+def title_words(kb: KnowledgeBase, topic_id: str) -> frozenset[str]:
+    """Folded words of a topic's title and keywords: the words that name it."""
+    topic = kb.topics[topic_id]
+    return frozenset(folded_words(" ".join([topic.title, *topic.keywords])).split())
+
+
+def topic_words(kb: KnowledgeBase, topic_id: str) -> frozenset[str]:
+    """Folded words a topic's title, keywords and example questions use."""
+    topic = kb.topics[topic_id]
+    text = " ".join([topic.title, *topic.keywords, *topic.questions])
+    return frozenset(folded_words(text).split())

@@ -1,0 +1,142 @@
+"""What a question asks about: the fee, the time, the documents, where, online, who.
+
+Citizens rarely want a whole procedure at once: "làm hộ chiếu hết bao nhiêu tiền"
+wants the fee, "mất bao lâu" after an answer wants its processing time. A small
+rule set over the accent-folded text finds these aspects, in the first question
+as in a follow-up, so the reply can lead with them. The same module says which
+words of a message are *only* about the aspect or a reference back ("còn",
+"cái đó", "thì sao"): what is left is the subject the message names itself.
+
+Pure and dictionary-free on purpose: the phrases are few, stable Vietnamese
+question forms, and they are checked on folded text so "le phi" and "lệ phí" meet.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from knowledge.vietnamese import clean, fold, has_diacritics, words
+
+
+class Aspect(StrEnum):
+    FEE = "fee"
+    TIME = "time"
+    DOCUMENTS = "documents"
+    WHERE = "where"
+    ONLINE = "online"
+    WHO = "who"
+
+
+# "hộ" is "on behalf" unless it starts a noun: hộ chiếu, hộ khẩu, hộ tịch, hộ kinh doanh.
+_NOT_HO = r"(?! (?:chieu|khau|tich|kinh|ngheo|gia|so|gia dinh))"
+
+# Folded phrases per aspect (regular expressions over single-spaced folded words).
+_ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
+    Aspect.FEE: (
+        r"le phi", r"phi", r"bao nhieu tien", r"may tien", r"mat tien", r"ton tien",
+        r"tien le phi", r"mien phi", r"gia bao nhieu", r"het bao nhieu", r"dong tien",
+        r"tra tien", r"nop tien (?:gi|bao nhieu)", r"ton bao nhieu", r"tien gi",
+    ),
+    Aspect.TIME: (
+        r"bao lau", r"may ngay", r"bao nhieu ngay", r"may hom", r"may tuan",
+        r"thoi gian(?: giai quyet| xu ly| lam| cho| tra)?", r"thoi han giai quyet",
+        r"bao gio (?:co|xong|nhan|lay)", r"khi nao (?:co|xong|nhan|lay)", r"lau khong",
+        r"lau ko", r"lau k", r"co lien", r"lay ngay", r"nhanh khong", r"hen tra",
+    ),
+    Aspect.DOCUMENTS: (
+        r"giay to", r"ho so (?:gom|can|gi)", r"can (?:mang|chuan bi|nop|nhung) gi",
+        r"mang (?:theo )?(?:nhung )?gi", r"chuan bi (?:nhung )?gi", r"can nhung gi",
+        r"can gi", r"thanh phan ho so", r"mang theo", r"can mang", r"phai mang",
+        r"can nhung giay",
+    ),
+    Aspect.WHERE: (
+        r"o dau", r"cho nao", r"noi nao", r"tai dau", r"den dau", r"di dau", r"len dau",
+        r"co quan nao", r"dia chi", r"phong nao", r"ra dau",
+    ),
+    Aspect.ONLINE: (
+        r"online", r"onl", r"truc tuyen", r"tren mang", r"qua mang", r"tren dien thoai",
+        r"qua dien thoai", r"bang dien thoai", r"tai nha", r"o nha", r"khong can (?:den|di|len)",
+        r"khong phai (?:den|di|len)", r"tren vneid", r"qua vneid", r"tren app",
+        r"tren ung dung", r"dich vu cong truc tuyen", r"qua mang internet",
+    ),
+    Aspect.WHO: (
+        rf"(?:lam|nop|di) (?:ho{_NOT_HO}|thay|giup)",
+        r"nho (?:nguoi|ai|con|chau|vo|chong|anh|chi|em|bo|me)",
+        r"uy quyen", r"nguoi khac", r"ai (?:duoc|co the|phai|di|lam|nop)",
+        r"dieu kien", r"doi tuong", r"co duoc (?:lam|cap|huong)", r"du tuoi",
+        r"nguoi than", r"nguoi nha", r"dai dien",
+    ),
+}
+
+# Words that only point back at the conversation or soften the message; a message
+# made of these plus aspect phrases names no subject of its own.
+_REFER_PATTERNS = (
+    r"^(?:the |vay |the thi |vay thi )?con\b", r"the con", r"vay con", r"thi sao",
+    r"cai do", r"cai nay", r"thu tuc do", r"thu tuc nay", r"viec do", r"viec nay", r"vu do",
+    r"cai (?:ay|kia)", r"nhu vay", r"nhu the", r"\bnua\b", r"qua han", r"tre han",
+    r"con gi (?:nua|khac)", r"vay thi", r"the thi", r"neu vay",
+)
+_FILLER = frozenset("""
+    a a ah ak ha hả nhe nha nhi nhỉ voi di luon the vay thi sao nao gi khong ko k hong co
+    duoc dc phai can lam thu tuc minh toi em anh chi bac chau ban ad cho hoi xin oi u ua
+    bao nhieu may la o tai cua cai nay do kia ay roi chua va hay hoac ma nhu thuong
+    duoc khong het mat ton nop mang theo gom nhung cac mot hai ba lai khac tren qua bang
+    viec vu ne day do tien da xong ok oke nua con dang ky de ai
+    chu nhi hen nghen ha ak uh ma moi doi lay nhan ra ve vao luc khi sau truoc chi rang
+    biet hieu muon cam on nhieu it lan nay kia ay vay nguoi
+""".split())
+
+_COMPILED = {aspect: re.compile(r"\b(?:" + "|".join(p) + r")\b")
+             for aspect, p in _ASPECT_PATTERNS.items()}
+_REFER = re.compile("|".join(rf"(?:{p})" for p in _REFER_PATTERNS))
+
+
+def folded_words(text: str) -> str:
+    """Lower-case, accent-folded words separated by single spaces."""
+    return " ".join(fold(w) for w in words(clean(text).lower()))
+
+
+def detect(text: str) -> tuple[Aspect, ...]:
+    """The aspects a message asks about, in the order they appear in it."""
+    folded = folded_words(text)
+    found: list[tuple[int, Aspect]] = []
+    for aspect, pattern in _COMPILED.items():
+        hit = pattern.search(folded)
+        if hit:
+            found.append((hit.start(), aspect))
+    return tuple(aspect for _, aspect in sorted(found))
+
+
+def refers_back(text: str) -> bool:
+    """True when the message points back at what was just said ("còn…", "cái đó").
+
+    Typed with diacritics, a leading "con" is "child", not "còn": it does not count.
+    """
+    folded = folded_words(text)
+    lowered = words(clean(text).lower())
+    if lowered and lowered[0] == "con" and has_diacritics(text):
+        folded = folded[len("con"):]
+    return bool(_REFER.search(folded.strip()))
+
+
+def residual_words(text: str) -> tuple[str, ...]:
+    """The words left once aspect phrases, references and fillers are taken out.
+
+    An empty result means the message names no subject of its own.
+    """
+    folded = folded_words(text)
+    for pattern in _COMPILED.values():
+        folded = pattern.sub(" ", folded)
+    folded = _REFER.sub(" ", folded)
+    return tuple(w for w in folded.split() if w not in _FILLER and not w.isdigit())
+
+
+# Words that say an entry has no checked figure for a field ("chưa có nguồn").
+_UNVERIFIED = re.compile(
+    r"\b(?:chua co nguon|chua neu|chua (?:duoc )?xac minh|khong neu|chua ro|chua co thong tin)\b")
+
+
+def unverified(field_text: str) -> bool:
+    """True when a field says itself that no source backs a figure."""
+    return not field_text.strip() or bool(_UNVERIFIED.search(folded_words(field_text)))

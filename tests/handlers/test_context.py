@@ -1,0 +1,143 @@
+"""The context rules with a frozen clock: what a follow-up means, when it expires."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from handlers.context import ChatContext
+from handlers.conversation import Conversation, Turn
+from handlers.messages import Incoming, MessageKind, ReplyKind
+from knowledge.aspects import Aspect
+from knowledge.service import KnowledgeService
+from tests.handlers.helpers import led_with
+
+T0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def chat(knowledge: KnowledgeService) -> Conversation:
+    return Conversation(knowledge)
+
+
+def say(chat: Conversation, text: str, context: ChatContext | None,
+        at: dt.datetime = T0) -> Turn:
+    return chat.handle(Incoming("test", "u", text=text), context, at)
+
+
+def answered(topic_id: str, at: dt.datetime = T0) -> ChatContext:
+    return ChatContext(topic_id, (), at)
+
+
+def test_an_answer_is_remembered_with_its_time(chat: Conversation) -> None:
+    turn = say(chat, "làm hộ chiếu ở đâu", None)
+    assert turn.context == ChatContext("ho-chieu", (), T0)
+
+
+@pytest.mark.parametrize(("text", "aspect"), [
+    ("còn lệ phí?", Aspect.FEE), ("thế mất mấy hôm", Aspect.TIME),
+    ("vậy cần mang giấy tờ gì", Aspect.DOCUMENTS), ("nộp trên mạng được không", Aspect.ONLINE),
+    ("ra chỗ nào làm", Aspect.WHERE), ("cho người nhà đi làm hộ được không", Aspect.WHO),
+])
+def test_a_follow_up_naming_only_an_aspect_stays_on_the_topic(
+        chat: Conversation, text: str, aspect: Aspect) -> None:
+    reply = say(chat, text, answered("dang-ky-thuong-tru")).reply
+    assert reply.kind is ReplyKind.ANSWER and reply.topic_id == "dang-ky-thuong-tru", text
+    assert led_with(reply, aspect), reply.blocks[:2]
+    assert reply.choices[0].action == "full:dang-ky-thuong-tru"
+
+
+def test_the_same_message_without_context_is_not_that_topic(chat: Conversation) -> None:
+    assert say(chat, "còn lệ phí?", None).reply.topic_id != "dang-ky-thuong-tru"
+
+
+def test_context_expires_after_the_ttl(chat: Conversation) -> None:
+    ctx = answered("ket-hon")
+    alive = say(chat, "mất bao lâu", ctx, T0 + dt.timedelta(minutes=30))
+    assert alive.reply.topic_id == "ket-hon"
+    expired = say(chat, "mất bao lâu", ctx, T0 + dt.timedelta(minutes=30, seconds=1))
+    assert expired.reply.topic_id != "ket-hon"
+
+
+def test_ttl_is_configurable(knowledge: KnowledgeService) -> None:
+    short = Conversation(knowledge, context_ttl=dt.timedelta(minutes=5))
+    assert say(short, "mất bao lâu", answered("ket-hon"),
+               T0 + dt.timedelta(minutes=6)).reply.topic_id != "ket-hon"
+
+
+@pytest.mark.parametrize("reset", ["menu", "0", "/menu"])
+def test_menu_clears_the_context(chat: Conversation, reset: str) -> None:
+    turn = say(chat, reset, answered("ket-hon"))
+    assert turn.reply.kind is ReplyKind.MENU
+    assert turn.context is not None and turn.context.empty and turn.context.at == T0
+    assert say(chat, "mất bao lâu", turn.context).reply.topic_id != "ket-hon"
+
+
+def test_a_message_naming_its_own_subject_wins(chat: Conversation) -> None:
+    turn = say(chat, "thế còn khai báo tạm vắng", answered("ho-chieu"))
+    assert turn.reply.topic_id == "khai-bao-tam-vang"
+    assert turn.context is not None and turn.context.topic_id == "khai-bao-tam-vang"
+
+
+@pytest.mark.parametrize("text", ["tỷ giá đô la hôm nay", "còn kết quả xổ số thì sao",
+                                  "lịch cắt điện tuần này"])
+def test_off_topic_stays_off_topic_after_an_answer(chat: Conversation, text: str) -> None:
+    turn = say(chat, text, answered("ho-chieu"))
+    assert turn.reply.kind is not ReplyKind.ANSWER, text
+    assert turn.context == answered("ho-chieu"), "the earlier topic is kept, not refreshed"
+
+
+@pytest.mark.parametrize(("text", "kind"), [("cám ơn nhiều", "thanks"), ("chào em", "")])
+def test_thanks_and_greetings_stay_smalltalk(chat: Conversation, text: str, kind: str) -> None:
+    turn = say(chat, text, answered("ho-chieu"))
+    assert turn.reply.kind is ReplyKind.SMALLTALK and turn.reply.topic_id is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("cái thứ ba", "dang-ky-thuong-tru"), ("số 1", "dang-ky-tam-tru"), ("2", "khai-bao-tam-vang"),
+    ("cái tạm vắng ấy", "khai-bao-tam-vang"), ("thường trú", "dang-ky-thuong-tru"),
+])
+def test_a_pick_among_offered_topics(chat: Conversation, text: str, expected: str) -> None:
+    offered = ChatContext(None, ("dang-ky-tam-tru", "khai-bao-tam-vang", "dang-ky-thuong-tru"),
+                          T0)
+    assert say(chat, text, offered).reply.topic_id == expected
+
+
+def test_a_pick_keeps_the_aspect_asked_with_the_question(chat: Conversation) -> None:
+    offered = ChatContext(None, ("can-cuoc-cap-moi", "can-cuoc-cap-doi-cap-lai"), T0, ("time",))
+    reply = say(chat, "cái thứ hai", offered).reply
+    assert reply.topic_id == "can-cuoc-cap-doi-cap-lai" and led_with(reply, Aspect.TIME)
+
+
+def test_a_button_on_a_suggestion_also_keeps_the_aspect(chat: Conversation) -> None:
+    offered = ChatContext(None, ("can-cuoc-cap-moi", "can-cuoc-cap-doi-cap-lai"), T0, ("fee",))
+    reply = chat.handle(Incoming("t", "u", kind=MessageKind.ACTION,
+                                 action="topic:can-cuoc-cap-moi"), offered, T0).reply
+    assert led_with(reply, Aspect.FEE)
+
+
+def test_an_out_of_range_ordinal_is_not_a_pick(chat: Conversation) -> None:
+    offered = ChatContext(None, ("dang-ky-tam-tru", "khai-bao-tam-vang"), T0)
+    assert say(chat, "cái thứ tư", offered).reply.kind is not ReplyKind.ANSWER
+
+
+def test_a_suggestion_is_remembered_with_the_asked_aspect(knowledge: KnowledgeService) -> None:
+    chat = Conversation(knowledge)
+    snap = knowledge.current
+    # Whatever the matcher decides, a suggestion stores exactly the topics it offered.
+    turn = say(chat, "lệ phí bao nhiêu", None)
+    if turn.reply.kind is ReplyKind.SUGGEST:
+        offered = tuple(c.action[6:] for c in turn.reply.choices if c.action.startswith("topic:"))
+        assert turn.context == ChatContext(None, offered, T0, ("fee",))
+        assert all(t in snap.kb.topics for t in offered)
+
+
+def test_context_round_trips_and_tolerates_bad_data() -> None:
+    ctx = ChatContext("ho-chieu", ("a-b", "c-d"), T0, ("fee",))
+    assert ChatContext.from_dict(ctx.to_dict()) == ctx
+    naive = {**ctx.to_dict(), "at": "2026-12-01T09:00:00"}
+    assert ChatContext.from_dict(naive) == ctx
+    for bad in (None, [], {"at": "yesterday"}, {"at": 5}, "x"):
+        assert ChatContext.from_dict(bad) is None  # type: ignore[arg-type]
+    assert not ChatContext(None, (), T0).alive(T0)

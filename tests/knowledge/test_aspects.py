@@ -1,0 +1,49 @@
+"""Aspect detection, residual words and "no checked figure" on folded text."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.aspects import Aspect, detect, refers_back, residual_words, unverified
+
+
+@pytest.mark.parametrize(("text", "aspects"), [
+    ("làm giấy phép xây dựng tốn bao nhiêu tiền", (Aspect.FEE,)),
+    ("LE PHI CHUNG THUC", (Aspect.FEE,)),
+    ("bao lâu thì lấy được kết quả", (Aspect.TIME,)),
+    ("xin giấy xác nhận cư trú cần chuẩn bị gì", (Aspect.DOCUMENTS,)),
+    ("đăng ký xe máy ở đâu", (Aspect.WHERE,)),
+    ("lam tren dien thoai duoc ko", (Aspect.ONLINE,)),
+    ("nhờ con trai nộp thay có được không", (Aspect.WHO,)),
+    ("phí bao nhiêu và mất mấy ngày", (Aspect.FEE, Aspect.TIME)),
+    ("hướng dẫn đăng ký kết hôn", ()),
+    ("làm hộ chiếu", ()),  # "hộ chiếu" is a passport, not "on behalf"
+    ("hộ khẩu cũ còn dùng được không", ()),
+])
+def test_detect(text: str, aspects: tuple[Aspect, ...]) -> None:
+    assert detect(text) == aspects
+
+
+@pytest.mark.parametrize(("text", "rest"), [
+    ("thế còn lệ phí?", ()), ("vậy cái đó làm online được chứ", ()),
+    ("còn khai báo tạm vắng thì sao", ("khai", "tam", "vang")),
+    ("giá vàng hôm nay", ("gia", "vang", "hom")),
+])
+def test_residual_words(text: str, rest: tuple[str, ...]) -> None:
+    assert residual_words(text) == rest
+
+
+def test_refers_back() -> None:
+    assert refers_back("còn giấy tờ thì sao") and refers_back("cái đó")
+    assert not refers_back("con tôi 6 tuổi làm căn cước được không")
+    assert not refers_back("cách đăng ký khai sinh")
+
+
+@pytest.mark.parametrize(("field", "expected"), [
+    ("Chưa có nguồn về thời gian duyệt.", True),
+    ("Lệ phí chưa được xác minh - xem khi nộp.", True),
+    ("Các nguồn không nêu khoản phí nào.", True), ("", True),
+    ("Không quá 7 ngày làm việc.", False), ("Miễn lệ phí.", False),
+])
+def test_unverified(field: str, expected: bool) -> None:
+    assert unverified(field) is expected

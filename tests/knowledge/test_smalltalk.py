@@ -1,0 +1,37 @@
+"""Social and meta messages never reach the topic matcher as questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.matcher import Decision
+from knowledge.service import KnowledgeService
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("ơi ơi", "greeting"),  # a repeated word is one phrase
+    ("xin chào, cho em hỏi tí", "help"),  # several phrases: the one asking most wins
+    ("bot ơi còn đó không", "presence"),
+    ("mình cần được hỗ trợ ạ", "help"),
+    ("chưa hiểu, giải thích lại", "confused"),
+    ("chào bot, trả lời sai rồi", "complaint"),
+    ("dở quá", "complaint"),
+])
+def test_meta_messages(knowledge: KnowledgeService, text: str, kind: str) -> None:
+    result = knowledge.current.match(text)
+    assert result.decision is Decision.SMALLTALK and result.smalltalk == kind, result
+
+
+@pytest.mark.parametrize("text", ["chào bạn, làm căn cước lần đầu ở đâu",
+                                  "không hiểu sao vneid không đăng nhập được",
+                                  "cho hỏi lệ phí làm hộ chiếu"])
+def test_a_question_inside_is_still_a_question(knowledge: KnowledgeService, text: str) -> None:
+    assert knowledge.current.match(text).decision is not Decision.SMALLTALK
+
+
+def test_no_example_question_of_the_knowledge_base_is_smalltalk(
+        knowledge: KnowledgeService) -> None:
+    kb = knowledge.current.kb
+    social = [q for t in kb.topics.values() for q in t.questions
+              if knowledge.current.match(q).decision is Decision.SMALLTALK]
+    assert social == []
