@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from handlers import texts
 from handlers.messages import Block, BlockKind, Choice, Incoming, MessageKind, Reply, ReplyKind
-from handlers.render import contact_blocks, local_today, topic_blocks
+from handlers.render import contact_blocks, local_today, no_staff_blocks, topic_blocks
 from knowledge.matcher import Decision, MatchResult
 from knowledge.service import KnowledgeService, Snapshot
 from knowledge.vietnamese import fold
@@ -207,8 +207,8 @@ class Conversation:
         if self.handoff_available and reachable:
             return Reply(ReplyKind.HANDOFF, (_para(texts.HANDOFF_SENT),), _menu_choice(),
                          topic_id, actions=("handoff",))
-        blocks = (_para(texts.HANDOFF_NO_STAFF), *contact_blocks(snap.kb.commune))
-        return Reply(ReplyKind.HANDOFF, blocks, _menu_choice(), topic_id)
+        return Reply(ReplyKind.HANDOFF, no_staff_blocks(snap.kb.commune), _menu_choice(),
+                     topic_id)
 
     def _feedback(self, snap: Snapshot, event_id: str, ref: str, *, helpful: bool) -> Turn:
         if helpful:

@@ -104,7 +104,7 @@ async def test_no_staff_reachable_gives_the_commune_contact(
     channel.fail_staff = True
     await pipeline.handle(text("làm hộ chiếu ở đâu"))
     reply = (await pipeline.handle(press("handoff"))).reply
-    assert reply is not None and reply.blocks[0].text == texts.HANDOFF_NO_STAFF
+    assert reply is not None and reply.blocks[0].text == texts.HANDOFF_NOBODY
     assert [c.action for c in reply.choices] == ["menu"]
 
 
