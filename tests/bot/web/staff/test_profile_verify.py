@@ -44,8 +44,7 @@ async def test_queue_lists_every_open_check_and_a_reviewer_marks_one_done(
     queue = html.unescape((await reviewer.get("/staff/verify")).text)
     topics = list(_kb(running).topics.values())
     before = open_checks(topics)
-    for topic_id, check in before:
-        assert check.what in queue
+    assert all(check.what in queue for _, check in before)
     topic_id, check = before[0]
     index = _kb(running).topics[topic_id].verify.index(check)
     done = await reviewer.post("/staff/verify/done", data={
