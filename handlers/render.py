@@ -144,15 +144,22 @@ def review_note(topic: Topic) -> str:
 
 def _place_line(place: Place, commune: CommuneProfile) -> str:
     line = f"{CHANNEL_ICONS[place.channel]} {place.name}"
+    if place.channel is Channel.PROVINCIAL_PORTAL and commune.province:
+        line += f" ({texts.PROVINCE_OF.format(province=commune.province)})"
     if place.note:
         line += f" — {place.note}"
-    if place.url:
-        line += f": {place.url}"
+    url = place.url or (commune.provincial_portal_url
+                        if place.channel is Channel.PROVINCIAL_PORTAL else None)
+    if url:
+        line += f": {url}"
+    details: list[str] = []
     if place.channel is Channel.COMMUNE_CENTRE:
         details = [commune.centre_address, commune.opening_hours, commune.hotline]
-        extra = "; ".join(d for d in details if d)
-        if extra:
-            line += f" ({extra})"
+    elif place.channel is Channel.POLICE:  # "Công an cấp xã" → the commune's own post
+        details = [commune.police_post, commune.police_phone]
+    extra = "; ".join(d for d in details if d)
+    if extra:
+        line += f" ({extra})"
     return line
 
 

@@ -111,6 +111,7 @@ LABEL_HOTLINE = "Điện thoại"
 LABEL_EMAIL = "Email"
 LABEL_WEBSITE = "Trang web"
 LABEL_POLICE = "Công an xã"
+PROVINCE_OF = "tỉnh {province}"
 
 BUTTON_HELPFUL = "👍 Có ích"
 BUTTON_NOT_HELPFUL = "👎 Chưa đúng"

@@ -38,3 +38,25 @@ def test_with_a_phone_the_contact_card_follows() -> None:
     assert blocks[0].text == texts.HANDOFF_NO_STAFF
     assert any(b.kind is BlockKind.FIELD and b.text == "0209 3 876 543" for b in blocks)
     assert texts.HANDOFF_NOBODY not in _text(blocks)
+
+
+def test_the_chosen_commune_names_the_provincial_portal_and_police_post() -> None:
+    import datetime as dt
+
+    from handlers.render import topic_blocks
+    from knowledge.loader import load_directory
+
+    kb = load_directory()
+    commune = CommuneProfile(name="Phủ Thông", province="Thái Nguyên",
+                             police_post="Công an xã Phủ Thông", police_phone="0209 111 222",
+                             provincial_portal_url="https://dichvucong.thainguyen.gov.vn")
+    where = {b.label: b.items for b in topic_blocks(kb.topics["ket-hon"], commune,
+                                                     dt.date(2026, 12, 2))}[texts.LABEL_WHERE]
+    portal = next(line for line in where if line.startswith("🌐 Cổng dịch vụ công của tỉnh"))
+    assert portal.startswith("🌐 Cổng dịch vụ công của tỉnh (tỉnh Thái Nguyên)")
+    assert portal.endswith(": https://dichvucong.thainguyen.gov.vn/")
+    police_topic = next(t for t in kb.topics.values()
+                        if any(p.channel.value == "police" for p in t.where))
+    lines = {b.label: b.items for b in topic_blocks(police_topic, commune,
+                                                     dt.date(2026, 12, 2))}[texts.LABEL_WHERE]
+    assert any("(Công an xã Phủ Thông; 0209 111 222)" in line for line in lines)
