@@ -11,6 +11,7 @@ import pytest
 
 from bot.runtime import Runtime
 from bot.storage.knowledge import PENDING
+from handlers import texts
 from knowledge.validity import open_checks, upcoming
 from tests.bot.web.staff.conftest import Login
 
@@ -121,6 +122,10 @@ async def test_profile_form_validates_and_saves_contact(login: Login,
     bad = await reviewer.post("/staff/profile", data={**base, "website": "xa-phu-thong"})
     assert bad.status_code == 400 and "không phải địa chỉ web đầy đủ" in html.unescape(bad.text)
     assert _kb(running).commune.website is None  # nothing stored
+    # No staff chat, no phone yet: the web chat's "Hỏi cán bộ" says so and sends to the centre.
+    before = (await reviewer.post("/api/chat", json={"client_id": "profile-test-0000",
+                                                     "text": "hỏi cán bộ"})).text
+    assert texts.HANDOFF_NOBODY in before and "trong giờ làm việc" in before
     good = await reviewer.post("/staff/profile", data={
         **base, "hotline": "0209 3 876 543", "centre_address": "Thôn Nà Phầy, xã Phủ Thông",
         "opening_hours": "Sáng 7h30–11h30, chiều 13h30–17h, thứ Hai đến thứ Sáu"})
