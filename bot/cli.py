@@ -10,9 +10,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, get_settings
 from bot.log_secrets import scrub_secrets, secrets_of
+
+if TYPE_CHECKING:
+    from knowledge.loader import KnowledgeBase
 
 log = logging.getLogger("citizen-bot")
 
@@ -166,9 +170,51 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_prepare(args: argparse.Namespace, settings: Settings) -> int:
+    """Data dir and salt, then a short summary instead of every warning.
+
+    Run on every ``make run``: it says only what citizens will notice (how to reach
+    a person) and where to fix it; ``kb validate`` still lists every detail.
+    """
+    from knowledge.loader import KnowledgeError, load_directory
+
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.salt()
-    return cmd_validate(argparse.Namespace(dir=None), settings)
+    try:
+        load_directory(settings.knowledge_dir)  # the starter files must stay valid
+    except KnowledgeError:
+        return cmd_validate(argparse.Namespace(dir=None), settings)
+    kb = _live_knowledge(settings).current.kb
+    for line in prepare_summary(kb, settings, _today(settings)):
+        print(line)
+    return 0
+
+
+def prepare_summary(kb: KnowledgeBase, settings: Settings, today: dt.date) -> list[str]:
+    """The lines `prepare` prints: what is ready, what is missing, where to fix it."""
+    from bot.profile_checklist import PROFILE_PAGE, missing
+    from knowledge.validity import needs_review, open_checks, upcoming
+
+    lines = [f"citizen-bot: kho kiến thức hợp lệ — {len(kb.topics)} chủ đề, xã "
+             f"{kb.commune.name}{', ' + kb.commune.province if kb.commune.province else ''}."]
+    gaps = missing(kb.commune, staff_chats=bool(settings.staff_targets))
+    if gaps:
+        lines.append(f"Còn thiếu {len(gaps)} mục người dân sẽ thấy:")
+        lines += [f"  - {item.label}: {item.why}"
+                  + ("." if item.key != "staff_chats" else f" ({item.fix}).") for item in gaps]
+        host = settings.host if settings.host.startswith("127.") else "<địa chỉ máy chủ>"
+        lines.append(f"Sửa ở trang cán bộ, mục “Thông tin xã”: "
+                     f"http://{host}:{settings.port}{PROFILE_PAGE}")
+    else:
+        lines.append("Thông tin xã đã đủ (liên hệ, địa chỉ, giờ làm việc, nhóm chat cán bộ).")
+    topics = list(kb.topics.values())
+    work = [(len(open_checks(topics)), "việc cần xác minh"),
+            (len(upcoming(topics, today)), "mốc ngày trong 30 ngày tới"),
+            (len(needs_review(topics, today)), "mục cần rà soát vì đã hết hạn")]
+    todo = ", ".join(f"{n} {what}" for n, what in work if n)
+    if todo:
+        lines.append(f"Việc của cán bộ: {todo} — xem trang cán bộ, chi tiết: "
+                     "citizen-bot kb validate")
+    return lines
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

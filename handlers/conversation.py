@@ -16,7 +16,14 @@ from handlers import brief, texts
 from handlers import context as ctx
 from handlers.context import DEFAULT_TTL, ChatContext
 from handlers.messages import Block, BlockKind, Choice, Incoming, MessageKind, Reply, ReplyKind
-from handlers.render import as_shown, contact_blocks, explain_terms, local_today, topic_blocks
+from handlers.render import (
+    as_shown,
+    contact_blocks,
+    explain_terms,
+    local_today,
+    no_staff_blocks,
+    topic_blocks,
+)
 from handlers.resolve import follow_up, pick_by_position, pick_by_words
 from knowledge.aspects import Aspect
 from knowledge.aspects import detect as detect_aspects
@@ -300,8 +307,8 @@ class Conversation:
         if self.handoff_available and reachable:
             return Reply(ReplyKind.HANDOFF, (_para(texts.HANDOFF_SENT),), _menu_choice(),
                          topic_id, actions=("handoff",))
-        blocks = (_para(texts.HANDOFF_NO_STAFF), *contact_blocks(snap.kb.commune))
-        return Reply(ReplyKind.HANDOFF, blocks, _menu_choice(), topic_id)
+        return Reply(ReplyKind.HANDOFF, no_staff_blocks(snap.kb.commune), _menu_choice(),
+                     topic_id)
 
     def _feedback(self, snap: Snapshot, event_id: str, ref: str, *, helpful: bool) -> Turn:
         if helpful:

@@ -160,15 +160,22 @@ def review_note(topic: Topic) -> str:
 
 def _place_line(place: Place, commune: CommuneProfile) -> str:
     line = f"{CHANNEL_ICONS[place.channel]} {place.name}"
+    if place.channel is Channel.PROVINCIAL_PORTAL and commune.province:
+        line += f" ({texts.PROVINCE_OF.format(province=commune.province)})"
     if place.note:
         line += f" — {place.note}"
-    if place.url:
-        line += f": {place.url}"
+    url = place.url or (commune.provincial_portal_url
+                        if place.channel is Channel.PROVINCIAL_PORTAL else None)
+    if url:
+        line += f": {url}"
+    details: list[str] = []
     if place.channel is Channel.COMMUNE_CENTRE:
         details = [commune.centre_address, commune.opening_hours, commune.hotline]
-        extra = "; ".join(d for d in details if d)
-        if extra:
-            line += f" ({extra})"
+    elif place.channel is Channel.POLICE:  # "Công an cấp xã" → the commune's own post
+        details = [commune.police_post, commune.police_phone]
+    extra = "; ".join(d for d in details if d)
+    if extra:
+        line += f" ({extra})"
     return line
 
 
@@ -183,9 +190,34 @@ def _links(topic: Topic) -> tuple[Link, ...]:
     return tuple(links)
 
 
+def no_staff_blocks(commune: CommuneProfile) -> tuple[Block, ...]:
+    """"Hỏi cán bộ" when no staff member can answer by message.
+
+    With a phone or e-mail the citizen gets the contact card. Without one, a card
+    titled "Liên hệ" with nothing to call would be a dead end, so the reply says so
+    plainly and gives what is known: go to the commune centre (its address and
+    hours once the commune has entered them).
+    """
+    if commune.hotline or commune.email:
+        return (Block(BlockKind.PARAGRAPH, text=texts.HANDOFF_NO_STAFF),
+                *contact_blocks(commune))
+    address = (texts.HANDOFF_VISIT_ADDRESS.format(address=commune.centre_address)
+               if commune.centre_address else "")
+    hours = (texts.HANDOFF_VISIT_HOURS.format(hours=commune.opening_hours)
+             if commune.opening_hours else texts.HANDOFF_VISIT_NO_HOURS)
+    visit = texts.HANDOFF_VISIT.format(centre=_centre(commune), address=address, hours=hours)
+    return (Block(BlockKind.PARAGRAPH, text=texts.HANDOFF_NOBODY),
+            Block(BlockKind.PARAGRAPH, text=visit),
+            Block(BlockKind.NOTE, text=texts.HANDOFF_KEEP_ASKING))
+
+
+def _centre(commune: CommuneProfile) -> str:
+    return commune.centre_name or f"Trung tâm Phục vụ hành chính công xã {commune.name}"
+
+
 def contact_blocks(commune: CommuneProfile) -> tuple[Block, ...]:
     """How to reach the commune centre, with only the details that are known."""
-    centre = commune.centre_name or f"Trung tâm Phục vụ hành chính công xã {commune.name}"
+    centre = _centre(commune)
     fields = [
         (texts.LABEL_ADDRESS, commune.centre_address),
         (texts.LABEL_HOURS, commune.opening_hours),

@@ -47,7 +47,17 @@ HANDOFF_SENT = (
     "Mình đã chuyển câu hỏi của bạn tới cán bộ xã. Cán bộ sẽ trả lời bạn tại đây trong giờ "
     "làm việc."
 )
-HANDOFF_NO_STAFF = "Hiện chưa có cán bộ trực tuyến. Bạn có thể liên hệ trực tiếp:"
+HANDOFF_NO_STAFF = "Hiện chưa có cán bộ trả lời qua tin nhắn. Bạn có thể liên hệ trực tiếp:"
+# No staff chat and no phone or e-mail: say so, and say what the citizen *can* do.
+HANDOFF_NOBODY = (
+    "Hiện xã chưa có cán bộ trả lời qua tin nhắn, và mình chưa có số điện thoại của xã để "
+    "chỉ cho bạn."
+)
+HANDOFF_VISIT = "Bạn có thể đến hỏi trực tiếp cán bộ tại {centre}{address}{hours}."
+HANDOFF_VISIT_ADDRESS = ", địa chỉ: {address}"
+HANDOFF_VISIT_HOURS = " (giờ làm việc: {hours})"
+HANDOFF_VISIT_NO_HOURS = " trong giờ làm việc"
+HANDOFF_KEEP_ASKING = "Bạn vẫn có thể hỏi mình về cách làm thủ tục bất cứ lúc nào."
 HANDOFF_CASE = "Mã câu hỏi của bạn: {case_no}."
 CONTACT_TITLE = "Liên hệ"
 CONTACT_UNKNOWN = (
@@ -101,6 +111,7 @@ LABEL_HOTLINE = "Điện thoại"
 LABEL_EMAIL = "Email"
 LABEL_WEBSITE = "Trang web"
 LABEL_POLICE = "Công an xã"
+PROVINCE_OF = "tỉnh {province}"
 
 BUTTON_HELPFUL = "👍 Có ích"
 BUTTON_NOT_HELPFUL = "👎 Chưa đúng"

@@ -33,6 +33,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from bot.reports.grouping import comparable, group_questions
 from bot.reports.model import (
@@ -45,6 +46,7 @@ from bot.reports.model import (
 )
 from bot.reports.outbound import safe_texts
 from bot.reports.render import write_report
+from bot.reports.suggestions import upkeep
 from bot.reports.weeks import DEFAULT_TZ, default_week, iso_week_bounds
 from bot.storage.demo_data import DEMO_SOURCE
 from bot.storage.models import utcnow
@@ -178,7 +180,9 @@ async def generate_report(storage: Storage, knowledge: KnowledgeService, week: s
     if rows.contains_demo:
         stats = dataclasses.replace(stats, demo_events=max(rows.demo_events, 1))
     # Drawing charts is CPU work; keep the event loop answering (it may run inside serve).
-    return await asyncio.to_thread(write_report, stats, Path(out_dir))
+    today = (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(tz)).date()
+    todo = upkeep(kb.topics.values(), today)
+    return await asyncio.to_thread(write_report, stats, Path(out_dir), todo)
 
 
 async def count_demo_events(storage: Storage) -> int:

@@ -7,6 +7,7 @@ suggestions, draws the charts once and writes every output from the same
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,7 +34,8 @@ def _redacted(stats: WeekStats) -> WeekStats:
     return replace(stats, unanswered=groups)
 
 
-def write_report(stats: WeekStats, out_dir: Path | str) -> list[Path]:
+def write_report(stats: WeekStats, out_dir: Path | str, upkeep: Sequence[str] = ()
+                 ) -> list[Path]:
     """Write summary.md, summary.html, the PNG charts and the CSVs; return their paths.
 
     Existing files of the same names are overwritten, so re-running a week is safe.
@@ -44,8 +46,8 @@ def write_report(stats: WeekStats, out_dir: Path | str) -> list[Path]:
     ranked, unknown = uptake_gaps(stats.topics)
     charts = render_charts(stats, ranked)
     images = {CHART_FILES[key]: png for key, png in charts.items()}
-    document = build_document(stats, ranked, unknown, suggest(stats, ranked, unknown),
-                              CHART_FILES)
+    actions = suggest(stats, ranked, unknown, upkeep=upkeep)
+    document = build_document(stats, ranked, unknown, actions, CHART_FILES)
 
     written: list[Path] = []
     for name, png in images.items():

@@ -8,11 +8,15 @@ enough evidence, so a quiet week yields few suggestions instead of noise.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Iterable, Sequence
 
 from bot.reports.formatting import day, num, one_line, pct
 from bot.reports.gaps import TopicGap
 from bot.reports.model import WeekStats
+from handlers.texts import CONFIRM_THINGS
+from knowledge.schema import Topic
+from knowledge.validity import ENTRY, WATCH_DAYS, needs_review, open_checks, upcoming
 
 MAX_SUGGESTIONS = 6
 MIN_GAP_DEMAND = 3
@@ -24,9 +28,13 @@ MIN_DIFFICULTY = 2
 
 
 def suggest(stats: WeekStats, ranked: Sequence[TopicGap], unknown: Sequence[TopicGap],
-            limit: int = MAX_SUGGESTIONS) -> list[str]:
-    """Suggestions, most useful first: uptake gaps, knowledge gaps, bad answers, upkeep."""
-    out: list[str] = []
+            limit: int = MAX_SUGGESTIONS, upkeep: Sequence[str] = ()) -> list[str]:
+    """Suggestions, most useful first: dated facts, uptake gaps, knowledge gaps, bad answers.
+
+    ``upkeep`` (from :func:`upkeep`) comes first: an expired fee or a date passing
+    soon changes what citizens are told, whatever the week's traffic.
+    """
+    out: list[str] = list(upkeep)
     if stats.is_empty:
         out.append("Tuần này chưa có ai hỏi trợ lý — nên giới thiệu trợ lý (mã QR, số Zalo) "
                    "trong buổi họp thôn/phố và tại Bộ phận một cửa.")
@@ -99,3 +107,36 @@ def _difficulty(stats: WeekStats) -> list[str]:
         f"{num(t.followups['difficulty'])} người gặp khó khăn khi làm “{one_line(t.title, 70)}” "
         "trực tuyến — nên hỏi rõ vướng ở bước nào và bổ sung hướng dẫn." for t in stuck
     ]
+
+
+def _part(field: str) -> str:
+    return "cả chủ đề" if field == ENTRY else CONFIRM_THINGS.get(field, field)
+
+
+def upkeep(topics: Iterable[Topic], today: dt.date) -> list[str]:
+    """What the knowledge needs because of dates and local checks, at most three lines."""
+    topics = list(topics)
+    titles = {t.id: one_line(t.title, 60) for t in topics}
+    out = []
+    reviews = needs_review(topics, today)
+    if reviews:
+        first = reviews[0]
+        more = f" (và {num(len(reviews) - 1)} mục khác)" if len(reviews) > 1 else ""
+        out.append(f"{_part(first.field).capitalize()} của “{titles[first.topic_id]}” đã hết "
+                   f"hạn từ {day(first.ended)} mà chưa có mức mới{more} — người dân đang được "
+                   "bảo hỏi lại ở xã; nên nhập mức mới trên trang cán bộ.")
+    soon = upcoming(topics, today)
+    if soon:
+        first = soon[0]
+        more = f" và {num(len(soon) - 1)} mốc khác" if len(soon) > 1 else ""
+        verb = "bắt đầu áp dụng từ" if first.kind.value == "starts" else "hết hiệu lực sau"
+        out.append(f"Trong {WATCH_DAYS} ngày tới: {_part(first.field)} của "
+                   f"“{titles[first.topic_id]}” {verb} {day(first.day)}{more} — nên kiểm tra "
+                   "văn bản mới trước ngày đó (trang cán bộ, Trang chính).")
+    checks = open_checks(topics)
+    if checks:
+        count = len({topic_id for topic_id, _ in checks})
+        out.append(f"Còn {num(len(checks))} việc cần xác minh ở {num(count)} chủ đề — xem mục "
+                   "“Cần xác minh” trên trang cán bộ và bấm “Đã xác minh xong” khi đã kiểm "
+                   "tra.")
+    return out

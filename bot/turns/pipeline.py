@@ -33,7 +33,7 @@ from bot.storage.group_commit import Unavailable
 from handlers import texts
 from handlers.conversation import Turn
 from handlers.messages import Block, BlockKind, Choice, Incoming, Reply, ReplyKind
-from handlers.render import contact_blocks
+from handlers.render import no_staff_blocks
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,6 @@ class TurnPipeline:
 
     def _no_handoff(self, reply: Reply) -> Reply:
         commune = self.assistant.conversation.knowledge.current.kb.commune
-        blocks = (Block(BlockKind.PARAGRAPH, text=texts.HANDOFF_NO_STAFF),
-                  *contact_blocks(commune))
-        return Reply(ReplyKind.HANDOFF, blocks, (Choice(texts.BUTTON_MENU, "menu"),),
+        return Reply(ReplyKind.HANDOFF, no_staff_blocks(commune),
+                     (Choice(texts.BUTTON_MENU, "menu"),),
                      reply.topic_id)

@@ -84,3 +84,17 @@ def test_eval_on_dev_set_meets_floors(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args", [["--help"], ["kb", "--help"]])
 def test_help_works(args: list[str]) -> None:
     assert run(args).returncode == 0
+
+
+def test_prepare_prints_a_short_summary_with_where_to_fix(tmp_path: Path) -> None:
+    out = run(["prepare"], tmp_path=tmp_path)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert len(lines) <= 10  # a summary, not one line per warning
+    assert "cảnh báo:" not in out.stdout
+    text = out.stdout
+    for gap in ("Số điện thoại hoặc thư điện tử", "Địa chỉ Trung tâm", "Giờ làm việc",
+                "STAFF_CHAT_IDS"):
+        assert gap in text
+    assert "“Thông tin xã”" in text and "/staff/profile" in text
+    assert "citizen-bot kb validate" in text  # where the full details are

@@ -137,7 +137,7 @@ def test_handoff_with_and_without_staff(knowledge: KnowledgeService) -> None:
     without = Conversation(knowledge).handle(
         Incoming("t", "u", kind=MessageKind.ACTION, action="handoff:khai-sinh")).reply
     assert without.kind is ReplyKind.HANDOFF and "handoff" not in without.actions
-    assert without.blocks[0].text == texts.HANDOFF_NO_STAFF
+    assert without.blocks[0].text == texts.HANDOFF_NOBODY  # starter: no phone
     staffed = Conversation(knowledge, handoff_available=True)
     pushed = staffed.handle(Incoming("t", "u", kind=MessageKind.ACTION,
                                      action="handoff:khai-sinh", chat_ref="42")).reply
@@ -145,7 +145,7 @@ def test_handoff_with_and_without_staff(knowledge: KnowledgeService) -> None:
     # The web chat cannot receive a staff answer later: it gets the contact instead.
     web = staffed.handle(Incoming("web", "u", kind=MessageKind.ACTION,
                                   action="handoff:khai-sinh")).reply
-    assert "handoff" not in web.actions and web.blocks[0].text == texts.HANDOFF_NO_STAFF
+    assert "handoff" not in web.actions and web.blocks[0].text == texts.HANDOFF_NOBODY
 
 
 def test_smalltalk_replies(chat: Conversation) -> None:

@@ -110,7 +110,24 @@ async def home(site: StaffSite, ctx: Ctx) -> Response:
     return site.render(ctx.request, "home.html", ctx, nav="home", stale=stale,
                        stale_months=STALE_MONTHS, pending=len(pending), mine=len(mine),
                        unanswered=unanswered, topics=len(kb.topics),
-                       commune=kb.commune.name)
+                       commune=kb.commune.name, **_watch(site, kb, today))
+
+
+def _watch(site: StaffSite, kb: Any, today: dt.date) -> dict[str, Any]:
+    """The first-run checklist, dates that change within 30 days, and open checks."""
+    from bot.profile_checklist import checklist
+    from knowledge.validity import WATCH_DAYS, needs_review, open_checks, upcoming
+
+    topics = list(kb.topics.values())
+    titles = {t.id: t.title for t in topics}
+    items = checklist(kb.commune, staff_chats=bool(site.settings.staff_targets))
+    return {
+        "checklist": items if not all(i.done for i in items) else [],
+        "changes": [(c, titles.get(c.topic_id, c.topic_id)) for c in upcoming(topics, today)],
+        "reviews": [(r, titles.get(r.topic_id, r.topic_id)) for r in needs_review(topics, today)],
+        "watch_days": WATCH_DAYS,
+        "checks": len(open_checks(topics)),
+    }
 
 
 # --- topic list ----------
@@ -182,7 +199,16 @@ def _form_page(site: StaffSite, ctx: Ctx, form: TopicForm, *, topic_id: str | No
         others=others, problems=problems or [], conflicts=conflicts or [],
         pending=pending or [], triage_key=triage_key, asked=asked, status=status,
         preview=preview_data, can_review=ctx.user.can_review,
-        goes_live=site.workflow.status_for(ctx.user) == LIVE, today=site.today().isoformat())
+        goes_live=site.workflow.status_for(ctx.user) == LIVE, today=site.today().isoformat(),
+        checks=_checks(kb, topic_id))
+
+
+def _checks(kb: Any, topic_id: str | None) -> list[Any]:
+    """The topic's staff checks, open first (the verification queue's items)."""
+    from bot.web.staff.pages_profile import checks_of
+
+    topic = kb.topics.get(topic_id) if topic_id else None
+    return sorted(checks_of(topic), key=lambda c: not c.check.open) if topic else []
 
 
 def _initial_preview(site: StaffSite, doc: dict[str, Any]) -> Any:

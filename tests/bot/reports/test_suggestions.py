@@ -57,3 +57,38 @@ def test_empty_week_suggests_introducing_the_bot():
         "Tuần này chưa có ai hỏi trợ lý — nên giới thiệu trợ lý (mã QR, số Zalo) trong buổi "
         "họp thôn/phố và tại Bộ phận một cửa."
     ]
+
+
+def test_dated_facts_and_open_checks_come_first_with_a_frozen_clock(stats):
+    import datetime as dt
+
+    from bot.reports.suggestions import upkeep
+    from knowledge.loader import load_directory
+
+    topics = list(load_directory().topics.values())
+    before = upkeep(topics, dt.date(2026, 12, 10))  # the fee cuts end on 31/12/2026
+    assert any(line.startswith("Trong 30 ngày tới: lệ phí của") and "31/12/2026" in line
+               for line in before)
+    assert any("việc cần xác minh" in line and "“Cần xác minh”" in line for line in before)
+    assert not any("đã hết hạn" in line for line in before)
+    after = upkeep(topics, dt.date(2027, 1, 5))
+    assert not any("31/12/2026" in line and "Trong 30 ngày" in line for line in after)
+    ranked, unknown = uptake_gaps(stats.topics)
+    actions = suggest(stats, ranked, unknown, upkeep=before)
+    assert actions[: len(before)] == before and len(actions) <= MAX_SUGGESTIONS
+
+
+def test_an_expired_figure_with_nothing_behind_it_is_named_first():
+    import datetime as dt
+
+    from bot.reports.suggestions import upkeep
+    from knowledge.loader import load_directory
+    from knowledge.schema import Topic
+
+    kb = load_directory()
+    doc = dict(kb.documents.topics["topics/ho-chieu.yaml"])
+    doc["fee"] = ""  # nobody knows the regular fee: only the dated cut was ever entered
+    topic = Topic.model_validate(doc)
+    [first, *_] = upkeep([topic], dt.date(2027, 1, 5))
+    assert first.startswith("Lệ phí của “") and "đã hết hạn từ 31/12/2026" in first
+    assert "người dân đang được bảo hỏi lại ở xã" in first

@@ -107,7 +107,7 @@ async def test_a_case_that_cannot_be_opened_gives_the_commune_contact(
     pipeline, _ = pipeline_for(knowledge, None, staff=[("telegram", "-100")])  # no database
     await pipeline.handle(text("làm hộ chiếu ở đâu"))
     reply = (await pipeline.handle(press("handoff"))).reply
-    assert reply is not None and reply.blocks[0].text == texts.HANDOFF_NO_STAFF
+    assert reply is not None and reply.blocks[0].text == texts.HANDOFF_NOBODY
     assert [c.action for c in reply.choices] == ["menu"]
 
 

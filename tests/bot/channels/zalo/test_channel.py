@@ -336,7 +336,7 @@ async def test_handoff_with_staff_on_telegram_only(make_bot: MakeBot, fake_zalo:
     async with client_for(bot) as client:
         await say(client, bot, fake_zalo, "help")
         sent = await say(client, bot, fake_zalo, "hỏi cán bộ")
-    assert texts.HANDOFF_NO_STAFF in sent[0] and texts.HANDOFF_SENT not in sent[0]
+    assert texts.HANDOFF_NOBODY in sent[0] and texts.HANDOFF_SENT not in sent[0]
 
 
 async def test_handoff_without_service_gives_contacts(make_bot: MakeBot,
@@ -345,7 +345,7 @@ async def test_handoff_without_service_gives_contacts(make_bot: MakeBot,
                          webhook_secret=SECRET, handoff_available=True)  # no service
     async with client_for(bot) as client:
         sent = await say(client, bot, fake_zalo, "hỏi cán bộ")
-    assert texts.HANDOFF_NO_STAFF in sent[0] and texts.HANDOFF_SENT not in sent[0]
+    assert texts.HANDOFF_NOBODY in sent[0] and texts.HANDOFF_SENT not in sent[0]
 
 
 async def test_chat_id_command_for_staff_setup(webhook_bot: Bot, http: httpx.AsyncClient,

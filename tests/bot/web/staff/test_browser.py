@@ -197,7 +197,8 @@ def test_unsaved_typing_survives_leaving_the_page(accounts: str, phone: Page,
 
 PAGES = ["/staff/", "/staff/topics", "/staff/topics/khai-sinh", "/staff/topics/new",
          "/staff/changes?show=all", "/staff/inbox", "/staff/dashboard", "/staff/spreadsheet",
-         "/staff/users", "/staff/account", "/staff/topics/khai-sinh/history"]
+         "/staff/users", "/staff/account", "/staff/topics/khai-sinh/history", "/staff/verify",
+         "/staff/profile?province=19"]
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
