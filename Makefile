@@ -36,9 +36,8 @@ run: install
 
 test: install-dev browser
 	$(BIN)/ruff check .
-# Import contracts (pyproject [tool.importlinter]); enable once bot.server's Runtime no
-# longer ties the channels and the staff site to the server (issue 11):
-#	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/citizen-bot kb validate
 	$(BIN)/pytest -q
 

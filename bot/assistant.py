@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from bot.privacy import SENSITIVE_WARNING, Redaction, redact
 from bot.storage import Storage
-from bot.storage.events import EventRecord
+from bot.storage.events import EventRecord, EventSink
 from bot.storage.group_commit import Unavailable
 from handlers import followup
 from handlers.context import ChatContext
@@ -42,9 +42,12 @@ class Assistant:
 
     def __init__(self, conversation: Conversation, storage: Storage | None = None, *,
                  clock: Callable[[], dt.datetime] | None = None,
-                 store_context: bool = True) -> None:
+                 store_context: bool = True, events: EventSink | None = None) -> None:
+        """``events`` replaces the storage's demand log (the demo generator stamps
+        simulated times); by default events go to ``storage.events``."""
         self.conversation = conversation
         self.storage = storage
+        self._events = events
         self.store_context = store_context  # False: memory only (e.g. synthetic demo data)
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._contexts: OrderedDict[tuple[str, str], ChatContext] = OrderedDict()
@@ -138,7 +141,8 @@ class Assistant:
         if name not in {"fu", "fa"} or not topic_id or \
                 topic_id not in self.conversation.knowledge.current.kb.topics:
             return None
-        repo = self.storage.followups  # type: ignore[union-attr]
+        assert self.storage is not None  # _special asks only with a database
+        repo = self.storage.followups
         if name == "fu" and code in {"y", "n"}:
             await repo.respond_to_offer(msg.user_key, topic_id, accept=code == "y")
             return Turn(_event_id(), followup.offer_answered(code == "y", self.followup_days))
@@ -177,9 +181,10 @@ class Assistant:
         if self.storage is None:
             return
         try:
-            self.storage.events.record(_event(msg, turn, latency_ms, kinds))
+            events = self._events or self.storage.events
+            events.record(_event(msg, turn, latency_ms, kinds))
             if turn.feedback:
-                self.storage.events.record_feedback(*turn.feedback, user_key=msg.user_key)
+                events.record_feedback(*turn.feedback, user_key=msg.user_key)
         except Exception:  # the reply matters more than its log line
             log.exception("could not queue the event %s", turn.event_id)
 

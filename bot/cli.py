@@ -10,7 +10,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings, get_settings
 from bot.log_secrets import scrub_secrets, secrets_of
@@ -228,8 +228,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.salt()  # created once here, before workers could race for it
     print(f"citizen-bot: mở http://{host}:{port}/ để trò chuyện thử", flush=True)
-    options = {"host": host, "port": port, "log_level": settings.log_level.lower(),
-               "proxy_headers": False}
+    options: dict[str, Any] = {"host": host, "port": port,
+                               "log_level": settings.log_level.lower(), "proxy_headers": False}
     if workers > 1:
         # Each worker builds its own app from the environment; they share only the database.
         uvicorn.run("bot.server:app_factory", factory=True, workers=workers, **options)

@@ -21,7 +21,6 @@ figures carry :data:`~bot.storage.demo_data.DEMO_SOURCE`).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import hashlib
 import random
@@ -340,8 +339,7 @@ async def generate_demo(storage: Storage, knowledge: KnowledgeService, *, weeks:
     kb = knowledge.current.kb
     log = _StampedLog(storage.events)
     # Synthetic chats are one question each: their context would only cost writes.
-    assistant = Assistant(Conversation(knowledge), dataclasses.replace(storage, events=log),
-                          store_context=False)
+    assistant = Assistant(Conversation(knowledge), storage, store_context=False, events=log)
     followups = _Followups(storage, seed, now)
     channel_of: dict[int, str] = {}
     reachable: dict[int, bool] = {}

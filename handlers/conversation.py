@@ -27,6 +27,7 @@ from handlers.render import (
 from handlers.resolve import follow_up, pick_by_position, pick_by_words
 from knowledge.aspects import Aspect
 from knowledge.aspects import detect as detect_aspects
+from knowledge.loader import KnowledgeBase
 from knowledge.matcher import Decision, MatchResult
 from knowledge.service import KnowledgeService, Snapshot
 from knowledge.vietnamese import fold
@@ -121,7 +122,7 @@ class Conversation:
         if resolved is not None:
             topic_id, pending = resolved
             result = replace(result, decision=Decision.ANSWER, topic=topic_id)
-            reply = self._answer(snap, topic_id, event_id, aspects or pending)
+            reply = self._answer(snap.kb, topic_id, event_id, aspects or pending)
         else:
             reply = self._reply_for(snap, result, event_id, aspects)
         if truncated:
@@ -177,12 +178,12 @@ class Conversation:
             return Turn(event_id, self._category(snap, arg))
         if name == "topic" and snap.kb.topic(arg):
             pending = _aspects(live.aspects) if live and arg in live.offered_topics else ()
-            return Turn(event_id, self._answer(snap, arg, event_id, pending))
+            return Turn(event_id, self._answer(snap.kb, arg, event_id, pending))
         if name == "full" and snap.kb.topic(arg):
-            return Turn(event_id, self._answer(snap, arg, event_id, full=True))
+            return Turn(event_id, self._answer(snap.kb, arg, event_id, full=True))
         part, _, topic_id = arg.partition(":")
         if name == "part" and part in brief.PARTS and snap.kb.topic(topic_id):
-            return Turn(event_id, self._part(snap, topic_id, part, event_id))
+            return Turn(event_id, self._part(snap.kb, topic_id, part, event_id))
         if name == "fb" and arg[:2] in {"y:", "n:"} and len(arg) > 2:
             return self._feedback(snap, event_id, arg[2:], helpful=arg[0] == "y")
         return Turn(event_id, Reply(ReplyKind.ERROR, (_para(texts.EXPIRED),), _menu_choice()))
@@ -192,7 +193,7 @@ class Conversation:
     def _reply_for(self, snap: Snapshot, result: MatchResult, event_id: str,
                    aspects: tuple[Aspect, ...] = ()) -> Reply:
         if result.decision is Decision.ANSWER and result.topic:
-            return self._answer(snap, result.topic, event_id, aspects)
+            return self._answer(snap.kb, result.topic, event_id, aspects)
         if result.decision is Decision.SMALLTALK:
             return self._smalltalk(snap, result.smalltalk or "greeting")
         if result.decision is Decision.SUGGEST and result.candidates:
@@ -204,11 +205,16 @@ class Conversation:
                          (*choices, Choice(texts.SUGGEST_NONE, "menu")))
         return self._fallback(snap)
 
-    def _answer(self, snap: Snapshot, topic_id: str, event_id: str,
+    def answer(self, kb: KnowledgeBase, topic_id: str, event_id: str, *,
+               full: bool = False) -> Reply:
+        """The first answer for ``topic_id`` as ``kb`` has it (staff preview a draft so)."""
+        return self._answer(kb, topic_id, event_id, full=full)
+
+    def _answer(self, kb: KnowledgeBase, topic_id: str, event_id: str,
                 aspects: tuple[Aspect, ...] = (), *, full: bool = False) -> Reply:
         """Leads with the asked aspects; a plain question gets the short answer; the
         whole entry only when asked for ("Xem đủ các bước")."""
-        topic = snap.kb.topics[topic_id]
+        topic = kb.topics[topic_id]
         today = self.today()
         shown = as_shown(topic, today)  # dated facts as they hold today
         feedback = (Choice(texts.BUTTON_HELPFUL, f"fb:y:{event_id}"),
@@ -216,33 +222,33 @@ class Conversation:
         handoff = Choice(texts.BUTTON_HANDOFF, f"handoff:{topic_id}")
         if full or shown is None:  # the whole entry, or why it is not in force
             related = tuple(
-                Choice(snap.kb.topics[r].title, f"topic:{r}")
+                Choice(kb.topics[r].title, f"topic:{r}")
                 for r in topic.related[:MAX_RELATED]
-                if r in snap.kb.topics
+                if r in kb.topics
             )
-            return Reply(ReplyKind.ANSWER, topic_blocks(topic, snap.kb.commune, today,
+            return Reply(ReplyKind.ANSWER, topic_blocks(topic, kb.commune, today,
                                                         full=full),
                          (*feedback, *related, handoff), topic_id)
         if aspects:
-            blocks = brief.aspect_blocks(shown, aspects, snap.kb.commune)
+            blocks = brief.aspect_blocks(shown, aspects, kb.commune)
             return Reply(ReplyKind.ANSWER, explain_terms(list(blocks)),
                          (brief.full_choice(topic_id), *feedback, handoff), topic_id)
         return Reply(ReplyKind.ANSWER, explain_terms(list(brief.short_blocks(shown))),
                      (*brief.part_choices(shown), *feedback, handoff), topic_id)
 
-    def _part(self, snap: Snapshot, topic_id: str, part: str, event_id: str) -> Reply:
-        topic = snap.kb.topics[topic_id]
+    def _part(self, kb: KnowledgeBase, topic_id: str, part: str, event_id: str) -> Reply:
+        topic = kb.topics[topic_id]
         today = self.today()
         shown = as_shown(topic, today)
         if shown is None:
-            return self._answer(snap, topic_id, event_id, full=True)
+            return self._answer(kb, topic_id, event_id, full=True)
         others = tuple(c for c in brief.part_choices(shown)
                        if not c.action.startswith(f"part:{part}:"))
         if part == brief.LEGAL:  # the full entry's own tail: legal basis, sources, date
-            whole = topic_blocks(topic, snap.kb.commune, today, full=True)
+            whole = topic_blocks(topic, kb.commune, today, full=True)
             blocks = brief.legal_part(shown, whole)
         else:
-            blocks = explain_terms(list(brief.part_blocks(shown, part, snap.kb.commune)))
+            blocks = explain_terms(list(brief.part_blocks(shown, part, kb.commune)))
         return Reply(ReplyKind.ANSWER, blocks,
                      (brief.full_choice(topic_id), *others,
                       Choice(texts.BUTTON_HANDOFF, f"handoff:{topic_id}")), topic_id)

@@ -16,6 +16,7 @@ import re
 import textwrap
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 from matplotlib import font_manager
@@ -26,6 +27,9 @@ from matplotlib.ft2font import FT2Font
 from bot.reports import formatting as f
 from bot.reports.gaps import TopicGap
 from bot.reports.model import QUESTION_DECISIONS, WeekStats
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 FONT = "DejaVu Sans"
 WIDTH_IN = 4.4
@@ -43,7 +47,7 @@ INK = "#1a202c"
 MUTED = "#4a5568"
 DECISION_COLOURS = {"answer": GREEN, "suggest": AMBER, "fallback": RED}
 
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "font.family": FONT,
     "font.size": 14,
     "axes.titlesize": 16,

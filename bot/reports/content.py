@@ -147,7 +147,7 @@ def _unanswered(stats: WeekStats, chart: str | None) -> Section:
              f.one_line(g.example, 120), "”")
         for g in groups
     )
-    notes = ()
+    notes: tuple[Line, ...] = ()
     if len(stats.unanswered) > len(groups):
         notes = (line(f"Còn {f.num(len(stats.unanswered) - len(groups))} nhóm nhỏ hơn "
                       "trong unanswered.csv."),)
@@ -237,7 +237,7 @@ def _stale(stats: WeekStats) -> Section | None:
     if not stats.stale:
         return None
     items = tuple(line(f.one_line(s.title, 90), *_last_check(s)) for s in stats.stale[:TOP_N])
-    notes = ()
+    notes: tuple[Line, ...] = ()
     if len(stats.stale) > TOP_N:
         notes = (line(f"Và {f.num(len(stats.stale) - TOP_N)} chủ đề khác."),)
     return Section(f"Nội dung quá {stats.stale_months} tháng chưa rà soát", items=items,

@@ -14,7 +14,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.reports.grouping import QuestionGroup, group_questions
@@ -26,6 +26,9 @@ from bot.reports.weeks import (
     months_before,
     period_start,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 QUESTION_DECISIONS = ("answer", "suggest", "fallback")
 DECISIONS = (*QUESTION_DECISIONS, "smalltalk")
@@ -215,12 +218,12 @@ class WeekStats:
 
 # --- Aggregation ---------------------------------------------------------------------------
 
-_Row = TypeVar("_Row")
+_Row = TypeVar("_Row", bound="DataclassInstance")
 
 
 def _coerce(kind: type[_Row], rows: Iterable[_Row | Mapping[str, Any]]) -> list[_Row]:
     """Accept dataclass rows or mappings (e.g. SQLAlchemy ``row._mapping``)."""
-    names = {f.name for f in dataclasses.fields(kind)}  # type: ignore[arg-type]
+    names = {f.name for f in dataclasses.fields(kind)}
     out: list[_Row] = []
     for row in rows:
         if isinstance(row, kind):

@@ -127,11 +127,11 @@ def upkeep(topics: Iterable[Topic], today: dt.date) -> list[str]:
                    "bảo hỏi lại ở xã; nên nhập mức mới trên trang cán bộ.")
     soon = upcoming(topics, today)
     if soon:
-        first = soon[0]
+        change = soon[0]
         more = f" và {num(len(soon) - 1)} mốc khác" if len(soon) > 1 else ""
-        verb = "bắt đầu áp dụng từ" if first.kind.value == "starts" else "hết hiệu lực sau"
-        out.append(f"Trong {WATCH_DAYS} ngày tới: {_part(first.field)} của "
-                   f"“{titles[first.topic_id]}” {verb} {day(first.day)}{more} — nên kiểm tra "
+        verb = "bắt đầu áp dụng từ" if change.kind.value == "starts" else "hết hiệu lực sau"
+        out.append(f"Trong {WATCH_DAYS} ngày tới: {_part(change.field)} của "
+                   f"“{titles[change.topic_id]}” {verb} {day(change.day)}{more} — nên kiểm tra "
                    "văn bản mới trước ngày đó (trang cán bộ, Trang chính).")
     checks = open_checks(topics)
     if checks:

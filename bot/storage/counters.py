@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.group_commit import GroupCommit
 from bot.storage.models import RateCounter
+from bot.storage.rows import affected
 from bot.storage.transactions import Transactions
 from bot.storage.upsert import insert_for, prepared
 
@@ -57,7 +58,7 @@ class RateCounters:
         async with self._sessions() as session, session.begin():
             result = await session.execute(delete(RateCounter).where(
                 RateCounter.minute < cutoff))
-        return int(result.rowcount or 0)
+        return affected(result)
 
 
 def _build_add(dialect: str) -> Any:

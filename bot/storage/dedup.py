@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.group_commit import GroupCommit, Unavailable
 from bot.storage.models import ProcessedUpdate, utcnow
+from bot.storage.rows import affected
 from bot.storage.transactions import Transactions
 from bot.storage.upsert import insert_for, prepared
 
@@ -96,7 +97,7 @@ class UpdateDeduplicator:
         async with self._sessions() as session, session.begin():
             result = await session.execute(delete(ProcessedUpdate).where(
                 ProcessedUpdate.created_at < utcnow() - older_than))
-        return int(result.rowcount or 0)
+        return affected(result)
 
 
 _claim = prepared(lambda dialect: insert_for(dialect, ProcessedUpdate)

@@ -128,8 +128,10 @@ class DemandFigures:
             if not include_demo:
                 stmt = stmt.where(_not_demo_event(),
                                   not_(Followup.user_key.startswith(DEMO_USER_PREFIX)))
-            followups = [StoredFollowupAnswer(*r) for r in
-                         (await session.execute(stmt.order_by(Followup.id))).all()]
+            followups = [StoredFollowupAnswer(r.id, r.event_id, r.topic_id, str(r.answer),
+                                              r.answered_at)
+                         for r in (await session.execute(stmt.order_by(Followup.id))).all()
+                         if r.answered_at is not None]  # the query asks for answered ones
 
             stmt = (select(UptakeFigure.topic_id, UptakeFigure.period_start,
                            UptakeFigure.period_end, UptakeFigure.online_count,

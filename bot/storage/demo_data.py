@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import Event, Feedback, Followup, UptakeFigure
+from bot.storage.rows import affected
 
 DEMO_SOURCE = "demo-data"  # uptake_figures.source of the demo figures
 DEMO_USER_PREFIX = "demo-"  # user keys of demo users (real ones are 20 hex digits)
@@ -34,7 +35,7 @@ class DemoData:
                 Followup.user_key.startswith(DEMO_USER_PREFIX)))
             await session.execute(delete(UptakeFigure).where(UptakeFigure.source == DEMO_SOURCE))
             result = await session.execute(delete(Event).where(Event.demo.is_(True)))
-        return int(result.rowcount or 0)
+        return affected(result)
 
     async def uptake_periods(self) -> set[tuple[str, dt.date]]:
         """(topic, period start) of every uptake figure stored, real or demo.

@@ -24,7 +24,7 @@ import datetime as dt
 import logging
 from collections import deque
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
@@ -126,6 +126,16 @@ def _is_permanent(exc: BaseException) -> bool:
     if isinstance(exc, IntegrityError | DataError | TypeError | ValueError):
         return True
     return isinstance(exc, StatementError) and not isinstance(exc, DBAPIError)
+
+
+class EventSink(Protocol):
+    """Where the assistant writes the demand log (the real :class:`EventLog`, or the
+    demo generator's wrapper that stamps simulated times)."""
+
+    def record(self, ev: EventRecord) -> None: ...
+
+    def record_feedback(self, event_id: str, helpful: bool, *,
+                        user_key: str | None = None) -> None: ...
 
 
 class EventLog:

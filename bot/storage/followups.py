@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.group_commit import GroupCommit
 from bot.storage.models import Followup, utcnow
+from bot.storage.rows import affected
 from bot.storage.transactions import Transactions
 from bot.storage.upsert import insert_for, prepared
 
@@ -260,7 +261,7 @@ class FollowupRepository:
                 .where(Followup.user_key == user_key,
                        Followup.state.in_([s.value for s in sources(A.DECLINE)]))
                 .values(state=S.DECLINED.value, updated_at=now, due_at=None))
-        return int(result.rowcount or 0)
+        return affected(result)
 
     async def due(self, now: dt.datetime | None = None, limit: int = 100,
                   ) -> list[FollowupInfo]:
@@ -299,7 +300,7 @@ class FollowupRepository:
             result = await session.execute(
                 update(Followup).where(stale)
                 .values(state=transition(S.SENT, A.EXPIRE).value, updated_at=now))
-        return int(result.rowcount or 0)
+        return affected(result)
 
     async def _move(self, action: FollowupAction, where: tuple, now: dt.datetime, *,
                     only_from: set[FollowupState] | None = None, then_schedule: bool = False,
@@ -326,4 +327,4 @@ class FollowupRepository:
             .where(*where, Followup.state.in_([s.value for s in allowed]))
             .values(state=targets.pop().value, updated_at=now, **values)
             .execution_options(synchronize_session=False))
-        return int(result.rowcount or 0)
+        return affected(result)

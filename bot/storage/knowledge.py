@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import KnowledgeVersion, Triage, utcnow
+from bot.storage.rows import affected
 
 LIVE, PENDING, REJECTED = "live", "pending", "rejected"
 
@@ -67,7 +68,7 @@ class KnowledgeStore:
                 .where(KnowledgeVersion.id == version_id, KnowledgeVersion.status == PENDING)
                 .values(status=LIVE if approve else REJECTED, reviewed_by=reviewer[:80],
                         reviewed_at=utcnow()))
-        return bool(result.rowcount)
+        return bool(affected(result))
 
     async def live_before(self, version_id: int, created_at: dt.datetime) -> int | None:
         """The version that was live when ``version_id`` was made (its base, if unrecorded).

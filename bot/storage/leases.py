@@ -12,6 +12,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import Lease, utcnow
+from bot.storage.rows import affected
 from bot.storage.upsert import insert_for
 
 
@@ -34,12 +35,12 @@ class LeaseManager:
                 update(Lease)
                 .where(Lease.name == name, takeable)
                 .values(holder=holder, expires_at=now + ttl))
-            if result.rowcount:
+            if affected(result):
                 return True
         # Absent: insert. ON CONFLICT rather than catching the error, which PostgreSQL
         # would log as a duplicate-key error at every check of a lease someone holds.
         async with self._sessions() as session, session.begin():
-            stmt = insert_for(session.bind.dialect.name, Lease).values(
+            stmt = insert_for(session.get_bind().dialect.name, Lease).values(
                 name=name, holder=holder, expires_at=now + ttl)
             inserted = await session.execute(
                 stmt.on_conflict_do_nothing().returning(Lease.name))

@@ -16,6 +16,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import Event, HandoffCase, utcnow
+from bot.storage.rows import affected
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,8 @@ async def purge_old_text(session_factory: async_sessionmaker[AsyncSession],
              .values(question_redacted=None, updated_at=HandoffCase.updated_at)
              .execution_options(synchronize_session=False))
     async with session_factory() as session, session.begin():
-        purged_events = (await session.execute(events)).rowcount
-        purged_cases = (await session.execute(cases)).rowcount
+        purged_events = affected(await session.execute(events))
+        purged_cases = affected(await session.execute(cases))
     return Purged(int(purged_events or 0), int(purged_cases or 0))
 
 

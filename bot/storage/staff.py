@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import StaffChange, StaffLoginLimit, StaffUser, utcnow
+from bot.storage.rows import affected
 from bot.storage.upsert import insert_for
 
 log = logging.getLogger(__name__)
@@ -289,14 +290,14 @@ class StaffStore:
             rows = (await session.execute(
                 select(StaffLoginLimit.key, StaffLoginLimit.locked_until).where(
                     StaffLoginLimit.key.in_(keys), StaffLoginLimit.locked_until > now))).all()
-        return {keys[key]: int(until) - now for key, until in rows}
+        return {keys[key]: int(until or now) - now for key, until in rows}
 
     async def unlock(self, name: str) -> bool:
         """End an account's sign-in cool-down (an admin's decision); True if it had one."""
         async with self._sessions() as session, session.begin():
             result = await session.execute(delete(StaffLoginLimit).where(
                 StaffLoginLimit.key == f"{ACCOUNT}:{normalize_name(name)}"))
-        return bool(result.rowcount)
+        return bool(affected(result))
 
     async def authenticate(self, name: str, password: str) -> StaffAccount | None:
         """The account if the password is right and the account active, else None.

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import ConversationState, utcnow
+from bot.storage.rows import affected
 from bot.storage.transactions import Transactions
 from bot.storage.upsert import insert_for, prepared
 
@@ -52,7 +53,7 @@ class ConversationStateStore:
         values = {"channel": channel, "user_key": user_key, "data": data,
                   "updated_at": utcnow()}
         async with self._sessions() as session, session.begin():
-            stmt = insert_for(session.bind.dialect.name, ConversationState).values(**values)
+            stmt = insert_for(session.get_bind().dialect.name, ConversationState).values(**values)
             await session.execute(stmt.on_conflict_do_update(
                 index_elements=["channel", "user_key"],
                 set_={"data": stmt.excluded.data, "updated_at": stmt.excluded.updated_at}))
@@ -68,7 +69,7 @@ class ConversationStateStore:
         async with self._sessions() as session, session.begin():
             result = await session.execute(
                 delete(ConversationState).where(ConversationState.updated_at < cutoff))
-        return int(result.rowcount or 0)
+        return affected(result)
 
 
 

@@ -116,11 +116,12 @@ def _parse(payload: Any, source: str) -> ZaloUpdate | None:
     kind = EVENT_KINDS.get(event)
     if message is None:
         return ZaloUpdate(event, kind)
-    sender = message.get("from") if isinstance(message.get("from"), dict) else {}
-    chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
+    sender = _object(message.get("from"))
+    chat = _object(message.get("chat"))
     text = message.get("text")
     if not isinstance(text, str):
-        text = message.get("caption") if isinstance(message.get("caption"), str) else ""
+        caption = message.get("caption")
+        text = caption if isinstance(caption, str) else ""
     date = message.get("date")
     return ZaloUpdate(
         event_name=event,
@@ -134,3 +135,8 @@ def _parse(payload: Any, source: str) -> ZaloUpdate | None:
         text=text[:MAX_TEXT_CHARS],
         date_ms=date if isinstance(date, int) and not isinstance(date, bool) else None,
     )
+
+
+def _object(value: object) -> dict[str, Any]:
+    """A JSON object field, or an empty one when the platform sent something else."""
+    return value if isinstance(value, dict) else {}

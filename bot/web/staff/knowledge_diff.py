@@ -259,6 +259,7 @@ def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[Doc
         key = topic_id_of(label)
         title = str((b or a or {}).get("title") or key)
         if a is None:
+            assert b is not None  # a != b
             out.append(DocChange(key, title, "added", _doc_fields({}, b, LABELS, order)))
         elif b is None:
             out.append(DocChange(key, title, "removed"))

@@ -324,7 +324,7 @@ async def topic_new(site: StaffSite, ctx: Ctx) -> Response:
     await _sync(site)
     params = ctx.request.query_params
     question = " ".join(params.get("question", "").split())[:300]
-    values = {f.name: "" for f in TOPIC_FIELDS}
+    values: dict[str, Any] = {f.name: "" for f in TOPIC_FIELDS}
     values.update(where=[{"channel": "commune-centre", "name": "", "url": "", "note": ""}],
                   related=[], questions=question, reviewed_on=site.today().isoformat(),
                   category=params.get("category", ""))

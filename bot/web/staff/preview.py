@@ -9,13 +9,13 @@ what citizens get.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import logging
 import re
 from collections import OrderedDict
 from html.parser import HTMLParser
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from bot.channels.plaintext import render_plain
@@ -92,9 +92,8 @@ def telegram_safe_html(text: str) -> str:
 
 def answer_reply(knowledge: KnowledgeService, kb: KnowledgeBase, topic: Topic) -> Reply:
     """The reply a citizen gets for ``topic`` (buttons included), as the bot builds it."""
-    topics = {**kb.topics, topic.id: topic}
-    snap = SimpleNamespace(kb=SimpleNamespace(topics=topics, commune=kb.commune))
-    return Conversation(knowledge)._answer(snap, topic.id, "preview")  # type: ignore[arg-type]
+    draft = dataclasses.replace(kb, topics={**kb.topics, topic.id: topic})
+    return Conversation(knowledge).answer(draft, topic.id, "preview")
 
 
 def telegram_view(reply: Reply) -> dict[str, Any]:
