@@ -17,4 +17,4 @@ def affected(result: Result[Any]) -> int:
     """Rows the DML statement behind ``result`` inserted, updated or deleted."""
     if not isinstance(result, CursorResult):
         raise TypeError(f"{type(result).__name__} has no row count (not a DML result)")
-    return max(affected(result), 0)
+    return max(int(result.rowcount or 0), 0)

@@ -93,7 +93,7 @@ def telegram_safe_html(text: str) -> str:
 def answer_reply(knowledge: KnowledgeService, kb: KnowledgeBase, topic: Topic) -> Reply:
     """The reply a citizen gets for ``topic`` (buttons included), as the bot builds it."""
     draft = dataclasses.replace(kb, topics={**kb.topics, topic.id: topic})
-    return Conversation(knowledge).answer(draft, topic.id, "preview")
+    return Conversation(knowledge).answer(draft, topic.id, "preview", full=True)
 
 
 def telegram_view(reply: Reply) -> dict[str, Any]:
