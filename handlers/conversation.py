@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from handlers import texts
+from handlers import subscription, texts
 from handlers.messages import Block, BlockKind, Choice, Incoming, MessageKind, Reply, ReplyKind
 from handlers.render import contact_blocks, topic_blocks
 from knowledge.matcher import Decision, MatchResult
@@ -106,6 +106,8 @@ class Conversation:
             return Turn(event_id, self._contact(snap))
         if name == "handoff":
             return Turn(event_id, self._handoff(snap, arg or None, reachable=reachable))
+        if name == "sub":  # reached only without the database (bot.outreach.consent)
+            return Turn(event_id, subscription.unavailable())
         if name == "cat" and snap.kb.category(arg):
             return Turn(event_id, self._category(snap, arg))
         if name == "topic" and snap.kb.topic(arg):
@@ -172,7 +174,9 @@ class Conversation:
                      (*_menu_choice(), Choice(texts.BUTTON_CONTACT, "contact")))
 
     def _menu(self, snap: Snapshot) -> Reply:
-        return Reply(ReplyKind.MENU, (_para(texts.MENU_TITLE),), self._category_choices(snap))
+        return Reply(ReplyKind.MENU, (_para(texts.MENU_TITLE),),
+                     (*self._category_choices(snap),
+                      Choice(subscription.BUTTON_SUBSCRIBE, "sub")))
 
     @staticmethod
     def _category_choices(snap: Snapshot) -> tuple[Choice, ...]:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 
 from bot.assistant import Assistant, redact_incoming
 from bot.handoff import HandoffService, HandoffUnavailable
+from bot.outreach.consent import ConsentStep
 from bot.storage import Storage
 from bot.storage.dedup import RecentKeys
 from bot.storage.group_commit import Unavailable
@@ -57,9 +58,10 @@ class TurnPipeline:
     """One per worker; holds no per-citizen state of its own besides recent update ids."""
 
     def __init__(self, assistant: Assistant, handoff: HandoffService | None = None, *,
-                 rate_limit_per_minute: int = 0) -> None:
+                 rate_limit_per_minute: int = 0, consent: ConsentStep | None = None) -> None:
         self.assistant = assistant
         self.handoff = handoff
+        self.consent = consent  # "Nhận tin từ xã" (bot.outreach.consent)
         self.rate_limit = rate_limit_per_minute
         self._seen = RecentKeys()  # duplicates while no database was ever reached
 
@@ -83,7 +85,14 @@ class TurnPipeline:
         if verdict is not None:
             return verdict
         msg, redaction = redact_incoming(msg)  # once: nothing below sees the raw text
+        if self.consent is not None:  # subscriptions: consent, stop, campaign taps
+            step = await self.consent.before(msg)
+            if isinstance(step, Reply):
+                return TurnOutcome(step)
+            msg = step
         turn = await self.assistant.handle(msg, redaction)
+        if self.consent is not None:
+            turn = await self.consent.after(msg, turn)
         if turn.is_question:
             await self._remember_question(msg)
         reply = turn.reply

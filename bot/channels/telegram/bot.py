@@ -43,7 +43,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -67,6 +67,7 @@ from bot.channels.telegram.webhook import PATH, webhook_route
 from bot.config import Settings
 from bot.handoff import HandoffService
 from bot.knowledge_editor import KnowledgeEditor
+from bot.ports import RecipientGone, SendLater
 from bot.turns.locks import ChatLocks
 from bot.turns.pipeline import TurnPipeline
 from bot.turns.relay import relay_staff_answer
@@ -314,7 +315,18 @@ class TelegramChannel:
         await app.shutdown()
 
     async def push(self, chat_ref: str, reply: Reply) -> None:
-        await self.send_reply(int(chat_ref), reply)
+        try:
+            await self.send_reply(int(chat_ref), reply)
+        except Forbidden as exc:  # "bot was blocked by the user", "user is deactivated"
+            raise RecipientGone(exc.message) from exc
+        except BadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                raise RecipientGone(exc.message) from exc
+            raise
+        except RetryAfter as exc:  # AIORateLimiter's own retries are used up
+            wait = exc.retry_after
+            raise SendLater(wait if isinstance(wait, int | float)
+                            else wait.total_seconds()) from exc
 
     async def send_to_staff(self, chat_id: str, text: str) -> list[str]:
         """:class:`bot.handoff.StaffChannel`: plain text to a staff chat, message ids back."""
