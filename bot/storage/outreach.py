@@ -416,9 +416,16 @@ class CampaignStore:
                .order_by(CampaignRecipient.id).limit(limit)
                .with_for_update(skip_locked=True))
         async with self._sessions() as session, session.begin():
+            chosen: Any = ids.scalar_subquery()
+            if session.get_bind().dialect.name == "postgresql":
+                # Lock the rows first: PostgreSQL may re-run a LIMIT subquery inside an
+                # UPDATE and take more rows than asked; SKIP LOCKED lets workers share.
+                chosen = list(await session.scalars(ids))
+                if not chosen:
+                    return token, []
             await session.execute(
                 update(CampaignRecipient)
-                .where(CampaignRecipient.id.in_(ids.scalar_subquery()),
+                .where(CampaignRecipient.id.in_(chosen),
                        CampaignRecipient.state == R.PENDING.value,
                        CampaignRecipient.campaign_id.in_(sending.scalar_subquery()))
                 .values(state=R.CLAIMED.value, claim=token, claimed_at=now)
