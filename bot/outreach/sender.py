@@ -3,8 +3,9 @@
 Every few seconds each worker: marks claims left by a dead worker as unknown, starts
 approved campaigns whose time has come (one worker wins the conditional update and
 fixes the recipient list), then claims small batches of pending recipients and pushes
-the announcement through the channel — claim before send, record after send, as the
-follow-ups do. A worker killed between the two leaves the row claimed; after
+the announcement through the channel — claim before send, record after send (a
+batch's deliveries in one transaction, failures at once), as the follow-ups do. A
+worker killed between the two leaves its batch claimed; after
 ``STALE_CLAIM`` it becomes "unknown" and is never resent (a repeated announcement
 costs trust, a missing one only reach; the campaign page shows the unknown count).
 
@@ -123,20 +124,29 @@ class CampaignSender:
         deadline = time.monotonic() + self.stale_after.total_seconds() / 2
         gate = asyncio.Semaphore(self.concurrency)
         unsent: list[int] = []
+        delivered: list[int] = []
 
         async def one(item: Claimed) -> None:
             async with gate:
                 if self._paused(name) or time.monotonic() > deadline:
                     unsent.append(item.id)  # certainly not sent: give it back
                     return
-                await self._push(name, channel, token, item, reply, unsent)
+                if await self._push(name, channel, token, item, reply, unsent):
+                    delivered.append(item.id)
 
-        await asyncio.gather(*(one(item) for item in batch))
-        await campaigns.release(token, unsent)
+        try:
+            await asyncio.gather(*(one(item) for item in batch))
+        finally:  # recorded even when the worker is being stopped
+            await asyncio.shield(self._settle(token, delivered, unsent))
         return len(batch) - len(unsent)
 
+    async def _settle(self, token: str, delivered: list[int], unsent: list[int]) -> None:
+        await self.storage.campaigns.record_delivered(token, delivered)
+        await self.storage.campaigns.release(token, unsent)
+
     async def _push(self, name: str, channel: Channel, token: str, item: Claimed,
-                    reply: Reply, unsent: list[int]) -> None:
+                    reply: Reply, unsent: list[int]) -> bool:
+        """True when delivered; failures are recorded here, at once."""
         campaigns = self.storage.campaigns
         limiter = self._limiters.get(name)
         if limiter is not None:
@@ -148,16 +158,16 @@ class CampaignSender:
             self._paused_until[name] = max(self._paused_until.get(name, 0.0),
                                            time.monotonic() + exc.retry_after)
             unsent.append(item.id)
-            return
+            return False
         except RecipientGone as exc:
             await campaigns.record(token, item.id, R.FAILED, error=f"unreachable: {exc}")
             await self.storage.subscriptions.stop_chat(name, item.chat_ref, "blocked")
-            return
+            return False
         except Exception as exc:
             log.info("outreach: one %s recipient failed (%s)", name, type(exc).__name__)
             await campaigns.record(token, item.id, R.FAILED, error=type(exc).__name__)
-            return
-        await campaigns.record(token, item.id, R.DELIVERED)
+            return False
+        return True
 
     def _paused(self, name: str) -> bool:
         return self._paused_until.get(name, 0.0) > time.monotonic()

@@ -450,6 +450,21 @@ class CampaignStore:
                 .values(state=state.value, sent_at=now, error=(error or None) and error[:120]))
         return bool(result.rowcount)
 
+    async def record_delivered(self, token: str, ids: Iterable[int],
+                               now: dt.datetime | None = None) -> int:
+        """Many deliveries of one batch in one transaction (a commit per message would
+        make the database, not the platform, the limit)."""
+        ids = list(ids)
+        if not ids:
+            return 0
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(CampaignRecipient)
+                .where(CampaignRecipient.id.in_(ids), CampaignRecipient.claim == token,
+                       CampaignRecipient.state == R.CLAIMED.value)
+                .values(state=R.DELIVERED.value, sent_at=now or utcnow()))
+        return int(result.rowcount or 0)
+
     async def release(self, token: str, ids: Iterable[int]) -> int:
         """Give back claimed recipients that were certainly not sent (e.g. after a 429)."""
         ids = list(ids)
