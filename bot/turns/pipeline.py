@@ -23,6 +23,7 @@ What comes back is the final :class:`Reply` to render, or nothing to send.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, replace
 
 from bot.assistant import Assistant, redact_incoming
@@ -87,8 +88,8 @@ class TurnPipeline:
         msg, redaction = redact_incoming(msg)  # once: nothing below sees the raw text
         if self.consent is not None:  # subscriptions: consent, stop, campaign taps
             step = await self.consent.before(msg)
-            if isinstance(step, Reply):
-                return TurnOutcome(step)
+            if isinstance(step, Reply):  # not a question: not in the demand log
+                return TurnOutcome(step, Turn(uuid.uuid4().hex, step))
             msg = step
         turn = await self.assistant.handle(msg, redaction)
         if self.consent is not None:

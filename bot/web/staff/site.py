@@ -429,7 +429,7 @@ class StaffSite:
     # --- routes ----------
 
     def routes(self) -> list[BaseRoute]:
-        from bot.web.staff import pages_files, pages_review, pages_topics
+        from bot.web.staff import pages_files, pages_outreach, pages_review, pages_topics
 
         g = self.guard
 
@@ -448,6 +448,7 @@ class StaffSite:
             *pages_topics.routes(self),
             *pages_review.routes(self),
             *pages_files.routes(self),
+            *pages_outreach.routes(self),
             Mount("/static", StaticFiles(directory=STATIC), name="staff-static"),
         ]
         async def not_found(scope: Scope, receive: Receive, send: Send) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -153,7 +154,7 @@ async def test_429_retry_after_is_honoured_and_nothing_is_sent_twice(
     await asyncio.wait_for(worker.sender(concurrency=1).run_once(), timeout=30)
     attempts = [c.at for c in fake.sent("sendMessage")]
     assert len(attempts) == 4 + 3
-    gaps = [later - earlier for earlier, later in zip(attempts, attempts[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(attempts)]
     assert all(gap >= 0.95 for gap in gaps[:4])  # each 429 waited its retry_after
     assert sorted(sent_chats(fake).values()) == [1, 1, 5]  # 4 refusals + 1 delivery
     assert set((await states(worker.storage, campaign)).values()) == {"delivered"}
