@@ -54,6 +54,7 @@ class FakeZalo:
     scripted: dict[str, list[tuple[int, Any, dict[str, str]]]] = field(default_factory=dict)
     poll_wait: float = 0.2  # the real server holds a poll ~30 s; tests need less
     webhook_url: str = ""
+    blocked: set[str] = field(default_factory=set)  # users who blocked the bot (403)
 
     def script(self, method: str, status: int, body: Any,
                headers: dict[str, str] | None = None, times: int = 1) -> None:
@@ -109,6 +110,9 @@ class FakeZalo:
         return _ok(update)
 
     async def _sendMessage(self, body: dict[str, Any]) -> Response:
+        if body.get("chat_id") in self.blocked:
+            return JSONResponse({"ok": False, "error_code": 403,
+                                 "description": "user blocked the bot"})
         text = body.get("text")
         if not isinstance(text, str) or not 1 <= len(text) <= 2000 or not body.get("chat_id"):
             return JSONResponse({"ok": False, "error_code": 400,

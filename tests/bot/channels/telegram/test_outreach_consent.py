@@ -1,0 +1,54 @@
+"""Consent on Telegram through the real client: the menu, the one-time offer, stop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.privacy import pseudonymise
+from bot.storage.outreach import SubStatus
+from handlers import subscription as sub
+from tests.bot.channels.telegram.conftest import Harness, next_id
+
+
+async def status(tg: Harness, uid: int) -> SubStatus | None:
+    storage = tg.runtime.storage
+    assert storage is not None
+    key = pseudonymise("telegram", str(uid), tg.runtime.settings.salt())
+    found = await storage.subscriptions.get("telegram", key)
+    return found.status if found else None
+
+
+async def press(tg: Harness, uid: int, data: str) -> Any:
+    before = len(tg.fake.sent(chat_id=uid))
+    await tg.press(uid, data)
+    return (await tg.fake.wait_sent(uid, before + 1))[-1]
+
+
+async def test_subscribe_from_the_menu_and_stop_by_text(tg: Harness) -> None:
+    uid = next_id()
+    (menu,) = await tg.say(uid, "/menu")
+    assert (sub.BUTTON_SUBSCRIBE, "sub") in menu.buttons
+    asked = await press(tg, uid, "sub")
+    assert [d for _, d in asked.buttons] == ["sub:y", "sub:n"]
+    assert await status(tg, uid) is None  # asking is not consent
+    done = await press(tg, uid, "sub:y")
+    assert "Từ nay xã sẽ gửi tin cho bạn" in done.text
+    assert await status(tg, uid) is SubStatus.ACTIVE
+    (stopped,) = await tg.say(uid, "Dừng nhận tin")
+    assert stopped.text == sub.STOPPED
+    assert await status(tg, uid) is SubStatus.STOPPED
+
+
+async def test_offered_once_after_a_helpful_answer(tg: Harness) -> None:
+    uid = next_id()
+    for round_ in range(2):
+        await tg.say(uid, "cách đăng ký tạm trú")
+        last = await tg.fake.wait_for(
+            lambda f: (lambda s: s[-1] if s and s[-1].buttons else None)(f.sent(chat_id=uid)))
+        helpful = next(d for _, d in last.buttons if d.startswith("fb:y:"))
+        thanks = await press(tg, uid, helpful)
+        offered = sub.OFFER in thanks.text and ("Có, tôi muốn nhận", "sub:y") in thanks.buttons
+        assert offered == (round_ == 0)  # at most once
+    assert await status(tg, uid) is SubStatus.OFFERED  # offered is not subscribed
+    declined = await press(tg, uid, "sub:n")
+    assert declined.text == sub.DECLINED
