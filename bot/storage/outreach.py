@@ -264,6 +264,24 @@ class SubscriptionStore:
             row.status, row.stop_reason, row.chat_ref, row.updated_at = (
                 status.value, stop_reason, chat_ref, now)
 
+    async def add_many(self, rows: Iterable[tuple[str, str, str, str | None]]) -> int:
+        """Active subscriptions (channel, user key, chat, thôn) in one go — demo data."""
+        now = utcnow()
+        values = [{"channel": c, "user_key": k, "chat_ref": r, "area": a,
+                   "status": SubStatus.ACTIVE.value, "created_at": now, "updated_at": now}
+                  for c, k, r, a in rows]
+        if values:
+            async with self._sessions() as session, session.begin():
+                await session.execute(insert(Subscription), values)
+        return len(values)
+
+    async def delete_with_prefix(self, prefix: str) -> int:
+        """Remove the subscriptions of demo users (their keys carry ``prefix``)."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                delete(Subscription).where(Subscription.user_key.startswith(prefix)))
+        return int(result.rowcount or 0)
+
     async def counts_by_area(self) -> dict[str | None, int]:
         """Active subscribers per thôn (None: not given); never who."""
         async with self._sessions() as session:
@@ -525,6 +543,20 @@ class CampaignStore:
                        CampaignRecipient.tapped_at.is_(None))
                 .values(tapped_at=now or utcnow()))
         return bool(result.rowcount)
+
+    async def tap_share(self, campaign_id: int, share: float, rng: random.Random,
+                        now: dt.datetime) -> int:
+        """Demo data only: a random ``share`` of the delivered recipients tapped."""
+        async with self._sessions() as session, session.begin():
+            ids = list(await session.scalars(select(CampaignRecipient.id).where(
+                CampaignRecipient.campaign_id == campaign_id,
+                CampaignRecipient.state == R.DELIVERED.value).order_by(CampaignRecipient.id)))
+            tapped = [i for i in ids if rng.random() < share]
+            if tapped:
+                await session.execute(update(CampaignRecipient)
+                                      .where(CampaignRecipient.id.in_(tapped))
+                                      .values(tapped_at=now))
+        return len(tapped)
 
     # --- effect -------------------------------------------------------------------------
 
