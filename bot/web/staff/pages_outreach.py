@@ -40,6 +40,7 @@ DONE_FLASH = {
     "resume": "Đã tiếp tục gửi.", "cancel": "Đã huỷ. Những người chưa nhận sẽ không nhận.",
 }
 REVIEW_ACTIONS = frozenset({"approve", "reject"})
+GAP_HEADING = "ít người làm trực tuyến"  # bot.reports' uptake-gap section
 
 
 def _storage(site: StaffSite) -> Storage:
@@ -48,7 +49,7 @@ def _storage(site: StaffSite) -> Storage:
     return storage
 
 
-def _topics(site: StaffSite) -> dict[str, str]:
+def topic_titles(site: StaffSite) -> dict[str, str]:
     kb = site.runtime.knowledge.current.kb
     return {t.id: t.title for t in sorted(kb.topics.values(), key=lambda t: t.title)}
 
@@ -80,7 +81,7 @@ def _form_values(site: StaffSite, info: CampaignInfo | None, params: dict[str, s
                 "audience_weeks": str(info.audience_weeks or 4),
                 "send_at": _local_input(info.send_at, site.settings.timezone)}
     topic = params.get("topic", "")
-    topic = topic if topic in _topics(site) else ""
+    topic = topic if topic in topic_titles(site) else ""
     return {"title": "", "body": "", "topic_id": topic,
             "audience": "topic" if topic else "all", "audience_area": "",
             "audience_topic": topic, "audience_weeks": "4", "send_at": ""}
@@ -91,7 +92,7 @@ def _render_form(site: StaffSite, ctx: Ctx, values: dict[str, Any], *,
                  status: int = 200) -> Response:
     return site.render(ctx.request, "campaign_form.html", ctx, nav="campaigns",
                        values=values, campaign=campaign, problems=problems or [],
-                       topics=_topics(site), areas=_areas(site), audiences=AUDIENCE,
+                       topics=topic_titles(site), areas=_areas(site), audiences=AUDIENCE,
                        max_body=forms.MAX_BODY, holdback=site.settings.outreach_holdback_pct,
                        status=status)
 
@@ -104,7 +105,7 @@ def _check(site: StaffSite, ctx: Ctx) -> forms.Checked:
     fields = {name: ctx.field(name) for name in (
         "title", "body", "topic_id", "audience", "audience_area", "audience_topic",
         "audience_weeks", "send_at")}
-    return forms.check(fields, topics=_topics(site), areas=_areas(site),
+    return forms.check(fields, topics=topic_titles(site), areas=_areas(site),
                        holdback_pct=site.settings.outreach_holdback_pct,
                        timezone=site.settings.timezone, now=site.now())
 
@@ -165,7 +166,7 @@ async def campaign_page(site: StaffSite, ctx: Ctx) -> Response:
     counts = await storage.campaigns.counts(info.id)
     effect = effect_of(counts) if counts is not None and info.started_at else None
     audience = None if info.started_at else await storage.campaigns.audience_size(info)
-    topics = _topics(site)
+    topics = topic_titles(site)
     return site.render(ctx.request, "campaign.html", ctx, nav="campaigns", c=info,
                        preview=previews(site, info), effect=effect, audience_size=audience,
                        status_names=STATUS, audiences=AUDIENCE, topics=topics,
@@ -194,6 +195,31 @@ async def act(site: StaffSite, ctx: Ctx) -> Response:
         return site.redirect(ctx.request, back, ("info", "Việc này đã được làm hoặc không "
                                                          "còn làm được."))
     return site.redirect(ctx.request, back, ("ok", DONE_FLASH[action]))
+
+
+def compose_links(blocks: list[Any], titles: dict[str, str]) -> dict[int, dict[int, str]]:
+    """For the weekly summary on the dashboard: block → item → topic id of each line of
+    the uptake-gap list, so each gets a "soạn thông báo" link into the campaign form.
+
+    The summary is Markdown written by ``bot.reports``; a line starts with the topic's
+    title (possibly cut with "…") and a colon.
+    """
+    by_title = {title: topic_id for topic_id, title in titles.items()}
+    links: dict[int, dict[int, str]] = {}
+    in_gaps = False
+    for index, block in enumerate(blocks):
+        if block.kind in {"h1", "h2"}:
+            in_gaps = GAP_HEADING in "".join(span.text for span in block.spans)
+        elif block.kind == "ol" and in_gaps:
+            links[index] = {}
+            for number, item in enumerate(block.items):
+                head = "".join(span.text for span in item).split(": ", 1)[0].rstrip("…")
+                found = by_title.get(head) or next(
+                    (tid for title, tid in by_title.items() if head and title.startswith(head)),
+                    None)
+                if found is not None:
+                    links[index][number] = found
+    return links
 
 
 def routes(site: StaffSite) -> list[BaseRoute]:
