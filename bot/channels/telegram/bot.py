@@ -50,6 +50,7 @@ from telegram.ext import (
     ApplicationHandlerStop,
     BaseUpdateProcessor,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -84,7 +85,7 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 CHANNEL = adapter.CHANNEL
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 MAX_CONCURRENT_UPDATES = 64
 SEND_RETRIES = 3
 CONNECT_RETRY_S = 15
@@ -201,6 +202,7 @@ class TelegramChannel:
         app.add_handler(MessageHandler(only_messages & filters.TEXT, self._on_text))
         app.add_handler(MessageHandler(only_messages & ~filters.TEXT, self._on_other))
         app.add_handler(CallbackQueryHandler(self._on_callback))
+        app.add_handler(ChatMemberHandler(self._on_member, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_error_handler(self._on_error)
         return app
 
@@ -434,6 +436,15 @@ class TelegramChannel:
         if action.startswith(FEEDBACK_PREFIXES) and isinstance(message, Message):
             await self._drop_buttons(message, action[:3])
         await self.send_reply(message.chat.id, reply)
+
+    async def _on_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A citizen blocked the bot ("kicked" in a private chat): news stop at once."""
+        change = update.my_chat_member
+        storage = self.pipeline.storage
+        if change is None or storage is None or change.chat.type != "private" \
+                or change.new_chat_member.status != "kicked":
+            return
+        await storage.subscriptions.stop_chat(CHANNEL, str(change.chat.id), "blocked")
 
     @staticmethod
     async def _drop_buttons(message: Message, prefix: str) -> None:

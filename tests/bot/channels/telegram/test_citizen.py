@@ -34,7 +34,7 @@ async def test_start_up_registers_vietnamese_commands_and_the_webhook(tg: Harnes
     hook = fake.sent("setWebhook")[0].params
     assert hook["url"] == "https://bot.example.test/telegram/webhook"
     assert len(hook["secret_token"]) >= 32
-    assert set(hook["allowed_updates"]) == {"message", "callback_query"}
+    assert set(hook["allowed_updates"]) == {"message", "callback_query", "my_chat_member"}
 
 
 async def test_start_greets_says_limits_and_shows_the_menu(tg: Harness) -> None:

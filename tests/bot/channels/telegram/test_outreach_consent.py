@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from bot.privacy import pseudonymise
@@ -52,3 +53,20 @@ async def test_offered_once_after_a_helpful_answer(tg: Harness) -> None:
     assert await status(tg, uid) is SubStatus.OFFERED  # offered is not subscribed
     declined = await press(tg, uid, "sub:n")
     assert declined.text == sub.DECLINED
+
+
+async def test_blocking_the_bot_ends_the_subscription(tg: Harness) -> None:
+    uid = next_id()
+    await press(tg, uid, "sub:y")
+    assert await status(tg, uid) is SubStatus.ACTIVE
+    bot = {"id": 777000, "is_bot": True, "first_name": "Bot", "username": "phuthong_test_bot"}
+    await tg.send({"update_id": next_id(), "my_chat_member": {
+        "chat": {"id": uid, "type": "private", "first_name": "An"},
+        "from": {"id": uid, "is_bot": False, "first_name": "An"}, "date": 1,
+        "old_chat_member": {"status": "member", "user": bot},
+        "new_chat_member": {"status": "kicked", "user": bot, "until_date": 0}}})
+    for _ in range(100):
+        if await status(tg, uid) is SubStatus.STOPPED:
+            break
+        await asyncio.sleep(0.02)
+    assert await status(tg, uid) is SubStatus.STOPPED
