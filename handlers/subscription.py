@@ -41,7 +41,7 @@ SEE_GUIDE = "📖 Xem hướng dẫn"
 STOP_HINT = "Nhắn “dừng nhận tin” để không nhận tin nữa."
 BUTTON_MENU = "📋 Danh mục"
 
-SUBSCRIBE_WORDS = frozenset({"nhan tin tu xa", "nhan tin", "dang ky nhan tin",
+SUBSCRIBE_WORDS = frozenset({"nhan tin tu xa", "dang ky nhan tin", "nhan tin cua xa",
                              "nhan thong bao"})
 STOP_WORDS = frozenset({"dung nhan tin", "huy nhan tin", "khong nhan tin nua",
                         "thoi nhan tin", "dung nhan thong bao"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bot.channels.telegram import callbacks
 from bot.privacy import pseudonymise
 from bot.storage.outreach import SubStatus
 from handlers import subscription as sub
@@ -70,3 +71,11 @@ async def test_blocking_the_bot_ends_the_subscription(tg: Harness) -> None:
             break
         await asyncio.sleep(0.02)
     assert await status(tg, uid) is SubStatus.STOPPED
+
+
+def test_telegram_accepts_these_buttons_and_nothing_forged() -> None:
+    topics, cats = ["khai-sinh"], ["civil"]
+    for data in ("sub", "sub:y", "sub:n", "sub:x", "sub:a:3", "sub:a:-", "cp:7:khai-sinh"):
+        assert callbacks.decode_citizen(data, topics, cats) == data
+    for data in ("sub:z", "sub:a:abc", "cp:7:khong-co", "cp:x:khai-sinh"):
+        assert callbacks.decode_citizen(data, topics, cats) is None
