@@ -212,3 +212,13 @@ async def test_effect_counts_on_a_hand_built_fixture(
     assert (effect.online.recipients.count, effect.online.held_back.count) == (6, 0)
     assert effect.held_back.__class__ is int and effect.held_back < MIN_GROUP
     assert effect.asked.verdict == NOT_ENOUGH  # 10 held back: too few to conclude
+
+
+async def test_a_campaign_waits_for_its_time(sessions: async_sessionmaker[AsyncSession]) -> None:
+    subs, store = SubscriptionStore(sessions), CampaignStore(sessions)
+    await subscribe_many(subs, 2)
+    campaign = await approved(store, send_at=NOW + DAY)
+    assert await store.due(NOW) == []
+    assert await store.start(campaign, NOW) is None
+    assert await store.due(NOW + DAY) == [campaign]
+    assert await store.start(campaign, NOW + DAY) == 2
