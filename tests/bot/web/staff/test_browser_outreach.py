@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +20,14 @@ from bot.reports.weeks import week_label
 from bot.storage import Storage
 from knowledge.service import KnowledgeService
 from tests.bot.web.staff.conftest import add_account
-from tests.bot.web.staff.test_browser import DESKTOP, PHONE, fits_width, new_page, sign_in
+from tests.bot.web.staff.test_browser import (
+    DESKTOP,
+    PHONE,
+    fits_width,
+    new_page,
+    shoot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +46,12 @@ def demo_site(live_server: str, settings: Settings, knowledge: KnowledgeService)
 
     asyncio.run(seed())
     return live_server
+
+
+@pytest.fixture(scope="module")
+def shots() -> Path | None:
+    target = os.environ.get("STAFF_SCREENSHOTS")
+    return Path(target) if target else None
 
 
 @pytest.fixture
@@ -59,7 +74,8 @@ def desktop(browser: Any, errors: list[str]) -> Iterator[Page]:
 
 
 def test_gap_to_campaign_review_and_the_demo_figures(demo_site: str, phone: Page,
-                                                     desktop: Page, errors: list[str]) -> None:
+                                                     desktop: Page, errors: list[str],
+                                                     shots: Path | None) -> None:
     base = demo_site
     last_week = week_label(dt.datetime.now(dt.UTC).date() - dt.timedelta(days=7))
     sign_in(phone, base, "soan2", "/staff/dashboard")
@@ -76,9 +92,9 @@ def test_gap_to_campaign_review_and_the_demo_figures(demo_site: str, phone: Page
     phone.get_by_role("button", name="Lưu bản nháp").click()
     expect(phone.locator(".flash-ok")).to_contain_text("Đã lưu bản nháp")
     expect(phone.locator(".tg-bubble")).to_contain_text("làm được trên điện thoại")
-    expect(phone.locator(".tg-button")).to_contain_text("Xem hướng dẫn")
+    expect(phone.locator(".cp-tg-button")).to_contain_text("Xem hướng dẫn")
     expect(phone.locator(".zl-bubble")).to_contain_text("1. 📖 Xem hướng dẫn")
-    fits_width(phone)
+    shoot(phone, shots, "phone-campaign-draft")
     phone.get_by_role("button", name="Gửi duyệt").click()
     expect(phone.locator("#campaign-status")).to_have_text("Chờ duyệt")
     url = phone.url
@@ -92,8 +108,8 @@ def test_gap_to_campaign_review_and_the_demo_figures(demo_site: str, phone: Page
     effect = desktop.locator("#effect")
     expect(effect).to_contain_text("Đến nơi")
     expect(effect).to_contain_text("Nhóm so sánh")
-    expect(effect.locator(".verdict").first).not_to_be_empty()
-    fits_width(desktop)
+    expect(effect.locator(".effect-verdict").first).not_to_be_empty()
+    shoot(desktop, shots, "desktop-campaign-effect")
     assert errors == [], errors
 
 
