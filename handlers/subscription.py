@@ -36,6 +36,8 @@ WEB_CANNOT_PUSH = (
     "Trang web này không gửi tin cho bạn được. Để nhận tin của xã, bạn nhắn “Nhận tin từ xã” "
     "cho trợ lý trên Zalo hoặc Telegram nhé."
 )
+GROUP_CHAT = ("Để nhận tin của xã, bạn nhắn riêng cho trợ lý (không phải trong nhóm) "
+              "“Nhận tin từ xã” nhé.")
 UNAVAILABLE = "Xin lỗi, lúc này chưa đăng ký nhận tin được. Bạn thử lại sau ít phút nhé."
 SEE_GUIDE = "📖 Xem hướng dẫn"
 STOP_HINT = "Nhắn “dừng nhận tin” để không nhận tin nữa."
@@ -106,6 +108,10 @@ def stopped(was_active: bool) -> Reply:
 
 def web_cannot_push() -> Reply:
     return _reply(WEB_CANNOT_PUSH)
+
+
+def group_chat() -> Reply:
+    return _reply(GROUP_CHAT)
 
 
 def unavailable() -> Reply:

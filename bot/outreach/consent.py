@@ -55,7 +55,7 @@ class ConsentStep:
         helpful = (turn.feedback is not None and turn.feedback[1]) or (
             msg.action or "").startswith(HELPFUL_FOLLOWUP)
         storage = self._storage()
-        if not helpful or msg.chat_ref is None or storage is None \
+        if not helpful or msg.chat_ref is None or msg.group or storage is None \
                 or turn.reply.kind is ReplyKind.ERROR:
             return turn
         try:
@@ -73,6 +73,8 @@ class ConsentStep:
                        arg: str) -> Reply:
         if msg.chat_ref is None:
             return sub.web_cannot_push()
+        if msg.group:  # announcements go to one person's chat, never to a group
+            return sub.group_chat()
         if self._storage() is None:
             return sub.unavailable()
         try:

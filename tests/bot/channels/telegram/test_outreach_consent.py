@@ -79,3 +79,14 @@ def test_telegram_accepts_these_buttons_and_nothing_forged() -> None:
         assert callbacks.decode_citizen(data, topics, cats) == data
     for data in ("sub:z", "sub:a:abc", "cp:7:khong-co", "cp:x:khai-sinh"):
         assert callbacks.decode_citizen(data, topics, cats) is None
+
+
+async def test_no_subscription_from_a_group_chat(tg: Harness) -> None:
+    uid, group = next_id(), -1_009_000 - next_id()
+    (said,) = await tg.say(uid, "nhận tin từ xã", chat_id=group, mention=True)
+    assert said.text == sub.GROUP_CHAT
+    before = len(tg.fake.sent(chat_id=group))
+    await tg.press(uid, "sub:y", chat_id=group)
+    (pressed,) = (await tg.fake.wait_sent(group, before + 1))[before:]
+    assert pressed.text == sub.GROUP_CHAT
+    assert await status(tg, uid) is None
