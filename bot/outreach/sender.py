@@ -63,7 +63,8 @@ class CampaignSender:
         self.batch = batch
         self.concurrency = concurrency
         self.stale_after = stale_after
-        self._limiters = {name: AsyncLimiter(rate, 1) for name, rate in (rates or {}).items()
+        # One message per 1/rate seconds, no bursts (and rates under 1/s work).
+        self._limiters = {name: AsyncLimiter(1, 1 / rate) for name, rate in (rates or {}).items()
                           if rate > 0}
         self._paused_until: dict[str, float] = {}
 

@@ -112,3 +112,22 @@ async def test_campaign_guide_by_number_counts_a_tap_and_blocked_user_stops(
     assert "KHAI SINH" in guide[0].upper()
     counts = await storage.campaigns.counts(info.id)
     assert counts is not None and counts.taps == 1
+
+
+async def test_zalo_sending_keeps_the_configured_rate(bot: Bot, fake_zalo: FakeZalo,
+                                                      knowledge_with_areas: KnowledgeService
+                                                      ) -> None:
+    storage = bot.storage
+    for i in range(6):
+        await storage.subscriptions.subscribe("zalo", f"rate-{i}", f"u-rate-{i}")
+    draft = CampaignDraft("Tin", "Thứ Bảy xã làm định danh điện tử.", None, Audience.ALL,
+                          holdback_pct=0)
+    info = await storage.campaigns.create(draft, "editor")
+    await storage.campaigns.move(info.id, "submit")
+    await storage.campaigns.move(info.id, "approve", by="reviewer")
+    sender = CampaignSender(storage, {"zalo": bot.channel}, knowledge_with_areas,
+                            rates={"zalo": 8})
+    await sender.run_once()
+    sends = sorted(c.at for c in fake_zalo.of("sendMessage"))
+    assert len(sends) == 6
+    assert sends[-1] - sends[0] >= 5 / 8 * 0.9  # 6 messages at 8/s: at least 5 gaps
