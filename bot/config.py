@@ -79,6 +79,15 @@ class Settings(BaseSettings):
     # Inbound messages per citizen per minute before a polite "slow down" (0 = no limit).
     rate_limit_per_minute: int = Field(default=20, ge=0)
 
+    # --- Outreach (bot/outreach): campaigns to subscribers ----------------------------------
+    # Announcements per second across all workers (each worker takes its share); Telegram
+    # allows ~30/s overall, kept lower so replies to citizens still flow. 0 = no limit.
+    outreach_telegram_rate: float = Field(default=20, ge=0)
+    # Zalo publishes no limit: a conservative rate.
+    outreach_zalo_rate: float = Field(default=2, ge=0)
+    # Share of each campaign's audience held back (not sent) to measure the effect.
+    outreach_holdback_pct: int = Field(default=10, ge=0, le=50)
+
     @cached_property
     def staff_targets(self) -> tuple[tuple[str, str], ...]:
         """``STAFF_CHAT_IDS`` as ``(channel, chat id)`` pairs; bare ids are Telegram chats."""

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.assistant import Assistant
+from bot.outreach.demo import clear_demo_outreach, seed_demo_campaign
 from bot.reports.weeks import DEFAULT_TZ, week_label
 from bot.storage.demo_data import DEMO_SOURCE, DEMO_USER_PREFIX
 from bot.storage.events import EventLog, EventRecord
@@ -117,6 +118,7 @@ class DemoSummary:
     weeks: tuple[str, ...]
     first_day: dt.date
     last_day: dt.date
+    campaign_id: int | None = None  # the demo campaign (bot.outreach.demo)
 
 
 class _StampedLog:
@@ -227,7 +229,9 @@ def _messages(rng: random.Random, knowledge: KnowledgeService, days: list[dt.dat
 
 
 async def clear_demo(storage: Storage) -> int:
-    """Remove earlier demo data (events, their votes, demo follow-ups and figures)."""
+    """Remove earlier demo data (events, their votes, demo follow-ups and figures,
+    the demo campaign and subscriptions)."""
+    await clear_demo_outreach(storage)
     return await storage.demo.clear()
 
 
@@ -372,8 +376,12 @@ async def generate_demo(storage: Storage, knowledge: KnowledgeService, *, weeks:
     await storage.followups.expire(now=now)
     rows = await _import_official(storage, days, rng, per_day) if uptake else 0
     labels = tuple(dict.fromkeys(week_label(d) for d in days))
+    users = sorted({(channel, _user_key(seed, user)) for user, channel in channel_of.items()})
+    start_day = days[min(7, len(days) - 1)]
+    start = dt.datetime.combine(start_day, dt.time(8), tzinfo=ZoneInfo(tz)).astimezone(dt.UTC)
+    campaign = await seed_demo_campaign(storage, knowledge, users, start=start, seed=seed)
     return DemoSummary(log.events, questions, votes, answered, rows, removed,
-                       labels, days[0], days[-1])
+                       labels, days[0], days[-1], campaign)
 
 
 async def demo_command(settings: Settings, weeks: int, seed: int, per_day: int,
@@ -396,5 +404,8 @@ async def demo_command(settings: Settings, weeks: int, seed: int, per_day: int,
           f"{summary.questions} câu hỏi, {summary.votes} đánh giá, "
           f"{summary.followups_answered} câu trả lời hỏi lại, "
           f"{summary.uptake_rows} dòng số liệu hồ sơ mẫu.")
+    if summary.campaign_id is not None:
+        print(f"Thông báo mẫu #{summary.campaign_id}: xem ở /staff/campaigns/"
+              f"{summary.campaign_id}")
     print(f"Xem báo cáo: citizen-bot report --week {summary.weeks[-1]} --include-demo")
     return 0

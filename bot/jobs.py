@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 RETENTION_EVERY_S = 6 * 3600
 FOLLOWUPS_EVERY_S = 60
 HOUSEKEEPING_EVERY_S = 600
+CAMPAIGNS_EVERY_S = 5  # due campaigns are started and sent by every worker
 # Telegram retries a webhook for up to a day; a week of claims covers any redelivery.
 KEEP_UPDATE_KEYS = dt.timedelta(days=7)
 

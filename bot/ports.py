@@ -15,6 +15,20 @@ from starlette.routing import BaseRoute
 from handlers.messages import Reply
 
 
+class RecipientGone(Exception):
+    """The platform says this chat can no longer be reached (blocked the bot, deleted):
+    raised by :meth:`Channel.push`; outreach ends the chat's subscription."""
+
+
+class SendLater(Exception):
+    """The platform asked to slow down and the channel's own retries are used up;
+    nothing was delivered, so sending again after ``retry_after`` seconds is safe."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"retry after {retry_after:g} s")
+        self.retry_after = retry_after
+
+
 class Channel(Protocol):
     name: str
 
@@ -27,7 +41,9 @@ class Channel(Protocol):
     async def stop(self) -> None: ...
 
     async def push(self, chat_ref: str, reply: Reply) -> None:
-        """Send a reply the citizen did not just ask for (raises on failure)."""
+        """Send a reply the citizen did not just ask for (raises on failure:
+        :class:`RecipientGone` when the chat is unreachable for good, :class:`SendLater`
+        when the platform asks to wait)."""
         ...
 
 

@@ -19,6 +19,8 @@ from bot.assistant import Assistant
 from bot.config import Settings
 from bot.handoff import HandoffService
 from bot.knowledge_editor import KnowledgeEditor
+from bot.outreach.consent import ConsentStep
+from bot.outreach.sender import CampaignSender
 from bot.ports import Channel
 from bot.storage import Storage
 from bot.turns.pipeline import TurnPipeline
@@ -41,6 +43,7 @@ class Runtime:
     editor: KnowledgeEditor
     channels: dict[str, Channel] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    sender: CampaignSender | None = None  # campaigns (bot.outreach), once storage is open
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -59,7 +62,8 @@ class Runtime:
         handoff = HandoffService(storage, channels, settings.staff_targets,
                                  knowledge=knowledge)
         pipeline = TurnPipeline(assistant, handoff,
-                                rate_limit_per_minute=settings.rate_limit_per_minute)
+                                rate_limit_per_minute=settings.rate_limit_per_minute,
+                                consent=ConsentStep(storage, knowledge))
         return cls(settings, knowledge, assistant, pipeline, handoff,
                    KnowledgeEditor(knowledge, storage), channels)
 
@@ -95,6 +99,9 @@ class Runtime:
             jobs.FOLLOWUPS_EVERY_S,
             lambda: jobs.send_due_followups(storage, self.channels, self.knowledge),
             "followups"))
+        self.sender = CampaignSender.for_runtime(self, storage)
+        self.tasks.append(jobs.every(jobs.CAMPAIGNS_EVERY_S, self.sender.run_once,
+                                     "campaigns"))
 
     async def close(self) -> None:
         await self.handoff.close()  # queued posts to staff chats go out first

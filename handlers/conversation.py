@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from handlers import brief, texts
+from handlers import brief, subscription, texts
 from handlers import context as ctx
 from handlers.context import DEFAULT_TTL, ChatContext
 from handlers.messages import Block, BlockKind, Choice, Incoming, MessageKind, Reply, ReplyKind
@@ -174,6 +174,8 @@ class Conversation:
             return Turn(event_id, self._contact(snap))
         if name == "handoff":
             return Turn(event_id, self._handoff(snap, arg or None, reachable=reachable))
+        if name == "sub":  # reached only without the database (bot.outreach.consent)
+            return Turn(event_id, subscription.unavailable())
         if name == "cat" and snap.kb.category(arg):
             return Turn(event_id, self._category(snap, arg))
         if name == "topic" and snap.kb.topic(arg):
@@ -283,7 +285,9 @@ class Conversation:
                      (*_menu_choice(), Choice(texts.BUTTON_CONTACT, "contact")))
 
     def _menu(self, snap: Snapshot) -> Reply:
-        return Reply(ReplyKind.MENU, (_para(texts.MENU_TITLE),), self._category_choices(snap))
+        return Reply(ReplyKind.MENU, (_para(texts.MENU_TITLE),),
+                     (*self._category_choices(snap),
+                      Choice(subscription.BUTTON_SUBSCRIBE, "sub")))
 
     @staticmethod
     def _category_choices(snap: Snapshot) -> tuple[Choice, ...]:

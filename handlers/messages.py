@@ -91,6 +91,7 @@ class Incoming:
     # Opaque address a channel can push to later (follow-ups); None where it can't (web).
     chat_ref: str | None = None
     area: str | None = None  # thôn/phố, if the citizen chose one
+    group: bool = False  # said in a group chat: never a place for personal subscriptions
 
 
 @dataclass(frozen=True)

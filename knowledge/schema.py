@@ -295,6 +295,8 @@ class CommuneProfile(_Strict):
     notes: list[str] = Field(default_factory=list)
     sources: list[HttpUrl] = Field(default_factory=list)
     reviewed: dt.date | None = None
+    # Thôn / tổ dân phố a subscriber may pick for local news (empty: not asked).
+    areas: list[str] = Field(default_factory=list)
 
     def missing_fields(self) -> list[str]:
         """Fields left empty; `kb validate` shows them as warnings."""

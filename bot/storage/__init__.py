@@ -15,7 +15,7 @@ way out, so queued events are written before the process exits::
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -29,6 +29,7 @@ from bot.storage.events import EventLog, EventRecord
 from bot.storage.followups import FollowupRepository
 from bot.storage.knowledge import KnowledgeStore
 from bot.storage.leases import LeaseManager
+from bot.storage.outreach import CampaignStore, SubscriptionStore
 from bot.storage.staff import StaffStore
 from bot.storage.state import ConversationStateStore
 from bot.storage.transactions import Transactions
@@ -56,6 +57,15 @@ class Storage:
     demand: DemandFigures
     demo: DemoData
     staff: StaffStore
+    # Outreach (built from ``sessions`` unless given): consent and campaigns.
+    subscriptions: SubscriptionStore = field(default=None)  # type: ignore[assignment]
+    campaigns: CampaignStore = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.subscriptions is None:
+            self.subscriptions = SubscriptionStore(self.sessions)
+        if self.campaigns is None:
+            self.campaigns = CampaignStore(self.sessions)
 
     @classmethod
     async def open(cls, settings: Settings, *, url: str | None = None) -> Storage:

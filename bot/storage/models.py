@@ -350,3 +350,86 @@ class StaffChange(Base):
         ForeignKey("knowledge_versions.id", ondelete="CASCADE"), primary_key=True)
     base_version: Mapped[int | None] = mapped_column(Integer)
     changed: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class Subscription(Base):
+    """A citizen's consent to news from the commune ("Nhận tin từ xã"), one per chat.
+
+    Pseudonymous like everything else: the channel's user key, plus the chat address
+    needed to push (opaque, never shown to staff). ``status`` is offered (asked once,
+    not answered), active, declined or stopped (``stop_reason``: citizen or blocked).
+    """
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(64))
+    chat_ref: Mapped[str] = mapped_column(String(128))
+    area: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    stop_reason: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("channel", "user_key"),
+        Index("ix_subscriptions_status_area", "status", "area"),
+    )
+
+
+class Campaign(Base):
+    """A short announcement staff send to subscribers (written, reviewed, sent once)."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    topic_id: Mapped[str | None] = mapped_column(String(80))  # the "Xem hướng dẫn" link
+    audience: Mapped[str] = mapped_column(String(16))  # all | area | topic
+    audience_area: Mapped[str | None] = mapped_column(String(64))
+    audience_topic: Mapped[str | None] = mapped_column(String(80))
+    audience_weeks: Mapped[int | None] = mapped_column(Integer)
+    holdback_pct: Mapped[int] = mapped_column(Integer, default=10)
+    status: Mapped[str] = mapped_column(String(16))
+    send_at: Mapped[dt.datetime | None]
+    author: Mapped[str] = mapped_column(String(80))
+    reviewed_by: Mapped[str | None] = mapped_column(String(80))
+    reviewed_at: Mapped[dt.datetime | None]
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (Index("ix_campaigns_status_send_at", "status", "send_at"),)
+
+
+class CampaignRecipient(Base):
+    """One audience member of one campaign: sent to, or held back for comparison.
+
+    ``state``: pending → claimed (a worker took it, before sending) → delivered | failed;
+    claimed rows left behind by a crash become unknown (never resent); held rows are
+    the held-back comparison group and are never sent.
+    """
+
+    __tablename__ = "campaign_recipients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(64))
+    chat_ref: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16))
+    claim: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[dt.datetime | None]
+    sent_at: Mapped[dt.datetime | None]
+    error: Mapped[str | None] = mapped_column(String(120))
+    tapped_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "channel", "user_key"),
+        Index("ix_campaign_recipients_campaign_id_state", "campaign_id", "state"),
+        Index("ix_campaign_recipients_user_key", "user_key"),
+    )

@@ -23,10 +23,12 @@ What comes back is the final :class:`Reply` to render, or nothing to send.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, replace
 
 from bot.assistant import Assistant, clean_incoming
 from bot.handoff import HandoffService, HandoffUnavailable
+from bot.outreach.consent import ConsentStep
 from bot.storage import Storage
 from bot.storage.dedup import RecentKeys
 from bot.storage.group_commit import Unavailable
@@ -57,9 +59,10 @@ class TurnPipeline:
     """One per worker; holds no per-citizen state of its own besides recent update ids."""
 
     def __init__(self, assistant: Assistant, handoff: HandoffService | None = None, *,
-                 rate_limit_per_minute: int = 0) -> None:
+                 rate_limit_per_minute: int = 0, consent: ConsentStep | None = None) -> None:
         self.assistant = assistant
         self.handoff = handoff
+        self.consent = consent  # "Nhận tin từ xã" (bot.outreach.consent)
         self.rate_limit = rate_limit_per_minute
         self._seen = RecentKeys()  # duplicates while no database was ever reached
 
@@ -85,7 +88,15 @@ class TurnPipeline:
         # Once: nothing below sees the raw text (or anything past the message limit).
         clean = clean_incoming(msg, self.assistant.conversation.max_chars)
         msg = clean.msg
+        if self.consent is not None:  # subscriptions: consent, stop, campaign taps
+            step = await self.consent.before(msg)
+            if isinstance(step, Reply):  # not a question: not in the demand log
+                return TurnOutcome(step, Turn(uuid.uuid4().hex, step))
+            clean = replace(clean, msg=step)
+            msg = step
         turn = await self.assistant.handle_clean(clean)
+        if self.consent is not None:
+            turn = await self.consent.after(msg, turn)
         if turn.is_question:
             await self._remember_question(msg)
         reply = turn.reply

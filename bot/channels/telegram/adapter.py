@@ -98,11 +98,11 @@ def from_message(message: Message, salt: bytes, bot_username: str) -> Incoming |
         text = message.text or ""
         if is_group(message):
             text = strip_mention(text, bot_username)
-        return Incoming(CHANNEL, key, text=text, chat_ref=chat_ref)
-    return Incoming(CHANNEL, key, kind=kind, chat_ref=chat_ref)
+        return Incoming(CHANNEL, key, text=text, chat_ref=chat_ref, group=is_group(message))
+    return Incoming(CHANNEL, key, kind=kind, chat_ref=chat_ref, group=is_group(message))
 
 
 def from_action(user: User, chat_id: int, action: str, salt: bytes) -> Incoming:
-    """A (validated) button press."""
+    """A (validated) button press (group chats have negative ids)."""
     return Incoming(CHANNEL, user_key(user, salt), kind=MessageKind.ACTION, action=action,
-                    chat_ref=str(chat_id))
+                    chat_ref=str(chat_id), group=chat_id < 0)

@@ -43,13 +43,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationHandlerStop,
     BaseUpdateProcessor,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -67,6 +68,7 @@ from bot.channels.telegram.webhook import PATH, webhook_route
 from bot.config import Settings
 from bot.handoff import HandoffService
 from bot.knowledge_editor import KnowledgeEditor
+from bot.ports import RecipientGone, SendLater
 from bot.turns.locks import ChatLocks
 from bot.turns.pipeline import TurnPipeline
 from bot.turns.relay import relay_staff_answer
@@ -83,7 +85,7 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 CHANNEL = adapter.CHANNEL
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 MAX_CONCURRENT_UPDATES = 64
 SEND_RETRIES = 3
 CONNECT_RETRY_S = 15
@@ -200,6 +202,7 @@ class TelegramChannel:
         app.add_handler(MessageHandler(only_messages & filters.TEXT, self._on_text))
         app.add_handler(MessageHandler(only_messages & ~filters.TEXT, self._on_other))
         app.add_handler(CallbackQueryHandler(self._on_callback))
+        app.add_handler(ChatMemberHandler(self._on_member, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_error_handler(self._on_error)
         return app
 
@@ -314,7 +317,18 @@ class TelegramChannel:
         await app.shutdown()
 
     async def push(self, chat_ref: str, reply: Reply) -> None:
-        await self.send_reply(int(chat_ref), reply)
+        try:
+            await self.send_reply(int(chat_ref), reply)
+        except Forbidden as exc:  # "bot was blocked by the user", "user is deactivated"
+            raise RecipientGone(exc.message) from exc
+        except BadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                raise RecipientGone(exc.message) from exc
+            raise
+        except RetryAfter as exc:  # AIORateLimiter's own retries are used up
+            wait = exc.retry_after
+            raise SendLater(wait if isinstance(wait, int | float)
+                            else wait.total_seconds()) from exc
 
     async def send_to_staff(self, chat_id: str, text: str) -> list[str]:
         """:class:`bot.handoff.StaffChannel`: plain text to a staff chat, message ids back."""
@@ -422,6 +436,15 @@ class TelegramChannel:
         if action.startswith(FEEDBACK_PREFIXES) and isinstance(message, Message):
             await self._drop_buttons(message, action[:3])
         await self.send_reply(message.chat.id, reply)
+
+    async def _on_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A citizen blocked the bot ("kicked" in a private chat): news stop at once."""
+        change = update.my_chat_member
+        storage = self.pipeline.storage
+        if change is None or storage is None or change.chat.type != "private" \
+                or change.new_chat_member.status != "kicked":
+            return
+        await storage.subscriptions.stop_chat(CHANNEL, str(change.chat.id), "blocked")
 
     @staticmethod
     async def _drop_buttons(message: Message, prefix: str) -> None:

@@ -34,6 +34,9 @@ _CITIZEN = [
     (re.compile(r"^fb:[yn]:[0-9a-f]{32}$"), None),
     (re.compile(rf"^fu:[yn]:(?P<id>{_SLUG})$"), "topic"),
     (re.compile(rf"^fa:(?:on|ip|ny|hd):(?P<id>{_SLUG})$"), "topic"),
+    # Outreach (handlers.subscription): consent, thôn, stop; a campaign's guide button.
+    (re.compile(r"^sub(?::[ynx]|:a:(?:\d{1,2}|-))?$"), None),
+    (re.compile(rf"^cp:\d{{1,9}}:(?P<id>{_SLUG})$"), "topic"),
 ]
 
 

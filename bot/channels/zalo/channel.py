@@ -41,6 +41,7 @@ from bot.channels.zalo.client import ZaloApiError, ZaloClient
 from bot.channels.zalo.render import render_chunks, split_text
 from bot.channels.zalo.updates import ZaloUpdate, parse_update
 from bot.http_input import InputRejected, read_json
+from bot.ports import RecipientGone, SendLater
 from bot.privacy import pseudonymise
 from bot.storage import Storage
 from bot.turns.locks import ChatLocks
@@ -58,6 +59,7 @@ SECRET_HEADER = "X-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 MAX_BODY_BYTES = 256 * 1024
 CHOICES_TTL = dt.timedelta(days=14)  # follow-ups arrive days later and are answered by number
 LEASE_NAME = "zalo-polling"
+UNREACHABLE_CODES = frozenset({403, 404})  # blocked the bot / no such user (outreach stops)
 MEMORY_ENTRIES = 2000
 
 # "2", " 2 ", "2.", "số 2", "chọn 2", "#2" (matched on the folded, lower-case text).
@@ -170,8 +172,18 @@ class ZaloChannel:
         await self.client.aclose()
 
     async def push(self, chat_ref: str, reply: Reply) -> None:
-        """Send a follow-up or a staff answer; its choices become this chat's numbers."""
-        await self._send(chat_ref, reply)
+        """Send a follow-up, a staff answer or an announcement; its choices become this
+        chat's numbers. Zalo documents no error codes: 403/404 (or a description saying
+        blocked / not found) is taken as "this user cannot be reached"."""
+        try:
+            await self._send(chat_ref, reply)
+        except ZaloApiError as exc:
+            text = exc.description.lower()
+            if exc.error_code in UNREACHABLE_CODES or "block" in text or "not found" in text:
+                raise RecipientGone(exc.description) from exc
+            if exc.error_code == 429:
+                raise SendLater(exc.retry_after or 5.0) from exc
+            raise
 
     async def drain(self) -> None:
         """Wait for the updates being processed (tests, shutdown)."""

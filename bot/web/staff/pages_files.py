@@ -16,6 +16,7 @@ from bot.knowledge_editor import EditRejected
 from bot.web.staff.auth import PREFIX
 from bot.web.staff.changes import Conflicting
 from bot.web.staff.dashboard import DOWNLOADS, render_markdown, valid_week, week_choices
+from bot.web.staff.pages_outreach import compose_links, topic_titles
 from bot.web.staff.pages_topics import _sync, outcome_flash
 from knowledge.loader import Documents
 
@@ -61,7 +62,8 @@ async def dashboard(site: StaffSite, ctx: Ctx) -> Response:
         updated = stamp.astimezone(ZoneInfo(site.settings.timezone)).strftime("%H:%M %d/%m")
     return site.render(ctx.request, "dashboard.html", ctx, nav="dashboard", weeks=weeks,
                        week=week, demo=demo, demo_events=demo_events, blocks=blocks,
-                       folder=folder.name, downloads=downloads, error=error, updated=updated)
+                       folder=folder.name, downloads=downloads, error=error, updated=updated,
+                       compose=compose_links(blocks, topic_titles(site)))
 
 
 async def dashboard_refresh(site: StaffSite, ctx: Ctx) -> Response:

@@ -446,7 +446,13 @@ class StaffSite:
     # --- routes ----------
 
     def routes(self) -> list[BaseRoute]:
-        from bot.web.staff import pages_files, pages_profile, pages_review, pages_topics
+        from bot.web.staff import (
+            pages_files,
+            pages_outreach,
+            pages_profile,
+            pages_review,
+            pages_topics,
+        )
 
         g = self.guard
 
@@ -466,6 +472,7 @@ class StaffSite:
             *pages_review.routes(self),
             *pages_files.routes(self),
             *pages_profile.routes(self),
+            *pages_outreach.routes(self),
             Mount("/static", StaticFiles(directory=STATIC), name="staff-static"),
         ]
         async def not_found(scope: Scope, receive: Receive, send: Send) -> None:

@@ -25,6 +25,7 @@ TABLES = {"events", "feedback", "followups", "uptake_figures", "conversation_sta
           "processed_updates", "rate_counters", "leases", "handoff_cases", "handoff_links",
           "knowledge_versions",
           "triage", "staff_users", "staff_login_limits", "staff_changes",
+          "subscriptions", "campaigns", "campaign_recipients",
           "alembic_version"}
 
 

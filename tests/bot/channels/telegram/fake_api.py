@@ -75,6 +75,7 @@ class FakeBotAPI:
         self._lock = threading.Lock()
         self._updates: list[dict[str, Any]] = []
         self._failures: dict[str, list[int]] = {}
+        self.blocked: set[int] = set()  # chats whose user blocked the bot (403 on send)
         self._message_id = 5000
         self.port = 0
         self._server: uvicorn.Server | None = None
@@ -91,6 +92,7 @@ class FakeBotAPI:
             self.calls.clear()
             self._updates.clear()
             self._failures.clear()
+            self.blocked.clear()
 
     def feed(self, *updates: dict[str, Any]) -> None:
         with self._lock:
@@ -168,6 +170,10 @@ class FakeBotAPI:
             return _ok({"url": "", "has_custom_certificate": False, "pending_update_count": 0})
         if method in TRUE_METHODS:
             return _ok(True)
+        if method in MESSAGE_METHODS and call.chat_id in self.blocked:
+            return JSONResponse({"ok": False, "error_code": 403,
+                                 "description": "Forbidden: bot was blocked by the user"},
+                                status_code=403)
         if method in MESSAGE_METHODS:
             sent = self._message(params, method)
             call.message_id = sent["message_id"]

@@ -34,7 +34,7 @@ async def test_start_up_registers_vietnamese_commands_and_the_webhook(tg: Harnes
     hook = fake.sent("setWebhook")[0].params
     assert hook["url"] == "https://bot.example.test/telegram/webhook"
     assert len(hook["secret_token"]) >= 32
-    assert set(hook["allowed_updates"]) == {"message", "callback_query"}
+    assert set(hook["allowed_updates"]) == {"message", "callback_query", "my_chat_member"}
 
 
 async def test_start_greets_says_limits_and_shows_the_menu(tg: Harness) -> None:
@@ -109,7 +109,7 @@ async def test_feedback_button_records_and_removes_the_vote_buttons(tg: Harness)
     before = len(tg.fake.sent(chat_id=uid))
     await tg.press(uid, yes, markup=markup_of(last))
     thanks = (await tg.fake.wait_sent(uid, before + 1))[-1]
-    assert thanks.text == texts.FEEDBACK_YES
+    assert thanks.text.startswith(texts.FEEDBACK_YES)  # + the one-time "Nhận tin" offer
     edit = await tg.fake.wait_for(lambda f: f.sent("editMessageReplyMarkup"))
     remaining = [b.get("callback_data") for row in edit[-1].params["reply_markup"][
         "inline_keyboard"] for b in row]

@@ -57,6 +57,7 @@ class FakeZalo:
     delays: dict[str, float] = field(default_factory=dict)  # per method: a slow server
     active: int = 0  # requests being answered now…
     peak: int = 0  # …and the most at once
+    blocked: set[str] = field(default_factory=set)  # users who blocked the bot (403)
 
     def script(self, method: str, status: int, body: Any,
                headers: dict[str, str] | None = None, times: int = 1) -> None:
@@ -118,6 +119,9 @@ class FakeZalo:
         return _ok(update)
 
     async def _sendMessage(self, body: dict[str, Any]) -> Response:
+        if body.get("chat_id") in self.blocked:
+            return JSONResponse({"ok": False, "error_code": 403,
+                                 "description": "user blocked the bot"})
         text = body.get("text")
         if not isinstance(text, str) or not 1 <= len(text) <= 2000 or not body.get("chat_id"):
             return JSONResponse({"ok": False, "error_code": 400,

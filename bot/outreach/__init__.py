@@ -1,0 +1,1 @@
+"""Outreach: consent to news from the commune, campaigns, and their measured effect."""
