@@ -32,6 +32,7 @@ from knowledge.workbook.sheets import Row, Table
 
 
 def format_cell(column: Column, value: Any) -> str:
+    """A document value (JSON, as the database holds it) as the text of its cell."""
     if value is None:
         return ""
     if column.kind == "where":
@@ -63,20 +64,23 @@ def _parts_line(item: Mapping[str, Any], parts: Sequence[str]) -> str:
 
 
 def _place_line(place: Mapping[str, Any]) -> str:
+    """One place as ``kênh | tên | địa chỉ web | ghi chú``, trailing blanks dropped."""
     parts = [str(place.get(k) or "") for k in ("channel", "name", "url", "note")]
     while len(parts) > 2 and not parts[-1]:
         parts.pop()
     return " | ".join(parts)
 
 
-def format_date(value: Any) -> str:
+def format_date(value: object) -> str:
+    """A date as staff write it (dd/mm/yyyy); text that is not an ISO date stays as it is."""
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, str):
+        text = value
         try:
-            value = dt.date.fromisoformat(value)
+            value = dt.date.fromisoformat(text)
         except ValueError:
-            return value
+            return text
     return value.strftime("%d/%m/%Y") if isinstance(value, dt.date) else str(value)
 
 
@@ -110,10 +114,12 @@ def cell_text(state: Findings, table: Table, row: Row, key: str) -> str:
 
 
 def split_lines(text: str) -> list[str]:
+    """One item per line of the cell; blank lines and edge spaces are not items."""
     return [line.strip() for line in text.split("\n") if line.strip()]
 
 
 def cell_date(state: Findings, table: Table, row: Row, key: str) -> str | None:
+    """An ISO date from a real date cell or typed text; None when blank or invalid."""
     cell = row.cells.get(key)
     if cell is not None and isinstance(cell.value, dt.datetime | dt.date) \
             and cell.data_type != "f":
@@ -132,6 +138,7 @@ def cell_date(state: Findings, table: Table, row: Row, key: str) -> str | None:
 
 
 def parse_date(text: str) -> dt.date | None:
+    """dd/mm/yyyy (also with '.' or '-') or yyyy-mm-dd; None when it is no real date."""
     text = re.sub(r"\s+", "", text)
     if m := re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text):
         day, month, year = (int(g) for g in m.groups())
@@ -147,6 +154,7 @@ def parse_date(text: str) -> dt.date | None:
 
 
 def parse_online(state: Findings, sheet: str, row: int, header: str, text: str) -> str:
+    """The online level from its Vietnamese label (or its code)."""
     folded = fold(text)
     for level, label in ONLINE_LABELS.items():
         if folded in (fold(label), level.value):
@@ -193,8 +201,10 @@ def _text_source_position(rest: str) -> list[str]:
     return [p.strip() for p in rest.rsplit("|", 1)]
 
 
-def parse_places(state: Findings, sheet: str, row: int, header: str, text: str) -> list[Any]:
-    places: list[Any] = []
+def parse_places(state: Findings, sheet: str, row: int, header: str,
+                 text: str) -> list[dict[str, Any]]:
+    """``kênh | tên | địa chỉ web | ghi chú`` lines back into places."""
+    places: list[dict[str, Any]] = []
     channels = {c.value for c in Channel}
     for n, line in enumerate(split_lines(text), start=1):
         parts = [p.strip() for p in line.split("|", 3)]

@@ -74,10 +74,11 @@ def export_xlsx(documents: Documents, *, note: str = "") -> bytes:
     data = documents.to_json()
     topics = [t for t in (data.get("topics") or {}).values() if isinstance(t, Mapping)]
     categories = [c for c in (data.get("categories") or []) if isinstance(c, Mapping)]
-    commune = data.get("commune") if isinstance(data.get("commune"), Mapping) else {}
+    raw_commune = data.get("commune")
+    commune: Mapping[str, Any] = raw_commune if isinstance(raw_commune, Mapping) else {}
 
     wb = Workbook()
-    guide = wb.active
+    guide = wb.worksheets[0]  # a new workbook's only sheet
     guide.title = GUIDE_SHEET
     _write_guide(guide, note)
 

@@ -10,13 +10,12 @@ checked here, row by row.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from knowledge.workbook.columns import (
     CATEGORIES_SHEET,
@@ -31,11 +30,28 @@ from knowledge.workbook.opening import MAX_COLUMNS, MAX_SHEET_ROWS
 from knowledge.workbook.problems import Findings, refusal
 
 
+class SheetCell(Protocol):
+    """What is read of an openpyxl cell (read-only sheets give their own cell classes)."""
+
+    @property
+    def value(self) -> object: ...
+
+    @property
+    def data_type(self) -> str: ...
+
+
+class SheetRows(Protocol):
+    """What is read of a sheet: its rows, as openpyxl's read-only sheets give them."""
+
+    def iter_rows(self, *, max_col: int) -> Iterator[tuple[SheetCell, ...]]: ...
+
+
 @dataclass
 class Cell:
-    """A cell's value as openpyxl read it, and its type (``f`` formula, ``e`` error...)."""
+    """A cell's value as openpyxl read it (text, number, date, bool...), and its type
+    (``f`` formula, ``e`` error...)."""
 
-    value: Any
+    value: object
     data_type: str
 
 
@@ -53,7 +69,7 @@ class Table:
     ok: bool  # the header is complete
 
 
-def read_table(state: Findings, ws: ReadOnlyWorksheet, sheet: str, columns: Sequence[Column],
+def read_table(state: Findings, ws: SheetRows, sheet: str, columns: Sequence[Column],
                *, deadline: float, optional: Sequence[str] = ()) -> Table:
     """Rows of one sheet by column key; header problems make ``ok`` False.
 
@@ -120,10 +136,10 @@ def read_table(state: Findings, ws: ReadOnlyWorksheet, sheet: str, columns: Sequ
     return table
 
 
-def find_sheets(state: Findings, wb: Workbook) -> dict[str, ReadOnlyWorksheet]:
+def find_sheets(state: Findings, wb: Workbook) -> dict[str, SheetRows]:
     """The four data sheets by their canonical names, however staff cased or spaced them."""
     by_name = {fold(name): name for name in wb.sheetnames}
-    found: dict[str, ReadOnlyWorksheet] = {}
+    found: dict[str, SheetRows] = {}
     for sheet in (TOPICS_SHEET, QUESTIONS_SHEET, COMMUNE_SHEET, CATEGORIES_SHEET):
         name = by_name.get(fold(sheet))
         if name is None:
