@@ -55,6 +55,8 @@ from knowledge.workbook.sheets import Table
 
 
 def build(state: Findings, tables: Mapping[str, Table]) -> Documents:
+    """The documents the sheets describe, or a SpreadsheetError listing every problem
+    (with those the readers already found in ``state``) in sheet order."""
     topic_table = tables[TOPICS_SHEET]
     if not topic_table.rows:
         state.add(TOPICS_SHEET, None, None, "chưa có chủ đề nào")
@@ -62,10 +64,24 @@ def build(state: Findings, tables: Mapping[str, Table]) -> Documents:
     commune = _commune(state, tables[COMMUNE_SHEET])
     topics, topic_rows = _topics(state, topic_table)
     question_rows = _questions(state, tables[QUESTIONS_SHEET], topics, topic_rows)
-    category_ids = {c["id"] for c in categories}
+    for topic_id, doc in topics.items():
+        _check_topic(state, TOPICS_SHEET, topic_rows[topic_id], doc,
+                     question_rows.get(topic_id, []))
+    _check_references(state, topics, topic_rows, {c["id"] for c in categories})
+    if state.problems:
+        raise SpreadsheetError(_sorted(state.problems))
+    documents = Documents.from_json(Documents(
+        {f"{TOPICS_SUBDIR}/{topic_id}.yaml": doc for topic_id, doc in topics.items()},
+        commune, categories).to_json())
+    _check_documents(documents, topic_rows)
+    return documents
+
+
+def _check_references(state: Findings, topics: Mapping[str, Mapping[str, Any]],
+                      topic_rows: Mapping[str, int], category_ids: set[str]) -> None:
+    """Rules across sheets: each topic's group exists, and so do its related topics."""
     for topic_id, doc in topics.items():
         row = topic_rows[topic_id]
-        _check_topic(state, TOPICS_SHEET, row, doc, question_rows.get(topic_id, []))
         category = doc["category"]
         if category and category_ids and category not in category_ids \
                 and not state.reported(TOPICS_SHEET, row, "category"):
@@ -75,21 +91,19 @@ def build(state: Findings, tables: Mapping[str, Table]) -> Documents:
             if related not in topic_rows and related != topic_id:
                 state.add(TOPICS_SHEET, row, "Chủ đề liên quan",
                           f"không có chủ đề '{related}' trong trang '{TOPICS_SHEET}'")
-    if state.problems:
-        raise SpreadsheetError(_sorted(state.problems))
-    documents = Documents.from_json(Documents(
-        {f"{TOPICS_SUBDIR}/{topic_id}.yaml": doc for topic_id, doc in topics.items()},
-        commune, categories).to_json())
+
+
+def _check_documents(documents: Documents, topic_rows: Mapping[str, int]) -> None:
+    """The loader's own checks, so what passes here always loads; a rule not mapped
+    to a cell above is still located by sheet (and by row for a topic)."""
     try:
         parse(documents)
-    except KnowledgeError as exc:  # a rule not mapped above: still located by sheet
+    except KnowledgeError as exc:
         sheets = {COMMUNE_FILE: COMMUNE_SHEET, CATEGORIES_FILE: CATEGORIES_SHEET}
         raise SpreadsheetError([
             SheetProblem(sheets.get(p.file, TOPICS_SHEET),
                          topic_rows.get(Path(p.file).stem), p.field, p.message)
             for p in exc.problems]) from None
-    return documents
-
 
 
 PYDANTIC_TEXT = {
