@@ -73,20 +73,34 @@ def read_table(state: Findings, ws: SheetRows, sheet: str, columns: Sequence[Col
                *, deadline: float, optional: Sequence[str] = ()) -> Table:
     """Rows of one sheet by column key; header problems make ``ok`` False.
 
-    ``deadline`` is a :func:`time.monotonic` time after which reading stops."""
-    wanted = {fold(c.header): c for c in columns}
-    spare = {fold(h) for h in optional}
+    ``optional`` headers may be present and are ignored; ``deadline`` is a
+    :func:`time.monotonic` time after which reading stops."""
     table = Table(sheet, {c.key: c.header for c in columns}, [], ok=True)
     rows = ws.iter_rows(max_col=MAX_COLUMNS)
-    header = next(rows, None)
-    positions: dict[int, str] = {}
-    unnamed: set[int] = set()
+    header = _read_header(state, table, next(rows, ()), columns, optional)
+    _read_rows(state, table, rows, header, deadline)
+    return table
+
+
+@dataclass
+class _Header:
+    positions: dict[int, str]  # column index -> key
+    unnamed: set[int]  # column indexes without a header
+
+
+def _read_header(state: Findings, table: Table, cells: Sequence[SheetCell],
+                 columns: Sequence[Column], optional: Sequence[str]) -> _Header:
+    """Where each expected column is; unknown, repeated and missing ones are problems."""
+    sheet = table.sheet
+    wanted = {fold(c.header): c for c in columns}
+    spare = {fold(h) for h in optional}
+    header = _Header({}, set())
     seen: dict[str, int] = {}
-    for i, cell in enumerate(header or ()):
+    for i, cell in enumerate(cells):
         title = "" if cell.value is None else str(cell.value)
         folded = fold(title)
         if not folded:
-            unnamed.add(i)
+            header.unnamed.add(i)
             continue
         column = wanted.get(folded)
         if column is None:
@@ -100,20 +114,27 @@ def read_table(state: Findings, ws: SheetRows, sheet: str, columns: Sequence[Col
             table.ok = False
             continue
         seen[column.key] = i
-        positions[i] = column.key
+        header.positions[i] = column.key
     for column in columns:
         if column.key not in seen:
             state.add(sheet, None, column.header, "thiếu cột này (đừng xóa hay đổi tên tiêu đề "
                       "cột ở dòng 1)")
             table.ok = False
+    return header
+
+
+def _read_rows(state: Findings, table: Table, rows: Iterator[tuple[SheetCell, ...]],
+               header: _Header, deadline: float) -> None:
+    """The data rows (blank ones skipped), until the row cap or the deadline."""
+    sheet = table.sheet
+    too_many = f"quá nhiều dòng (tối đa {MAX_ROWS:,} dòng)".replace(",", ".")
     count = 0
     for number, cells in enumerate(rows, start=2):
         if time.monotonic() > deadline:
             raise refusal("tệp quá phức tạp, đọc quá lâu; hãy xóa các dòng và cột thừa rồi "
                           "lưu lại dạng .xlsx")
         if number > MAX_SHEET_ROWS + 1:  # blank rows too: each one costs parsing time
-            state.add(sheet, None, None, f"quá nhiều dòng (tối đa {MAX_ROWS:,} dòng)"
-                      .replace(",", "."))
+            state.add(sheet, None, None, too_many)
             table.ok = False
             break
         if all(c.value is None or (isinstance(c.value, str) and not c.value.strip())
@@ -121,19 +142,17 @@ def read_table(state: Findings, ws: SheetRows, sheet: str, columns: Sequence[Col
             continue
         count += 1
         if count > MAX_ROWS:
-            state.add(sheet, None, None, f"quá nhiều dòng (tối đa {MAX_ROWS:,} dòng)"
-                      .replace(",", "."))
+            state.add(sheet, None, None, too_many)
             table.ok = False
             break
         row = Row(number, {})
         for i, c in enumerate(cells):
-            if i in positions:
-                row.cells[positions[i]] = Cell(c.value, c.data_type)
-            elif i in unnamed and c.value not in (None, ""):
+            if i in header.positions:
+                row.cells[header.positions[i]] = Cell(c.value, c.data_type)
+            elif i in header.unnamed and c.value not in (None, ""):
                 state.add(sheet, number, get_column_letter(i + 1),
                           "ô có dữ liệu nhưng cột không có tiêu đề; hãy xóa dữ liệu này")
         table.rows.append(row)
-    return table
 
 
 def find_sheets(state: Findings, wb: Workbook) -> dict[str, SheetRows]:
