@@ -26,14 +26,7 @@ from knowledge.loader import (
     parse,
 )
 from knowledge.schema import MIN_QUESTIONS, Category, CommuneProfile, OnlineLevel, Topic
-from knowledge.workbook.cells import (
-    cell_date,
-    cell_text,
-    parse_items,
-    parse_online,
-    parse_places,
-    split_lines,
-)
+from knowledge.workbook.cells import cell_text, parse_cell
 from knowledge.workbook.columns import (
     CATEGORIES_SHEET,
     CATEGORY_COLUMNS,
@@ -161,25 +154,8 @@ def _topics(state: Findings, table: Table) -> tuple[dict[str, dict[str, Any]], d
     rows: dict[str, int] = {}
     sheet = table.sheet
     for row in table.rows:
-        doc: dict[str, Any] = {}
-        for column in TOPIC_COLUMNS:
-            key, header = column.key, column.header
-            if column.kind == "date":
-                doc[key] = cell_date(state, table, row, key)
-                continue
-            text = cell_text(state, table, row, key)
-            if column.kind == "text":
-                doc[key] = text.strip()
-            elif column.kind == "lines":
-                doc[key] = split_lines(text)
-            elif column.kind == "ids":
-                doc[key] = [i for i in re.split(r"[\s,;]+", text) if i]
-            elif column.kind == "online":
-                doc[key] = parse_online(state, sheet, row.number, header, text.strip())
-            elif column.kind == "where":
-                doc[key] = parse_places(state, sheet, row.number, header, text)
-            elif column.kind in {"dated", "verify"}:
-                doc[key] = parse_items(state, sheet, row.number, header, text, column.kind)
+        doc: dict[str, Any] = {c.key: parse_cell(state, table, row, c.key, c.kind)
+                               for c in TOPIC_COLUMNS}
         doc["questions"] = []
         doc["validity_source"] = doc.get("validity_source") or None
         doc = {name: doc[name] for name in Topic.model_fields
@@ -323,16 +299,7 @@ def _commune(state: Findings, table: Table) -> dict[str, Any]:
                       f"mục '{spec.header}' bị lặp (đã có ở dòng {rows[spec.key]})")
             continue
         rows[spec.key] = row.number
-        if spec.kind == "date":
-            doc[spec.key] = cell_date(state, table, row, "value")
-            continue
-        text = cell_text(state, table, row, "value")
-        if spec.kind == "lines":
-            doc[spec.key] = split_lines(text)
-        elif spec.kind == "url":
-            doc[spec.key] = text.strip() or None
-        else:
-            doc[spec.key] = text.strip()
+        doc[spec.key] = parse_cell(state, table, row, "value", spec.kind)
     for spec in COMMUNE_FIELDS:
         if spec.key not in rows:
             state.add(table.sheet, None, None, f"thiếu dòng '{spec.header}'; đừng xóa dòng nào "

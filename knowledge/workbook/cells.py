@@ -88,6 +88,31 @@ def format_date(value: object) -> str:
 # --- Reading -------------------------------------------------------------------------
 
 
+# A document value read from one cell, before the document rules check it.
+CellData = str | list[str] | list[dict[str, Any]] | None
+
+
+def parse_cell(state: Findings, table: Table, row: Row, key: str, kind: str) -> CellData:
+    """The cell ``key`` of ``row`` as the document value of a column of ``kind``."""
+    if kind == "date":
+        return cell_date(state, table, row, key)
+    text = cell_text(state, table, row, key)
+    header = table.columns[key]
+    if kind == "lines":
+        return split_lines(text)
+    if kind == "ids":
+        return [i for i in re.split(r"[\s,;]+", text) if i]
+    if kind == "url":
+        return text.strip() or None
+    if kind == "online":
+        return parse_online(state, table.sheet, row.number, header, text.strip())
+    if kind == "where":
+        return parse_places(state, table.sheet, row.number, header, text)
+    if kind in {"dated", "verify"}:
+        return parse_items(state, table.sheet, row.number, header, text, kind)
+    return text.strip()
+
+
 def cell_text(state: Findings, table: Table, row: Row, key: str) -> str:
     """The cell as clean text; formulas and error values are problems."""
     cell = row.cells.get(key)
