@@ -23,7 +23,7 @@ from bot.storage.engine import database_exists as url_database_exists
 from knowledge.export import XLSX_SUFFIX, describe_changes, export_path, import_path
 from knowledge.loader import Documents, KnowledgeError, parse, read_directory
 from knowledge.service import KnowledgeService
-from knowledge.spreadsheet import SpreadsheetError
+from knowledge.workbook import SpreadsheetError
 
 log = logging.getLogger(__name__)
 

@@ -88,7 +88,8 @@ def follow_up(text: str, result: MatchResult, topic_id: str, kb: KnowledgeBase) 
     if not rest:
         return pointed
     explained = all(w in topic_words(kb, topic_id) for w in rest)
-    if result.decision is Decision.ANSWER and result.topic != topic_id:
+    if result.decision is Decision.ANSWER and result.topic is not None \
+            and result.topic != topic_id:
         # Another topic wins when the added words name it ("thế còn đăng ký tạm trú"),
         # not when they only narrow the topic in context ("còn cho trẻ em thì…").
         names_other = all(w in title_words(kb, result.topic) for w in rest)

@@ -3,7 +3,7 @@
 The directory has the layout of ``knowledge/content`` (``topics/<id>.yaml``,
 ``commune.yaml``, ``categories.yaml``), so an export can become the starter
 content of another commune, and importing it reuses the loader. A path ending
-in ``.xlsx`` means the spreadsheet (:mod:`knowledge.spreadsheet`).
+in ``.xlsx`` means the spreadsheet (:mod:`knowledge.workbook`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from knowledge.loader import (
     parse,
     read_directory,
 )
-from knowledge.spreadsheet import import_xlsx, write_xlsx
+from knowledge.workbook import import_xlsx, write_xlsx
 
 XLSX_SUFFIX = ".xlsx"
 _TOPIC_FILE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.yaml$")
@@ -131,7 +131,7 @@ def export_path(documents: Documents, target: Path, *, note: str = "") -> str:
 def import_path(source: Path) -> Documents:
     """Documents from ``FILE.xlsx`` or a YAML directory.
 
-    Raises :class:`~knowledge.spreadsheet.SpreadsheetError` or
+    Raises :class:`~knowledge.workbook.SpreadsheetError` or
     :class:`~knowledge.loader.KnowledgeError`; both have ``problems``.
     """
     if source.is_dir():

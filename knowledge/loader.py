@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -81,7 +81,12 @@ def _field_path(loc: Iterable[int | str]) -> str:
     return ".".join(parts) or "(tệp)"
 
 
-def _validate(model: type[BaseModel], data: Any, file: str) -> tuple[Any, list[Problem]]:
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _validate(model: type[ModelT], data: object, file: str
+              ) -> tuple[ModelT | None, list[Problem]]:
+    """The validated model, or None and every problem located in ``file``."""
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
@@ -126,7 +131,7 @@ def parse_documents(
         if topic is not None and topic.id not in topics:
             topics[topic.id] = topic
     problems += _cross_check(topic_docs, {c.id for c in categories})
-    if problems:
+    if problems or commune is None:  # no commune profile without a problem saying why
         raise KnowledgeError(problems)
     return KnowledgeBase(
         topics=dict(sorted(topics.items())),
@@ -219,7 +224,8 @@ class Documents:
     def to_json(self) -> dict[str, Any]:
         data = {"topics": dict(self.topics), "commune": self.commune,
                 "categories": self.categories}
-        return json.loads(json.dumps(data, default=str, ensure_ascii=False))
+        copy: dict[str, Any] = json.loads(json.dumps(data, default=str, ensure_ascii=False))
+        return copy
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Documents:

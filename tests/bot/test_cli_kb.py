@@ -20,14 +20,14 @@ from bot.storage import Storage
 from knowledge.export import write_directory
 from knowledge.loader import DEFAULT_CONTENT_DIR, read_directory
 from knowledge.service import KnowledgeService
-from knowledge.spreadsheet import (
+from knowledge.workbook import (
     CATEGORIES_SHEET,
     MAX_FILE_BYTES,
     QUESTIONS_SHEET,
     TOPICS_SHEET,
     export_xlsx,
 )
-from tests.knowledge.test_spreadsheet import edit, headers, set_topic
+from tests.knowledge.workbook.staff_edits import edit, headers, set_topic
 
 CLI = [sys.executable, "-m", "bot.cli"]
 NEW_FEE = "Miễn phí hoàn toàn (thử nghiệm 4242)"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.knowledge.hostile_xlsx import HOSTILE
+from tests.knowledge.workbook.hostile_xlsx import HOSTILE
 
 CASES = ["zip bomb sheet", "billion laughs"]  # the others: tests/knowledge, staff upload
 ROOT = Path(__file__).resolve().parents[2]

@@ -29,9 +29,9 @@ UPLOAD_SLACK = 256 * 1024
 
 
 def _spreadsheet() -> Any:
-    from knowledge import spreadsheet
+    from knowledge import workbook
 
-    return spreadsheet
+    return workbook
 
 
 # --- dashboard ----------

@@ -18,9 +18,9 @@ from playwright.sync_api import Page, expect
 
 from bot.config import Settings
 from knowledge.loader import read_directory
-from knowledge.spreadsheet import TOPICS_SHEET, export_xlsx
+from knowledge.workbook import TOPICS_SHEET, export_xlsx
 from tests.bot.web.staff.conftest import PASSWORD, add_account
-from tests.knowledge.test_spreadsheet import edit, set_topic
+from tests.knowledge.workbook.staff_edits import edit, set_topic
 
 pytestmark = pytest.mark.browser
 

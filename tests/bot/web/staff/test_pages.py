@@ -7,7 +7,7 @@ from openpyxl import Workbook
 
 from bot.runtime import Runtime
 from bot.storage.knowledge import LIVE, PENDING
-from knowledge.spreadsheet import (
+from knowledge.workbook import (
     MAX_FILE_BYTES,
     QUESTIONS_SHEET,
     TOPICS_SHEET,
@@ -16,7 +16,7 @@ from knowledge.spreadsheet import (
     import_xlsx,
 )
 from tests.bot.web.staff.conftest import Login
-from tests.knowledge.test_spreadsheet import edit, headers, set_topic
+from tests.knowledge.workbook.staff_edits import edit, headers, set_topic
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.server import Runtime
-from knowledge.spreadsheet import XLSX_MEDIA_TYPE, export_xlsx
+from knowledge.workbook import XLSX_MEDIA_TYPE, export_xlsx
 from tests.bot.web.staff.conftest import Login
-from tests.knowledge.hostile_xlsx import HOSTILE
+from tests.knowledge.workbook.hostile_xlsx import HOSTILE
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -11,7 +11,7 @@ import re
 import zipfile
 from collections.abc import Callable
 
-from knowledge.spreadsheet import TOPICS_SHEET
+from knowledge.workbook.columns import TOPICS_SHEET
 
 SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>{doctype}<worksheet xmlns='
               '"http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
