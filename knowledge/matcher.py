@@ -23,7 +23,7 @@ from enum import StrEnum
 from knowledge.calibration import Confidence, fit_confidence, held_out_scores
 from knowledge.index import SearchIndex
 from knowledge.normalize import Normalized
-from knowledge.ranker import Ranked, Ranker
+from knowledge.ranker import OFF_TOPIC, Ranked, Ranker
 from knowledge.repair import Repairer
 from knowledge.scope import ScopeGuard
 from knowledge.smalltalk import SmalltalkDetector
@@ -129,6 +129,12 @@ _TRAINED_LOCK = threading.Lock()
 _TRAINED_SIZE = 4
 
 
+def clear_training_cache() -> None:
+    """Forget trained models (benchmarks measuring a cold build or its memory)."""
+    with _TRAINED_LOCK:
+        _TRAINED.clear()
+
+
 def train(data: TrainingSet, folds: int) -> Trained:
     """Fit the ranker on everything and its confidence on held-out scores."""
     key = (data.key(), folds)
@@ -138,7 +144,9 @@ def train(data: TrainingSet, folds: int) -> Trained:
             return _TRAINED[key]
     held = held_out_scores(data.texts, data.labels, data.questions, data.topic_ids,
                            data.negatives, folds)
-    trained = Trained(Ranker(data.texts, data.labels, data.topic_ids), fit_confidence(held))
+    ranker = Ranker([*data.texts, *data.negatives],
+                    [*data.labels, *[OFF_TOPIC] * len(data.negatives)], data.topic_ids)
+    trained = Trained(ranker, fit_confidence(held))
     with _TRAINED_LOCK:
         _TRAINED[key] = trained
         while len(_TRAINED) > _TRAINED_SIZE:
@@ -210,12 +218,14 @@ class Matcher:
                 confidence: float) -> MatchResult:
         conf = self.confidence
         cands = self._candidates(ranked)
+        two = len(cands) > 1 and ranked.scores[1] >= conf.also
+        if confidence >= conf.answer and two and confidence < (1 + conf.answer) / 2:
+            # Two topics claimed, the lead not decisive: offer both rather than guess.
+            return MatchResult(text, Decision.SUGGEST, None, confidence, cands[:2],
+                               norm.folded)
         if confidence >= conf.answer:
-            also = None
-            if len(cands) > 1 and ranked.scores[1] >= conf.also:
-                also = cands[1].topic
             return MatchResult(text, Decision.ANSWER, cands[0].topic, confidence, cands,
-                               norm.folded, also=also)
+                               norm.folded, also=cands[1].topic if two else None)
         if confidence >= conf.suggest:
             best = cands[0].score
             close = tuple(c for c in cands if c.score >= best * self.config.suggest_ratio)

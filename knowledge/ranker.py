@@ -11,13 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 from rapidfuzz import fuzz, process
+from scipy import sparse
 
 from knowledge.topic_model import Featurizer, TopicModel
 
 # The evidence vector, in this order (knowledge/calibration.py learns a weight for each).
-EVIDENCE = ("top", "second", "margin", "fuzzy", "oov", "length")
+EVIDENCE = ("top", "second", "margin", "fuzzy", "fuzzy_margin", "nearest", "nearest_margin",
+            "oov", "length", "off_topic")
+# The label of the off-topic examples (not a topic id: ids are slugs without "_").
+OFF_TOPIC = "_off_topic"
 SHORTLIST = 8
 
 
@@ -31,49 +34,84 @@ class Ranked:
 
 
 class Ranker:
+    """Ranks the real topics; the off-topic class only adds evidence.
+
+    Texts labelled :data:`OFF_TOPIC` (knowledge/data/off_topic.yaml) train one more class
+    of the model, so a question that resembles them more than any topic says so; it is
+    never offered as a topic.
+    """
+
     def __init__(self, texts: Sequence[str], labels: Sequence[str],
                  topic_ids: Sequence[str], *, featurizer: Featurizer | None = None,
                  matrix: sparse.csr_matrix | None = None) -> None:
         self.topic_ids = tuple(topic_ids)
-        self.model = TopicModel(texts, labels, self.topic_ids, featurizer=featurizer,
-                                matrix=matrix)
+        self.model = TopicModel(texts, labels, (*self.topic_ids, OFF_TOPIC),
+                                featurizer=featurizer, matrix=matrix)
         position = {t: i for i, t in enumerate(self.topic_ids)}
         self.examples: list[list[str]] = [[] for _ in self.topic_ids]
-        for text, label in zip(texts, labels, strict=True):
+        rows: list[list[int]] = [[] for _ in self.topic_ids]
+        for i, (text, label) in enumerate(zip(texts, labels, strict=True)):
+            if label == OFF_TOPIC:
+                continue
             self.examples[position[label]].append(text)
+            rows[position[label]].append(i)
         self.vocabulary = frozenset(w for text in texts for w in text.split())
+        trained = self.model.training_rows
+        self._rows = [trained[r] if r else None for r in rows]
 
     def rank(self, folded: str, k: int = SHORTLIST) -> Ranked:
-        return self._ranked(folded, self.model.scores(folded), k)
+        idx, vals = self.model.featurizer.one(folded)
+        vector = sparse.csr_matrix((vals, idx, [0, len(idx)]),
+                                   shape=(1, self.model.featurizer.size))
+        return self._ranked(folded, self.model.scores_of(idx, vals), vector, k)
 
     def rank_many(self, folded: Sequence[str], k: int = SHORTLIST,
                   matrix: sparse.csr_matrix | None = None) -> list[Ranked]:
         """:meth:`rank` of many questions; ``matrix`` = their rows, if already computed."""
         if not folded:
             return []
-        matrix = self.model.score_many(folded, matrix)
-        return [self._ranked(text, row, k) for text, row in zip(folded, matrix, strict=True)]
+        if matrix is None:
+            matrix = self.model.featurizer.transform(folded)
+        scores = self.model.score_many(folded, matrix)
+        return [self._ranked(text, row, matrix[i], k)
+                for i, (text, row) in enumerate(zip(folded, scores, strict=True))]
 
-    def _ranked(self, folded: str, scores: np.ndarray, k: int) -> Ranked:
+    def _ranked(self, folded: str, scores: np.ndarray, vector: sparse.csr_matrix,
+                k: int) -> Ranked:
+        off, scores = float(scores[-1]), scores[:-1]
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         top = top[np.lexsort((top, -scores[top]))]
         best = scores[top].tolist()
         order = tuple(top.tolist())
-        return Ranked(order, tuple(best), self._evidence(folded, order, best))
+        evidence = (*self._evidence(folded, order, best, vector), off - best[0])
+        return Ranked(order, tuple(best), evidence)
 
-    def _evidence(self, folded: str, order: tuple[int, ...], best: list[float]
-                  ) -> tuple[float, ...]:
+    def _evidence(self, folded: str, order: tuple[int, ...], best: list[float],
+                  vector: sparse.csr_matrix) -> tuple[float, ...]:
         words = folded.split()
         second = best[1] if len(best) > 1 else best[0] - 1.0
+        fuzzy = self.fuzzy(folded, order[0])
+        runner_up = self.fuzzy(folded, order[1]) if len(order) > 1 else 0.0
+        nearest = self.nearest(vector, order[0])
         return (
             best[0],
             second,
             best[0] - second,
-            self.fuzzy(folded, order[0]),
+            fuzzy,
+            fuzzy - runner_up,
+            nearest,
+            nearest - (self.nearest(vector, order[1]) if len(order) > 1 else 0.0),
             sum(w not in self.vocabulary for w in words) / len(words) if words else 1.0,
             min(1.0, len(words) / 20.0),
         )
+
+    def nearest(self, vector: sparse.csr_matrix, topic: int) -> float:
+        """Similarity (0–2: two unit-length parts) of the topic's closest training text."""
+        rows = self._rows[topic]
+        if rows is None or not vector.nnz:
+            return 0.0
+        return float((rows @ vector.T).max())
 
     def fuzzy(self, folded: str, topic: int) -> float:
         """How closely one of the topic's examples resembles the question (0–1)."""

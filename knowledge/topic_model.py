@@ -20,6 +20,7 @@ which gives the same vector as ``transform`` (tests/knowledge/test_topic_model.p
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -43,7 +44,7 @@ def _vectorizers() -> list[TfidfVectorizer]:
         TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True,
                         dtype=np.float32),
         TfidfVectorizer(analyzer="word", ngram_range=WORD_NGRAMS, sublinear_tf=True,
-                        token_pattern=r"(?u)\b\w+\b", dtype=np.float32),
+                        token_pattern=r"(?u)\b\w+\b", dtype=np.float32),  # noqa: S106 - a regex
     ]
 
 
@@ -97,7 +98,7 @@ class Featurizer:
         kept = (matrix @ sparse.diags(columns.astype(np.float32))).tocsc()
         bounds = [p.offset for p in self.parts] + [self.size]
         blocks = [_normalize_rows(kept[:, lo:hi].tocsr()) for lo, hi in
-                  zip(bounds, bounds[1:], strict=False)]
+                  itertools.pairwise(bounds)]
         return sparse.hstack(blocks, format="csr")
 
     def one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -122,6 +123,7 @@ class TopicModel:
         self.featurizer = featurizer or Featurizer(texts)
         if matrix is None:
             matrix = self.featurizer.transform(texts)
+        self.training_rows = matrix.tocsr()
         position = {t: i for i, t in enumerate(self.topic_ids)}
         y = np.fromiter((position[label] for label in labels), dtype=np.int64,
                         count=len(labels))
@@ -134,7 +136,10 @@ class TopicModel:
 
     def scores(self, text: str) -> np.ndarray:
         """One score per topic (in ``topic_ids`` order) for one folded question."""
-        idx, vals = self.featurizer.one(text)
+        return self.scores_of(*self.featurizer.one(text))
+
+    def scores_of(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        """:meth:`scores` of a question already featurized (:meth:`Featurizer.one`)."""
         if not len(idx):
             return self._bias.copy()
         if isinstance(self._weights, np.ndarray):
