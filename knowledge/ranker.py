@@ -33,6 +33,24 @@ class Ranked:
     evidence: tuple[float, ...]
 
 
+_Vector = tuple[np.ndarray, np.ndarray]  # a question's feature indices and weights
+
+
+class _Rows:
+    """One topic's training rows, for the best dot product with a dense question vector."""
+
+    def __init__(self, rows: sparse.csr_matrix) -> None:
+        self.indices = rows.indices
+        self.data = rows.data
+        self.row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
+        self.n = rows.shape[0]
+
+    def best(self, dense: np.ndarray) -> float:
+        sums = np.bincount(self.row_of, weights=self.data * dense[self.indices],
+                           minlength=self.n)
+        return float(sums.max()) if len(sums) else 0.0
+
+
 class Ranker:
     """Ranks the real topics; the off-topic class only adds evidence.
 
@@ -57,13 +75,12 @@ class Ranker:
             rows[position[label]].append(i)
         self.vocabulary = frozenset(w for text in texts for w in text.split())
         trained = self.model.training_rows
-        self._rows = [trained[r] if r else None for r in rows]
+        self._rows = [_Rows(trained[r]) if r else None for r in rows]
+        self._size = self.model.featurizer.size
 
     def rank(self, folded: str, k: int = SHORTLIST) -> Ranked:
         idx, vals = self.model.featurizer.one(folded)
-        vector = sparse.csr_matrix((vals, idx, [0, len(idx)]),
-                                   shape=(1, self.model.featurizer.size))
-        return self._ranked(folded, self.model.scores_of(idx, vals), vector, k)
+        return self._ranked(folded, self.model.scores_of(idx, vals), (idx, vals), k)
 
     def rank_many(self, folded: Sequence[str], k: int = SHORTLIST,
                   matrix: sparse.csr_matrix | None = None) -> list[Ranked]:
@@ -73,10 +90,14 @@ class Ranker:
         if matrix is None:
             matrix = self.model.featurizer.transform(folded)
         scores = self.model.score_many(folded, matrix)
-        return [self._ranked(text, row, matrix[i], k)
-                for i, (text, row) in enumerate(zip(folded, scores, strict=True))]
+        out = []
+        for i, (text, row) in enumerate(zip(folded, scores, strict=True)):
+            lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
+            vector = (matrix.indices[lo:hi].astype(np.int64), matrix.data[lo:hi])
+            out.append(self._ranked(text, row, vector, k))
+        return out
 
-    def _ranked(self, folded: str, scores: np.ndarray, vector: sparse.csr_matrix,
+    def _ranked(self, folded: str, scores: np.ndarray, vector: _Vector,
                 k: int) -> Ranked:
         off, scores = float(scores[-1]), scores[:-1]
         k = min(k, len(scores))
@@ -88,12 +109,14 @@ class Ranker:
         return Ranked(order, tuple(best), evidence)
 
     def _evidence(self, folded: str, order: tuple[int, ...], best: list[float],
-                  vector: sparse.csr_matrix) -> tuple[float, ...]:
+                  vector: _Vector) -> tuple[float, ...]:
         words = folded.split()
         second = best[1] if len(best) > 1 else best[0] - 1.0
         fuzzy = self.fuzzy(folded, order[0])
         runner_up = self.fuzzy(folded, order[1]) if len(order) > 1 else 0.0
-        nearest = self.nearest(vector, order[0])
+        dense = np.zeros(self._size, dtype=np.float32)
+        dense[vector[0]] = vector[1]
+        nearest = self.nearest(dense, order[0])
         return (
             best[0],
             second,
@@ -101,17 +124,15 @@ class Ranker:
             fuzzy,
             fuzzy - runner_up,
             nearest,
-            nearest - (self.nearest(vector, order[1]) if len(order) > 1 else 0.0),
+            nearest - (self.nearest(dense, order[1]) if len(order) > 1 else 0.0),
             sum(w not in self.vocabulary for w in words) / len(words) if words else 1.0,
             min(1.0, len(words) / 20.0),
         )
 
-    def nearest(self, vector: sparse.csr_matrix, topic: int) -> float:
+    def nearest(self, dense: np.ndarray, topic: int) -> float:
         """Similarity (0–2: two unit-length parts) of the topic's closest training text."""
         rows = self._rows[topic]
-        if rows is None or not vector.nnz:
-            return 0.0
-        return float((rows @ vector.T).max())
+        return 0.0 if rows is None else rows.best(dense)
 
     def fuzzy(self, folded: str, topic: int) -> float:
         """How closely one of the topic's examples resembles the question (0–1)."""

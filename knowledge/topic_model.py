@@ -10,8 +10,9 @@ without diacritics look exactly like one typed with them, and character n-grams 
 typos and odd spellings that word features miss. The classifier is scikit-learn's
 ``LinearSVC`` (one-vs-rest), which held out better than hand-set BM25/fuzzy weights.
 Its weights are one dense row per feature, so a knowledge base with very many topics
-(beyond ``SVC_MAX_TOPICS``) uses the L2-normalised class centroids in the same feature
-space instead: as linear, sparse and trained in one pass however large the catalogue.
+(beyond ``SVC_MAX_TOPICS`` or ``SVC_MAX_WEIGHTS``) uses the L2-normalised class centroids
+in the same feature space instead: as linear, sparse and trained in one pass however large
+the catalogue (held out, about 7 points less accurate first-topic ranking than LinearSVC).
 
 Scoring one question does not go through scikit-learn's per-call machinery (too slow for
 one short string): the fitted analyzers, vocabularies and idf weights are applied directly,
@@ -31,9 +32,11 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
-# Above this many topics the one-vs-rest weights (features × topics, dense) and the
-# training time (topics × examples) grow too large: centroids take over.
-SVC_MAX_TOPICS = 400
+# Beyond this many topics, or this many dense weights (features × topics, float32: 80 MB),
+# the one-vs-rest weights and the training time (topics × examples) grow too large:
+# centroids take over.
+SVC_MAX_TOPICS = 150
+SVC_MAX_WEIGHTS = 20_000_000
 SVC_C = 0.5
 CHAR_NGRAMS = (2, 5)
 WORD_NGRAMS = (1, 2)
@@ -128,11 +131,13 @@ class TopicModel:
         y = np.fromiter((position[label] for label in labels), dtype=np.int64,
                         count=len(labels))
         present = np.unique(y)
-        self.kind = "svc" if 2 <= len(present) <= SVC_MAX_TOPICS else "centroid"
+        small = matrix.shape[1] * len(self.topic_ids) <= SVC_MAX_WEIGHTS
+        self.kind = "svc" if 2 <= len(present) <= SVC_MAX_TOPICS and small else "centroid"
         if self.kind == "svc":
             self._weights, self._bias = _fit_svc(matrix, y, len(self.topic_ids))
         else:
             self._weights, self._bias = _fit_centroids(matrix, y, len(self.topic_ids))
+            self._centroids = _SplitRows(self._weights, len(self.topic_ids))
 
     def scores(self, text: str) -> np.ndarray:
         """One score per topic (in ``topic_ids`` order) for one folded question."""
@@ -144,8 +149,7 @@ class TopicModel:
             return self._bias.copy()
         if isinstance(self._weights, np.ndarray):
             return vals @ self._weights[idx] + self._bias
-        rows = self._weights[idx]
-        return np.asarray(rows.T @ vals, dtype=np.float64).ravel() + self._bias
+        return self._centroids.scores(idx, vals) + self._bias
 
     def score_many(self, texts: Sequence[str],
                    matrix: sparse.csr_matrix | None = None) -> np.ndarray:
@@ -160,11 +164,49 @@ class TopicModel:
         w = self._weights
         if isinstance(w, np.ndarray):
             return w.nbytes
-        return w.data.nbytes + w.indices.nbytes + w.indptr.nbytes
+        return w.data.nbytes + w.indices.nbytes + w.indptr.nbytes + self._centroids.nbytes()
 
 
 # A topic with no training row can never be the best one.
 _ABSENT = -1e3
+
+
+# A feature in at least this share of the centroids is kept as a dense row (see _SplitRows).
+DENSE_SHARE = 1 / 8
+
+
+class _SplitRows:
+    """Feature → topic weights as numpy arrays, so one question costs a few array operations.
+
+    Common features (in many centroids) are dense rows, summed with one matrix product;
+    the rest is an inverted list gathered with ``np.bincount`` (as in knowledge/index.py).
+    """
+
+    def __init__(self, weights: sparse.csr_matrix, n_topics: int) -> None:
+        lens = np.diff(weights.indptr)
+        common = lens >= max(1, DENSE_SHARE * n_topics)
+        self._row_of = np.full(weights.shape[0], -1, dtype=np.int64)
+        self._row_of[common] = np.arange(int(common.sum()))
+        self._dense = np.ascontiguousarray(weights[np.flatnonzero(common)].toarray(),
+                                           dtype=np.float32)
+        self._indptr, self._indices, self._data = weights.indptr, weights.indices, weights.data
+        self._n = n_topics
+
+    def scores(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        rows = self._row_of[idx]
+        dense = rows >= 0
+        out = vals[dense] @ self._dense[rows[dense]] if dense.any() else np.zeros(self._n)
+        rare, rare_vals = idx[~dense], vals[~dense]
+        if len(rare):
+            lo = self._indptr[rare]
+            lens = self._indptr[rare + 1] - lo
+            at = np.arange(int(lens.sum())) + np.repeat(lo - (np.cumsum(lens) - lens), lens)
+            out = out + np.bincount(self._indices[at], weights=self._data[at] * np.repeat(
+                rare_vals, lens), minlength=self._n)
+        return np.asarray(out, dtype=np.float64)
+
+    def nbytes(self) -> int:
+        return self._dense.nbytes + self._indices.nbytes + self._data.nbytes
 
 
 def _normalize_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:

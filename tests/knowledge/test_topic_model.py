@@ -27,7 +27,7 @@ def test_one_question_is_featurized_as_scikit_learn_would() -> None:
         assert np.allclose(got, expected, atol=1e-6)
 
 
-@pytest.mark.parametrize("kind_limit", [400, 1])  # LinearSVC, and the centroids beyond it
+@pytest.mark.parametrize("kind_limit", [150, 1])  # LinearSVC, and the centroids beyond it
 def test_each_kind_ranks_the_right_topic_first(monkeypatch: pytest.MonkeyPatch,
                                                kind_limit: int) -> None:
     monkeypatch.setattr(topic_model, "SVC_MAX_TOPICS", kind_limit)
