@@ -48,6 +48,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from knowledge.loader import KnowledgeBase, load_directory
+from knowledge.matcher import clear_training_cache
 from knowledge.service import Snapshot, build_snapshot
 from knowledge.vietnamese import fold, place_tone
 
@@ -244,6 +245,7 @@ def top1(match: Callable[[str], str | None], rows: list[tuple[str, str]]) -> flo
 def measure(label: str, kb: KnowledgeBase, dev: list[tuple[str, str]], args: argparse.Namespace
             ) -> dict[str, object]:
     gc.collect()
+    clear_training_cache()
     started = time.perf_counter()
     snap: Snapshot = build_snapshot(kb)
     build_s = time.perf_counter() - started
@@ -263,6 +265,7 @@ def measure(label: str, kb: KnowledgeBase, dev: list[tuple[str, str]], args: arg
                            [q for q, _ in sample], 1)
     naive_dev = in_kb if label == "real" else [r for r in sample if r in in_kb]
     naive_synth = [r for r in sample if r in synth]
+    clear_training_cache()
     mem, _ = retained_mb(lambda: build_snapshot(kb))
     naive_mem, _ = retained_mb(lambda: Naive(kb))
     return {

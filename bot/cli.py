@@ -161,11 +161,27 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.evaluation import evaluate, format_report, read_labelled
 
+    if args.cv:
+        return _eval_cv(args, settings)
+    if not args.file:
+        print("citizen-bot eval: cần tệp JSONL có nhãn (hoặc --cv)", file=sys.stderr)
+        return 2
     report = evaluate(_knowledge(settings).current.matcher, read_labelled(Path(args.file)))
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
         print(format_report(report, show_misses=not args.quiet))
+    return 0
+
+
+def _eval_cv(args: argparse.Namespace, settings: Settings) -> int:
+    """Cross-validated figures over the knowledge base's examples and the off-topic list."""
+    from bot.evaluation import cross_validate, format_cv
+    from knowledge.off_topic import load_off_topic
+
+    matcher = _knowledge(settings).current.matcher
+    report = cross_validate(matcher, load_off_topic(settings.dictionary_dir))
+    print(json.dumps(report.as_dict(), ensure_ascii=False) if args.json else format_cv(report))
     return 0
 
 
@@ -304,7 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("match", help="đọc câu hỏi từ stdin, in JSON từng dòng"
                    ).set_defaults(func=cmd_match)
     ev = sub.add_parser("eval", help="đo độ chính xác trên tệp JSONL có nhãn")
-    ev.add_argument("file")
+    ev.add_argument("file", nargs="?")
+    ev.add_argument("--cv", action="store_true",
+                    help="kiểm định chéo trên câu hỏi mẫu của kho kiến thức (không cần tệp)")
     ev.add_argument("--json", action="store_true", help="in một đối tượng JSON")
     ev.add_argument("--quiet", action="store_true", help="không in các câu sai")
     ev.set_defaults(func=cmd_eval)

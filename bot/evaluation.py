@@ -3,17 +3,19 @@
 The figures are the ones the project promises: in-scope top-1 and top-3,
 out-of-scope questions wrongly answered, smalltalk recognised, and the same for
 the questions typed without diacritics, so a regression shows in CI.
+`cross_validate` gives the figures to believe: on questions the matcher was not fitted to.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.matcher import Decision, Matcher, MatchResult
-from knowledge.vietnamese import has_diacritics
+from knowledge.calibration import stratified_folds
+from knowledge.matcher import TRAINING_FIELDS, Decision, Matcher, MatchResult, TrainingSet, train
+from knowledge.vietnamese import fold, has_diacritics
 
 OUT_OF_SCOPE = "none"
 SMALLTALK = "smalltalk"
@@ -124,4 +126,123 @@ def format_report(report: Report, *, show_misses: bool = True) -> str:
     t = report.all
     lines.append(f"questions: {t.in_scope} in scope, {t.out_of_scope} out of scope, "
                  f"{t.smalltalk} smalltalk; misses: {len(report.misses)}")
+    return "\n".join(lines)
+
+
+# --- cross-validation (`citizen-bot eval --cv`) -----------------------------------------
+
+CV_FOLDS = 5
+
+
+@dataclass
+class CvTally:
+    """Figures on questions the matcher was not fitted to, for one spelling of them."""
+
+    in_scope: int = 0
+    right: int = 0
+    wrong: int = 0
+    top3: int = 0
+    off_topic: int = 0
+    off_answered: int = 0
+
+    def add(self, label: str | None, result: MatchResult) -> None:
+        answered = result.decision is Decision.ANSWER
+        if label is None:
+            self.off_topic += 1
+            self.off_answered += answered
+            return
+        self.in_scope += 1
+        self.right += answered and result.topic == label
+        self.wrong += answered and result.topic != label
+        self.top3 += label in [c.topic for c in result.candidates[:3]]
+
+    def rates(self) -> dict[str, float | None]:
+        def ratio(a: int, b: int) -> float | None:
+            return round(a / b, 4) if b else None
+
+        return {
+            "right_answered": ratio(self.right, self.in_scope),
+            "confidently_wrong": ratio(self.wrong, self.in_scope),
+            "top3": ratio(self.top3, self.in_scope),
+            "out_of_scope_answered": ratio(self.off_answered, self.off_topic),
+        }
+
+
+@dataclass
+class CvReport:
+    folds: int
+    with_diacritics: CvTally = field(default_factory=CvTally)
+    no_diacritics: CvTally = field(default_factory=CvTally)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"folds": self.folds, "with_diacritics": self.with_diacritics.rates(),
+                "no_diacritics": self.no_diacritics.rates(),
+                "counts": {"in_scope": self.with_diacritics.in_scope,
+                           "out_of_scope": self.with_diacritics.off_topic}}
+
+
+def cross_validate(matcher: Matcher, negatives: Sequence[str], folds: int = CV_FOLDS
+                   ) -> CvReport:
+    """k-fold over the knowledge base's example questions (stratified by topic) and the
+    off-topic list: each fold is scored by a matcher whose model *and* confidence were
+    trained without it (the confidence by its own inner cross-validation).
+
+    Every question is asked twice: as written in the knowledge base (most have
+    diacritics) and with the diacritics stripped.
+    """
+    full = TrainingSet.from_index(matcher.index)
+    question_rows = [i for i, q in enumerate(full.questions) if q]
+    originals = _original_questions(matcher)
+    fold_of = stratified_folds([full.labels[i] for i in question_rows], folds, seed=CV_SEED)
+    held_fold = dict(zip(question_rows, fold_of, strict=True))
+    folded_negatives = tuple(matcher.normalize(q).folded for q in negatives)
+    report = CvReport(folds)
+    for k in range(folds):
+        keep = [i for i in range(len(full.texts)) if held_fold.get(i, -1) != k]
+        data = TrainingSet(tuple(full.texts[i] for i in keep),
+                           tuple(full.labels[i] for i in keep),
+                           tuple(full.questions[i] for i in keep), full.topic_ids,
+                           tuple(q for j, q in enumerate(folded_negatives) if j % folds != k))
+        fold_matcher = matcher.with_training(train(data, matcher.config.folds))
+        asked = [(originals[i], full.labels[i]) for i in question_rows if held_fold[i] == k]
+        asked += [(q, None) for j, q in enumerate(negatives) if j % folds == k]
+        for question, label in asked:
+            report.with_diacritics.add(label, fold_matcher.match(question))
+            report.no_diacritics.add(label, fold_matcher.match(fold(question)))
+    return report
+
+
+CV_SEED = 2026
+
+
+def _original_questions(matcher: Matcher) -> dict[int, str]:
+    """Row of TrainingSet.from_index → the question as written in the knowledge base."""
+    out: dict[int, str] = {}
+    row = 0
+    for topic_id, examples in matcher.index.examples.items():
+        raw = iter(matcher.index.kb.topics[topic_id].questions)
+        for ex in examples:
+            if ex.field not in TRAINING_FIELDS or not ex.folded.strip():
+                if ex.field == "questions":
+                    next(raw)
+                continue
+            if ex.field == "questions":
+                out[row] = next(raw)
+            row += 1
+    return out
+
+
+def format_cv(report: CvReport) -> str:
+    def pct(value: float | None) -> str:
+        return "  n/a " if value is None else f"{value * 100:5.1f}%"
+
+    names = {"right_answered": "answered, right topic", "confidently_wrong":
+             "answered, wrong topic", "top3": "right topic in top 3",
+             "out_of_scope_answered": "out-of-scope answered"}
+    a, b = report.with_diacritics.rates(), report.no_diacritics.rates()
+    lines = [f"{report.folds}-fold cross-validation (questions the model was not trained on)",
+             f"{'':26}{'as written':>12}{'no diacritics':>16}"]
+    lines += [f"{name:26}{pct(a[key]):>12}{pct(b[key]):>16}" for key, name in names.items()]
+    t = report.with_diacritics
+    lines.append(f"questions: {t.in_scope} example questions, {t.off_topic} off-topic")
     return "\n".join(lines)

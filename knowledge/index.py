@@ -37,6 +37,8 @@ DENSE_SHARE = 1 / 4
 DENSE_MIN_DF = 64
 # Topics scored exactly beyond the shortlist (see SearchIndex.shortlist).
 SHORTLIST_SLACK = 8
+# How much each kind of feature counts in BM25 (folded unigrams, bigrams, accented).
+FEATURE_WEIGHTS = {"u:": 1.0, "b:": 1.2, "a:": 0.6}
 # How much each field of a topic counts as evidence.
 FIELD_WEIGHTS = {"title": 2.0, "keywords": 2.0, "questions": 1.0, "summary": 0.3}
 

@@ -19,6 +19,7 @@ from knowledge.index import SearchIndex
 from knowledge.loader import DEFAULT_CONTENT_DIR, KnowledgeBase, KnowledgeError, load_directory
 from knowledge.matcher import MatchConfig, Matcher, MatchResult
 from knowledge.normalize import Normalizer
+from knowledge.off_topic import load_off_topic
 from knowledge.scope import ScopeGuard
 from knowledge.smalltalk import SmalltalkDetector
 
@@ -62,11 +63,16 @@ class Snapshot:
 
 def build_snapshot(kb: KnowledgeBase, dictionary_dir: Path | None = None,
                    config: MatchConfig | None = None) -> Snapshot:
-    """All per-version work (normaliser, index, matcher) happens here, once."""
+    """All per-version work happens here, once: normaliser, index, and the matcher's model.
+
+    The matcher trains its topic model and confidence on this version's example questions
+    (knowledge/matcher.py), so whatever staff added is learned with no separate step.
+    """
     normalizer = Normalizer.from_directory(dictionary_dir)
     index = SearchIndex(kb, normalizer)
     matcher = Matcher(index, SmalltalkDetector.from_directory(normalizer, dictionary_dir),
-                      config, ScopeGuard.from_directory(normalizer, dictionary_dir))
+                      config, ScopeGuard.from_directory(normalizer, dictionary_dir),
+                      negatives=load_off_topic(dictionary_dir))
     return Snapshot(kb, index, matcher)
 
 

@@ -14,12 +14,12 @@ from tests.conftest import REPO, shared_file
 CLI = [sys.executable, "-m", "bot.cli"]
 
 
-def run(args: list[str], stdin: str = "", tmp_path: Path | None = None
+def run(args: list[str], stdin: str = "", tmp_path: Path | None = None, timeout: int = 120
         ) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path or REPO / "data"),
            "LOG_LEVEL": "WARNING"}
     return subprocess.run(CLI + args, input=stdin, capture_output=True, text=True, cwd=REPO,
-                          env=env, timeout=120, check=False)
+                          env=env, timeout=timeout, check=False)
 
 
 def test_match_contract_plain_lines_and_json_objects(tmp_path: Path) -> None:
@@ -63,8 +63,10 @@ def test_kb_validate_fails_with_located_errors(tmp_path: Path) -> None:
     assert ok.returncode == 0, ok.stderr
 
 
-# Floors a little under the measured figures (README), so a regression fails CI.
-FLOORS = {"in_scope_top1": 0.90, "in_scope_top3": 0.97}
+# Floors a little under the measured figures (README). The dev set is only a final check:
+# the matcher is fitted on the knowledge base's examples, so its cautious answer threshold
+# shows here as suggestions (right topic in the top 3) rather than confident answers.
+FLOORS = {"in_scope_top1": 0.72, "in_scope_top3": 0.97}
 CEILING_OOS = 0.05
 
 
@@ -79,6 +81,32 @@ def test_eval_on_dev_set_meets_floors(tmp_path: Path) -> None:
     assert report["all"]["smalltalk_recognised"] >= 0.8, report
     gap = report["with_diacritics"]["in_scope_top1"] - report["no_diacritics"]["in_scope_top1"]
     assert gap <= 0.05, report
+
+
+# Cross-validated figures (README, `citizen-bot eval --cv`), floors a little under them.
+CV_FLOORS = {"right_answered": 0.78, "top3": 0.97}
+CV_CEILINGS = {"confidently_wrong": 0.045, "out_of_scope_answered": 0.05}
+
+
+def test_eval_cv_on_unseen_questions_meets_floors(tmp_path: Path) -> None:
+    out = run(["eval", "--cv", "--json"], tmp_path=tmp_path, timeout=900)  # 25 model fits
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["counts"]["in_scope"] >= 700 and report["counts"]["out_of_scope"] >= 100
+    for spelling in ("with_diacritics", "no_diacritics"):
+        figures = report[spelling]
+        for key, floor in CV_FLOORS.items():
+            assert figures[key] >= floor, report
+        for key, ceiling in CV_CEILINGS.items():
+            assert figures[key] <= ceiling, report
+    # Typed without diacritics is not worse than with them.
+    assert (report["no_diacritics"]["right_answered"]
+            >= report["with_diacritics"]["right_answered"] - 0.01), report
+
+
+def test_eval_needs_a_file_or_cv(tmp_path: Path) -> None:
+    out = run(["eval"], tmp_path=tmp_path)
+    assert out.returncode == 2 and "--cv" in out.stderr
 
 
 @pytest.mark.parametrize("args", [["--help"], ["kb", "--help"]])

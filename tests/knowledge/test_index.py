@@ -8,8 +8,7 @@ from collections import Counter, defaultdict
 import pytest
 
 import knowledge.index as index_module
-from knowledge.index import FIELD_WEIGHTS, K1, B, SearchIndex, _fields, features
-from knowledge.matcher import MatchConfig
+from knowledge.index import FEATURE_WEIGHTS, FIELD_WEIGHTS, K1, B, SearchIndex, _fields, features
 from knowledge.service import KnowledgeService
 
 QUESTIONS = [
@@ -75,7 +74,7 @@ def index(request: pytest.FixtureRequest, knowledge: KnowledgeService) -> Search
 
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_scores_and_shortlist_match_the_reference(index: SearchIndex, question: str) -> None:
-    weights = MatchConfig().feature_weights
+    weights = FEATURE_WEIGHTS
     norm = index.normalizer.normalize(question)
     query = features(norm, accented=norm.accented)
     want = reference_scores(index, query, weights)

@@ -1,0 +1,140 @@
+"""Rank topics for a question and collect the evidence the answer decision looks at.
+
+A :class:`Ranker` is a :class:`~knowledge.topic_model.TopicModel` plus what it was trained
+on (each topic's example texts, the words seen), so cross-validation can build one per
+fold and see exactly what the live matcher would see on a question it was not trained on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from scipy import sparse
+
+from knowledge.topic_model import Featurizer, TopicModel
+
+# The evidence vector, in this order (knowledge/calibration.py learns a weight for each).
+EVIDENCE = ("top", "second", "margin", "fuzzy", "fuzzy_margin", "nearest", "nearest_margin",
+            "oov", "length", "off_topic")
+# The label of the off-topic examples (not a topic id: ids are slugs without "_").
+OFF_TOPIC = "_off_topic"
+SHORTLIST = 8
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The best topics (indices into ``topic_ids``), their scores, and the evidence."""
+
+    order: tuple[int, ...]
+    scores: tuple[float, ...]
+    evidence: tuple[float, ...]
+
+
+_Vector = tuple[np.ndarray, np.ndarray]  # a question's feature indices and weights
+
+
+class _Rows:
+    """One topic's training rows, for the best dot product with a dense question vector."""
+
+    def __init__(self, rows: sparse.csr_matrix) -> None:
+        self.indices = rows.indices
+        self.data = rows.data
+        self.row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
+        self.n = rows.shape[0]
+
+    def best(self, dense: np.ndarray) -> float:
+        sums = np.bincount(self.row_of, weights=self.data * dense[self.indices],
+                           minlength=self.n)
+        return float(sums.max()) if len(sums) else 0.0
+
+
+class Ranker:
+    """Ranks the real topics; the off-topic class only adds evidence.
+
+    Texts labelled :data:`OFF_TOPIC` (knowledge/data/off_topic.yaml) train one more class
+    of the model, so a question that resembles them more than any topic says so; it is
+    never offered as a topic.
+    """
+
+    def __init__(self, texts: Sequence[str], labels: Sequence[str],
+                 topic_ids: Sequence[str], *, featurizer: Featurizer | None = None,
+                 matrix: sparse.csr_matrix | None = None) -> None:
+        self.topic_ids = tuple(topic_ids)
+        self.model = TopicModel(texts, labels, (*self.topic_ids, OFF_TOPIC),
+                                featurizer=featurizer, matrix=matrix)
+        position = {t: i for i, t in enumerate(self.topic_ids)}
+        self.examples: list[list[str]] = [[] for _ in self.topic_ids]
+        rows: list[list[int]] = [[] for _ in self.topic_ids]
+        for i, (text, label) in enumerate(zip(texts, labels, strict=True)):
+            if label == OFF_TOPIC:
+                continue
+            self.examples[position[label]].append(text)
+            rows[position[label]].append(i)
+        self.vocabulary = frozenset(w for text in texts for w in text.split())
+        trained = self.model.training_rows
+        self._rows = [_Rows(trained[r]) if r else None for r in rows]
+        self._size = self.model.featurizer.size
+
+    def rank(self, folded: str, k: int = SHORTLIST) -> Ranked:
+        idx, vals = self.model.featurizer.one(folded)
+        return self._ranked(folded, self.model.scores_of(idx, vals), (idx, vals), k)
+
+    def rank_many(self, folded: Sequence[str], k: int = SHORTLIST,
+                  matrix: sparse.csr_matrix | None = None) -> list[Ranked]:
+        """:meth:`rank` of many questions; ``matrix`` = their rows, if already computed."""
+        if not folded:
+            return []
+        if matrix is None:
+            matrix = self.model.featurizer.transform(folded)
+        scores = self.model.score_many(folded, matrix)
+        out = []
+        for i, (text, row) in enumerate(zip(folded, scores, strict=True)):
+            lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
+            vector = (matrix.indices[lo:hi].astype(np.int64), matrix.data[lo:hi])
+            out.append(self._ranked(text, row, vector, k))
+        return out
+
+    def _ranked(self, folded: str, scores: np.ndarray, vector: _Vector,
+                k: int) -> Ranked:
+        off, scores = float(scores[-1]), scores[:-1]
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.lexsort((top, -scores[top]))]
+        best = scores[top].tolist()
+        order = tuple(top.tolist())
+        evidence = (*self._evidence(folded, order, best, vector), off - best[0])
+        return Ranked(order, tuple(best), evidence)
+
+    def _evidence(self, folded: str, order: tuple[int, ...], best: list[float],
+                  vector: _Vector) -> tuple[float, ...]:
+        words = folded.split()
+        second = best[1] if len(best) > 1 else best[0] - 1.0
+        fuzzy = self.fuzzy(folded, order[0])
+        runner_up = self.fuzzy(folded, order[1]) if len(order) > 1 else 0.0
+        dense = np.zeros(self._size, dtype=np.float32)
+        dense[vector[0]] = vector[1]
+        nearest = self.nearest(dense, order[0])
+        return (
+            best[0],
+            second,
+            best[0] - second,
+            fuzzy,
+            fuzzy - runner_up,
+            nearest,
+            nearest - (self.nearest(dense, order[1]) if len(order) > 1 else 0.0),
+            sum(w not in self.vocabulary for w in words) / len(words) if words else 1.0,
+            min(1.0, len(words) / 20.0),
+        )
+
+    def nearest(self, dense: np.ndarray, topic: int) -> float:
+        """Similarity (0–2: two unit-length parts) of the topic's closest training text."""
+        rows = self._rows[topic]
+        return 0.0 if rows is None else rows.best(dense)
+
+    def fuzzy(self, folded: str, topic: int) -> float:
+        """How closely one of the topic's examples resembles the question (0–1)."""
+        found = process.extractOne(folded, self.examples[topic], scorer=fuzz.token_set_ratio)
+        return found[1] / 100.0 if found else 0.0

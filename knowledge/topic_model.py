@@ -1,0 +1,242 @@
+"""Which topic a question is about: a linear model learned from the example questions.
+
+Every knowledge version trains its own model (``knowledge/service.py`` builds one per
+snapshot), so an example question or a topic a staff member adds counts from the next
+version on, with no retraining step for anyone to run.
+
+Features are TF-IDF weights of character n-grams (2–5, inside word boundaries) and word
+uni/bigrams of the normalised, accent-folded text: folded text makes a question typed
+without diacritics look exactly like one typed with them, and character n-grams absorb the
+typos and odd spellings that word features miss. The classifier is scikit-learn's
+``LinearSVC`` (one-vs-rest), which held out better than hand-set BM25/fuzzy weights.
+Its weights are one dense row per feature, so a knowledge base with very many topics
+(beyond ``SVC_MAX_TOPICS`` or ``SVC_MAX_WEIGHTS``) uses the L2-normalised class centroids
+in the same feature space instead: as linear, sparse and trained in one pass however large
+the catalogue (held out, about 7 points less accurate first-topic ranking than LinearSVC).
+
+Scoring one question does not go through scikit-learn's per-call machinery (too slow for
+one short string): the fitted analyzers, vocabularies and idf weights are applied directly,
+which gives the same vector as ``transform`` (tests/knowledge/test_topic_model.py checks).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
+
+# Beyond this many topics, or this many dense weights (features × topics, float32: 80 MB),
+# the one-vs-rest weights and the training time (topics × examples) grow too large:
+# centroids take over.
+SVC_MAX_TOPICS = 150
+SVC_MAX_WEIGHTS = 20_000_000
+SVC_C = 0.5
+CHAR_NGRAMS = (2, 5)
+WORD_NGRAMS = (1, 2)
+
+
+def _vectorizers() -> list[TfidfVectorizer]:
+    return [
+        TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True,
+                        dtype=np.float32),
+        TfidfVectorizer(analyzer="word", ngram_range=WORD_NGRAMS, sublinear_tf=True,
+                        token_pattern=r"(?u)\b\w+\b", dtype=np.float32),  # noqa: S106 - a regex
+    ]
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One fitted vectorizer, unpacked for fast single-question use."""
+
+    analyze: Callable[[str], list[str]]
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+    offset: int
+
+    def indices_values(self, text: str) -> tuple[list[int], list[float]]:
+        counts = Counter(g for g in self.analyze(text) if g in self.vocabulary)
+        if not counts:
+            return [], []
+        idx = [self.vocabulary[g] for g in counts]
+        vals = [(1.0 + math.log(c)) * float(self.idf[i]) for i, c in
+                zip(idx, counts.values(), strict=True)]
+        norm = math.sqrt(sum(v * v for v in vals))
+        return [i + self.offset for i in idx], [v / norm for v in vals]
+
+
+class Featurizer:
+    """TF-IDF of character and word n-grams, fitted on one knowledge version's texts."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._vectorizers = _vectorizers()
+        self.parts: list[_Part] = []
+        offset = 0
+        for vec in self._vectorizers:
+            vec.fit(texts)
+            vocab = dict(vec.vocabulary_)
+            self.parts.append(_Part(vec.build_analyzer(), vocab,
+                                    np.asarray(vec.idf_, dtype=np.float64), offset))
+            offset += len(vocab)
+        self.size = offset
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """Many texts at once (training, cross-validation)."""
+        return sparse.hstack([v.transform(texts) for v in self._vectorizers], format="csr")
+
+    def restrict(self, matrix: sparse.csr_matrix, columns: np.ndarray) -> sparse.csr_matrix:
+        """Rows as a featurizer that never saw the masked-out columns would give them.
+
+        Cross-validation fits one featurizer on every text; a held-out question must not
+        keep n-grams only held-out texts have, so those are dropped and each vectorizer's
+        part renormalised, as a featurizer fitted on the training rows alone would do
+        (up to the idf values, which still count every text).
+        """
+        kept = (matrix @ sparse.diags(columns.astype(np.float32))).tocsc()
+        bounds = [p.offset for p in self.parts] + [self.size]
+        blocks = [_normalize_rows(kept[:, lo:hi].tocsr()) for lo, hi in
+                  itertools.pairwise(bounds)]
+        return sparse.hstack(blocks, format="csr")
+
+    def one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """One text: (feature indices, weights), equal to a row of :meth:`transform`."""
+        idx: list[int] = []
+        vals: list[float] = []
+        for part in self.parts:
+            i, v = part.indices_values(text)
+            idx += i
+            vals += v
+        return np.asarray(idx, dtype=np.int64), np.asarray(vals, dtype=np.float32)
+
+
+class TopicModel:
+    """Scores every topic for a folded question; higher is more likely."""
+
+    def __init__(self, texts: Sequence[str], labels: Sequence[str],
+                 topic_ids: Sequence[str], *, featurizer: Featurizer | None = None,
+                 matrix: sparse.csr_matrix | None = None) -> None:
+        """Fit on ``texts``; cross-validation passes a shared featurizer and its rows."""
+        self.topic_ids = tuple(topic_ids)
+        self.featurizer = featurizer or Featurizer(texts)
+        if matrix is None:
+            matrix = self.featurizer.transform(texts)
+        self.training_rows = matrix.tocsr()
+        position = {t: i for i, t in enumerate(self.topic_ids)}
+        y = np.fromiter((position[label] for label in labels), dtype=np.int64,
+                        count=len(labels))
+        present = np.unique(y)
+        small = matrix.shape[1] * len(self.topic_ids) <= SVC_MAX_WEIGHTS
+        self.kind = "svc" if 2 <= len(present) <= SVC_MAX_TOPICS and small else "centroid"
+        if self.kind == "svc":
+            self._weights, self._bias = _fit_svc(matrix, y, len(self.topic_ids))
+        else:
+            self._weights, self._bias = _fit_centroids(matrix, y, len(self.topic_ids))
+            self._centroids = _SplitRows(self._weights, len(self.topic_ids))
+
+    def scores(self, text: str) -> np.ndarray:
+        """One score per topic (in ``topic_ids`` order) for one folded question."""
+        return self.scores_of(*self.featurizer.one(text))
+
+    def scores_of(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        """:meth:`scores` of a question already featurized (:meth:`Featurizer.one`)."""
+        if not len(idx):
+            return self._bias.copy()
+        if isinstance(self._weights, np.ndarray):
+            return vals @ self._weights[idx] + self._bias
+        return self._centroids.scores(idx, vals) + self._bias
+
+    def score_many(self, texts: Sequence[str],
+                   matrix: sparse.csr_matrix | None = None) -> np.ndarray:
+        """:meth:`scores` of many questions at once (cross-validation)."""
+        if matrix is None:
+            matrix = self.featurizer.transform(texts)
+        out = matrix @ self._weights
+        out = out.toarray() if sparse.issparse(out) else np.asarray(out)
+        return out.astype(np.float64) + self._bias
+
+    def nbytes(self) -> int:
+        w = self._weights
+        if isinstance(w, np.ndarray):
+            return w.nbytes
+        return w.data.nbytes + w.indices.nbytes + w.indptr.nbytes + self._centroids.nbytes()
+
+
+# A topic with no training row can never be the best one.
+_ABSENT = -1e3
+
+
+# A feature in at least this share of the centroids is kept as a dense row (see _SplitRows).
+DENSE_SHARE = 1 / 8
+
+
+class _SplitRows:
+    """Feature → topic weights as numpy arrays, so one question costs a few array operations.
+
+    Common features (in many centroids) are dense rows, summed with one matrix product;
+    the rest is an inverted list gathered with ``np.bincount`` (as in knowledge/index.py).
+    """
+
+    def __init__(self, weights: sparse.csr_matrix, n_topics: int) -> None:
+        lens = np.diff(weights.indptr)
+        common = lens >= max(1, DENSE_SHARE * n_topics)
+        self._row_of = np.full(weights.shape[0], -1, dtype=np.int64)
+        self._row_of[common] = np.arange(int(common.sum()))
+        self._dense = np.ascontiguousarray(weights[np.flatnonzero(common)].toarray(),
+                                           dtype=np.float32)
+        self._indptr, self._indices, self._data = weights.indptr, weights.indices, weights.data
+        self._n = n_topics
+
+    def scores(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        rows = self._row_of[idx]
+        dense = rows >= 0
+        out = vals[dense] @ self._dense[rows[dense]] if dense.any() else np.zeros(self._n)
+        rare, rare_vals = idx[~dense], vals[~dense]
+        if len(rare):
+            lo = self._indptr[rare]
+            lens = self._indptr[rare + 1] - lo
+            at = np.arange(int(lens.sum())) + np.repeat(lo - (np.cumsum(lens) - lens), lens)
+            out = out + np.bincount(self._indices[at], weights=self._data[at] * np.repeat(
+                rare_vals, lens), minlength=self._n)
+        return np.asarray(out, dtype=np.float64)
+
+    def nbytes(self) -> int:
+        return self._dense.nbytes + self._indices.nbytes + self._data.nbytes
+
+
+def _normalize_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return (sparse.diags((1.0 / norms).astype(np.float32)) @ matrix).tocsr()
+
+
+def _fit_svc(matrix: sparse.csr_matrix, y: np.ndarray, n_topics: int
+             ) -> tuple[np.ndarray, np.ndarray]:
+    svc = LinearSVC(C=SVC_C, dual=True, max_iter=2000).fit(matrix, y)
+    weights = np.zeros((matrix.shape[1], n_topics), dtype=np.float32)
+    bias = np.full(n_topics, _ABSENT, dtype=np.float64)
+    if len(svc.classes_) == 2:  # binary: one weight vector, the second class positive
+        coef = np.vstack([-svc.coef_[0], svc.coef_[0]])
+        intercept = np.array([-svc.intercept_[0], svc.intercept_[0]])
+    else:
+        coef, intercept = svc.coef_, svc.intercept_
+    weights[:, svc.classes_] = coef.T
+    bias[svc.classes_] = intercept
+    return np.ascontiguousarray(weights), bias
+
+
+def _fit_centroids(matrix: sparse.csr_matrix, y: np.ndarray, n_topics: int
+                   ) -> tuple[sparse.csr_matrix, np.ndarray]:
+    onehot = sparse.csr_matrix((np.ones(len(y), dtype=np.float32), (y, np.arange(len(y)))),
+                               shape=(n_topics, len(y)))
+    sums = (onehot @ matrix).tocsr()
+    norms = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    centroids = sparse.diags(1.0 / norms).astype(np.float32) @ sums
+    bias = np.where(np.bincount(y, minlength=n_topics) > 0, 0.0, _ABSENT)
+    return centroids.T.tocsr().astype(np.float32), bias

@@ -1,0 +1,50 @@
+"""The answer confidence is learned on held-out questions and honours its limits."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from knowledge.calibration import (
+    MAX_OFF_TOPIC,
+    MAX_WRONG,
+    fit_confidence,
+    held_out_scores,
+    stratified_folds,
+)
+from knowledge.matcher import TrainingSet
+from knowledge.off_topic import load_off_topic
+from knowledge.service import KnowledgeService
+
+
+def test_folds_split_every_topic_evenly() -> None:
+    labels = ["a"] * 10 + ["b"] * 7 + ["c"] * 3
+    folds = stratified_folds(labels, 4)
+    for topic in "abc":
+        counts = Counter(f for f, label in zip(folds, labels, strict=True) if label == topic)
+        assert max(counts.values()) - min(counts.values()) <= 1
+
+
+def test_thresholds_keep_the_limits_on_held_out_questions(
+        knowledge: KnowledgeService) -> None:
+    matcher = knowledge.current.matcher
+    negatives = tuple(matcher.normalize(q).folded for q in load_off_topic())
+    data = TrainingSet.from_index(matcher.index, negatives)
+    held = held_out_scores(data.texts, data.labels, data.questions, data.topic_ids,
+                           data.negatives, folds=3)
+    kinds = Counter(held.kind)
+    assert kinds["in"] == sum(data.questions) and kinds["off"] == len(negatives)
+    assert kinds["unseen"] > 0
+    # A held-out question is never found verbatim among the texts its ranker learned.
+    assert all(r.evidence[3] <= 1.0 for r in held.ranked)
+    conf = fit_confidence(held)
+    p = np.array([conf(r.evidence) for r in held.ranked])
+    right = np.array([t is not None and r.order[0] == t
+                      for r, t in zip(held.ranked, held.truth, strict=True)])
+    kind = np.array(held.kind)
+    answered = p >= conf.answer
+    assert (answered & (kind == "in") & ~right).sum() <= MAX_WRONG * (kind == "in").sum()
+    assert (answered & (kind == "off")).sum() <= MAX_OFF_TOPIC * (kind == "off").sum()
+    assert (answered & (kind == "in") & right).sum() > 0.5 * (kind == "in").sum()
+    assert 0 < conf.suggest < conf.answer < 1

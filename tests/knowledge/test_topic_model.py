@@ -1,0 +1,55 @@
+"""The learned topic model: fast scoring equals scikit-learn's, both model kinds rank."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from knowledge import topic_model
+from knowledge.topic_model import Featurizer, TopicModel
+
+TEXTS = ["lam can cuoc cho con o dau", "cap can cuoc lan dau cho tre em",
+         "dang ky tam tru o tro", "gia han tam tru online",
+         "dang ky khai sinh cho con", "lam giay khai sinh qua han"]
+LABELS = ["can-cuoc", "can-cuoc", "tam-tru", "tam-tru", "khai-sinh", "khai-sinh"]
+TOPICS = ["can-cuoc", "tam-tru", "khai-sinh", "empty"]
+
+
+def test_one_question_is_featurized_as_scikit_learn_would() -> None:
+    featurizer = Featurizer(TEXTS)
+    for text in ["lam can cuoc cho be", "tam tru tam tru o dau", "xyz"]:
+        idx, vals = featurizer.one(text)
+        expected = featurizer.transform([text]).toarray()[0]
+        got = np.zeros(featurizer.size)
+        got[idx] = vals
+        assert np.allclose(got, expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind_limit", [150, 1])  # LinearSVC, and the centroids beyond it
+def test_each_kind_ranks_the_right_topic_first(monkeypatch: pytest.MonkeyPatch,
+                                               kind_limit: int) -> None:
+    monkeypatch.setattr(topic_model, "SVC_MAX_TOPICS", kind_limit)
+    model = TopicModel(TEXTS, LABELS, TOPICS)
+    assert model.kind == ("svc" if kind_limit > 1 else "centroid")
+    for question, topic in [("can cuoc cho con", "can-cuoc"), ("tam tru online", "tam-tru"),
+                            ("khai sinh qua han", "khai-sinh")]:
+        scores = model.scores(question)
+        assert TOPICS[int(np.argmax(scores))] == topic
+        assert np.allclose(scores, model.score_many([question])[0], atol=1e-5)
+    # A topic with no example can never come first.
+    assert np.argmax(model.scores("empty")) != TOPICS.index("empty")
+
+
+def test_restricted_rows_forget_columns_the_training_rows_lack() -> None:
+    featurizer = Featurizer(TEXTS)
+    matrix = featurizer.transform(TEXTS)
+    columns = np.asarray(matrix[:4].getnnz(axis=0) > 0)
+    held = featurizer.restrict(matrix[4:], columns)
+    assert not held[:, ~columns].nnz
+    # Each vectorizer's part stays unit length, as a featurizer fitted on rows 0–3 gives.
+    bounds = [p.offset for p in featurizer.parts] + [featurizer.size]
+    for lo, hi in itertools.pairwise(bounds):
+        norms = np.sqrt(np.asarray(held[:, lo:hi].multiply(held[:, lo:hi]).sum(axis=1)))
+        assert np.allclose(norms[norms > 0], 1.0, atol=1e-5)
