@@ -204,7 +204,8 @@ def cross_validate(matcher: Matcher, negatives: Sequence[str], folds: int = CV_F
                            tuple(full.questions[i] for i in keep), full.topic_ids,
                            tuple(q for j, q in enumerate(folded_negatives) if j % folds != k))
         fold_matcher = matcher.with_training(train(data, matcher.config.folds))
-        asked = [(originals[i], full.labels[i]) for i in question_rows if held_fold[i] == k]
+        asked: list[tuple[str, str | None]] = [
+            (originals[i], full.labels[i]) for i in question_rows if held_fold[i] == k]
         asked += [(q, None) for j, q in enumerate(negatives) if j % folds == k]
         for question, label in asked:
             report.with_diacritics.add(label, fold_matcher.match(question))
