@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings, get_settings
-from bot.log_secrets import scrub_secrets, secrets_of
+from bot.safety.log_secrets import scrub_secrets, secrets_of
 
 if TYPE_CHECKING:
     from knowledge.loader import KnowledgeBase
@@ -29,7 +29,7 @@ def _knowledge(settings: Settings):
 
 def _live_knowledge(settings: Settings):
     """The newest version in the database (what `serve` answers from), else the files."""
-    from bot.kb_transfer import live_knowledge
+    from bot.editing.transfer import live_knowledge
 
     return live_knowledge(settings)
 
@@ -61,7 +61,7 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_kb_export(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.kb_transfer import TransferFailed, export_live
+    from bot.editing.transfer import TransferFailed, export_live
 
     try:
         print(asyncio.run(export_live(settings, Path(args.target))))
@@ -74,7 +74,7 @@ def cmd_kb_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_kb_import(args: argparse.Namespace, settings: Settings) -> int:
     import os
 
-    from bot.kb_transfer import TransferFailed, import_live
+    from bot.editing.transfer import TransferFailed, import_live
 
     author = f"cli:{args.author or os.environ.get('USER') or 'operator'}"
     try:
@@ -94,8 +94,8 @@ def cmd_kb_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.assistant import Assistant
     from bot.channels.plaintext import render_plain
+    from bot.turns.assistant import Assistant
     from handlers.conversation import Conversation
     from handlers.messages import Incoming
 
@@ -159,7 +159,7 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.evaluation import evaluate, format_report, read_labelled
+    from bot.commands.evaluation import evaluate, format_report, read_labelled
 
     if args.cv:
         return _eval_cv(args, settings)
@@ -176,7 +176,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def _eval_cv(args: argparse.Namespace, settings: Settings) -> int:
     """Cross-validated figures over the knowledge base's examples and the off-topic list."""
-    from bot.evaluation import cross_validate, format_cv
+    from bot.commands.evaluation import cross_validate, format_cv
     from knowledge.off_topic import load_off_topic
 
     matcher = _knowledge(settings).current.matcher
@@ -207,7 +207,7 @@ def cmd_prepare(args: argparse.Namespace, settings: Settings) -> int:
 
 def prepare_summary(kb: KnowledgeBase, settings: Settings, today: dt.date) -> list[str]:
     """The lines `prepare` prints: what is ready, what is missing, where to fix it."""
-    from bot.profile_checklist import PROFILE_PAGE, missing
+    from bot.editing.profile_checklist import PROFILE_PAGE, missing
     from knowledge.validity import needs_review, open_checks, upcoming
 
     lines = [f"citizen-bot: kho kiến thức hợp lệ — {len(kb.topics)} chủ đề, xã "
@@ -267,7 +267,7 @@ def cmd_uptake_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.demo import demo_command
+    from bot.commands.demo import demo_command
 
     return asyncio.run(demo_command(settings, args.weeks, args.seed, args.per_day,
                                     uptake=not args.no_uptake))
@@ -341,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     kb_import.add_argument("--author", help="tên người nhập (mặc định $USER)")
     kb_import.set_defaults(func=cmd_kb_import)
     _add_report_commands(sub)
-    from bot.staff_accounts import add_staff_commands
+    from bot.commands.staff_accounts import add_staff_commands
 
     add_staff_commands(sub)
     return parser

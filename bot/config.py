@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     # sign-in rate limit from X-Forwarded-For and https from X-Forwarded-Proto.
     staff_behind_proxy: bool = False
 
-    # --- Telegram (bot/channels/telegram, bot/handoff.py) -------------------------------
+    # --- Telegram (bot/channels/telegram, bot/turns/handoff.py) -------------------------------
     # The channel runs in `citizen-bot serve` only when a token is set.
     telegram_bot_token: SecretStr | None = None
     # polling: no public address needed; webhook: Telegram POSTs to /telegram/webhook.

@@ -15,14 +15,14 @@ import logging
 from dataclasses import dataclass, field
 
 from bot import jobs
-from bot.assistant import Assistant
 from bot.config import Settings
-from bot.handoff import HandoffService
-from bot.knowledge_editor import KnowledgeEditor
+from bot.editing.editor import KnowledgeEditor
 from bot.outreach.consent import ConsentStep
 from bot.outreach.sender import CampaignSender
 from bot.ports import Channel
 from bot.storage import Storage
+from bot.turns.assistant import Assistant
+from bot.turns.handoff import HandoffService
 from bot.turns.pipeline import TurnPipeline
 from handlers.conversation import Conversation
 from knowledge.service import KnowledgeService

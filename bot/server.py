@@ -19,8 +19,8 @@ from starlette.routing import BaseRoute
 
 from bot.channels.settings import ConfigError, channel_problems, zalo_enabled
 from bot.config import Settings
-from bot.log_secrets import scrub_secrets, secrets_of
 from bot.runtime import Runtime
+from bot.safety.log_secrets import scrub_secrets, secrets_of
 from bot.web.app import build_app
 from bot.web.flood import WebFloodLimit
 

@@ -203,8 +203,10 @@ class Conversation:
                 Choice(snap.kb.topics[c.topic].title, f"topic:{c.topic}")
                 for c in result.candidates
             )
+            # Honest choices, and a person when none of them fits.
             return Reply(ReplyKind.SUGGEST, (_para(texts.SUGGEST_TITLE),),
-                         (*choices, Choice(texts.SUGGEST_NONE, "menu")))
+                         (*choices, Choice(texts.SUGGEST_NONE, "menu"),
+                          Choice(texts.BUTTON_HANDOFF, "handoff")))
         return self._fallback(snap)
 
     def answer(self, kb: KnowledgeBase, topic_id: str, event_id: str, *,

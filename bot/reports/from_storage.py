@@ -249,7 +249,7 @@ async def open_live(settings: Settings) -> AsyncIterator[tuple[Storage, Knowledg
     ``serve`` would answer from; a database without versions is seeded from the
     starter files first, exactly as ``serve`` does.
     """
-    from bot.knowledge_editor import KnowledgeEditor
+    from bot.editing.editor import KnowledgeEditor
     from bot.storage import Storage
     from knowledge.service import KnowledgeService
 

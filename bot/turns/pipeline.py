@@ -9,7 +9,7 @@ Stages, in order:
    database across workers; the first message over the limit gets one polite notice,
    later ones nothing. Staff (the channel says who is staff) are never limited.
 3. Redaction, once: from here on only the redacted text exists
-   (:func:`bot.assistant.clean_incoming`); then :class:`bot.assistant.Assistant` — the
+   (:func:`bot.turns.assistant.clean_incoming`); then :class:`bot.turns.assistant.Assistant` — the
    conversation, follow-up offers and the demand log.
 4. Remembering the question — a turn the conversation marks as a question is kept
    (already redacted) for a later "Hỏi cán bộ".
@@ -26,12 +26,12 @@ import logging
 import uuid
 from dataclasses import dataclass, replace
 
-from bot.assistant import Assistant, clean_incoming
-from bot.handoff import HandoffService, HandoffUnavailable
 from bot.outreach.consent import ConsentStep
 from bot.storage import Storage
 from bot.storage.dedup import RecentKeys
 from bot.storage.group_commit import Unavailable
+from bot.turns.assistant import Assistant, clean_incoming
+from bot.turns.handoff import HandoffService, HandoffUnavailable
 from handlers import texts
 from handlers.conversation import Turn
 from handlers.messages import Block, BlockKind, Choice, Incoming, Reply, ReplyKind

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.handoff import HandoffService
+from bot.turns.handoff import HandoffService
 
 log = logging.getLogger(__name__)
 

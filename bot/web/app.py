@@ -18,8 +18,8 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.http_input import InputRejected, read_json
 from bot.privacy import pseudonymise
+from bot.safety.http_input import InputRejected, read_json
 from bot.turns.pipeline import TurnPipeline
 from bot.web.flood import Verdict, WebFloodLimit
 from bot.web.serialize import reply_to_json

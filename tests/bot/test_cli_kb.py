@@ -14,8 +14,8 @@ import pytest
 from openpyxl import Workbook
 
 from bot.config import Settings
-from bot.kb_transfer import TransferFailed, apply_import
-from bot.knowledge_editor import KnowledgeEditor
+from bot.editing.editor import KnowledgeEditor
+from bot.editing.transfer import TransferFailed, apply_import
 from bot.storage import Storage
 from knowledge.export import write_directory
 from knowledge.loader import DEFAULT_CONTENT_DIR, read_directory

@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from bot.handoff import HandoffService
 from bot.jobs import housekeeping, run_retention
 from bot.storage import Storage
 from bot.storage.models import HandoffCase, utcnow
+from bot.turns.handoff import HandoffService
 from handlers.messages import Incoming
-from tests.bot.test_handoff import RecordingChannel
+from tests.bot.turns.test_handoff import RecordingChannel
 
 
 async def test_retention_job_forgets_old_handoff_questions(storage: Storage) -> None:

@@ -49,7 +49,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
 from bot.config import Settings
-from bot.knowledge_editor import KnowledgeEditor
+from bot.editing.editor import KnowledgeEditor
 from bot.privacy import pseudonymise
 from bot.storage import Storage
 from bot.storage.models import Event, ProcessedUpdate

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.knowledge_editor import KnowledgeEditor
+from bot.editing.editor import KnowledgeEditor
 from bot.storage import Storage
 from bot.storage.models import Event
 from knowledge.service import KnowledgeService

@@ -18,11 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.assistant import Assistant
 from bot.config import Settings
 from bot.privacy import redact
 from bot.storage import Storage
 from bot.storage.models import Event
+from bot.turns.assistant import Assistant
 from handlers.conversation import Conversation
 from handlers.messages import Incoming
 from knowledge.service import KnowledgeService

@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.config import Settings
-from bot.http_input import InputRejected, parse_json
+from bot.safety.http_input import InputRejected, parse_json
 from bot.server import create_app
 from bot.web.app import MAX_ACTION_CHARS, MAX_BODY_BYTES
 from tests.fuzz.strategies import FUZZ, INJECTION, hostile_text

@@ -66,9 +66,9 @@ from bot.channels.telegram.render import render
 from bot.channels.telegram.staff import StaffDesk
 from bot.channels.telegram.webhook import PATH, webhook_route
 from bot.config import Settings
-from bot.handoff import HandoffService
-from bot.knowledge_editor import KnowledgeEditor
+from bot.editing.editor import KnowledgeEditor
 from bot.ports import RecipientGone, SendLater
+from bot.turns.handoff import HandoffService
 from bot.turns.locks import ChatLocks
 from bot.turns.pipeline import TurnPipeline
 from bot.turns.relay import relay_staff_answer
@@ -331,7 +331,7 @@ class TelegramChannel:
                             else wait.total_seconds()) from exc
 
     async def send_to_staff(self, chat_id: str, text: str) -> list[str]:
-        """:class:`bot.handoff.StaffChannel`: plain text to a staff chat, message ids back."""
+        """:class:`bot.ports.StaffChannel`: plain text to a staff chat, message ids back."""
         reply = Reply(ReplyKind.HANDOFF, tuple(
             Block(BlockKind.PARAGRAPH, text=part) for part in text.split("\n\n") if part))
         return [str(m.message_id) for m in await self.send_reply(int(chat_id), reply)]

@@ -51,7 +51,7 @@ from telegram.ext import CallbackContext, ContextTypes
 from bot.channels.telegram import callbacks
 from bot.channels.telegram.adapter import user_key
 from bot.channels.telegram.render import button_label, esc, plain_chunks
-from bot.knowledge_editor import KnowledgeEditor
+from bot.editing.editor import KnowledgeEditor
 from bot.reports.from_storage import generate_report, unanswered_groups
 from bot.reports.weeks import week_label
 from bot.storage import Storage

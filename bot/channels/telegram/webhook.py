@@ -6,7 +6,7 @@ the response and retries on errors, so a slow answer means duplicate deliveries)
 1. ``X-Telegram-Bot-Api-Secret-Token`` equals ``TELEGRAM_WEBHOOK_SECRET``, compared in
    constant time — otherwise 403 without reading the body;
 2. the body is at most 1 MB of JSON describing an update, read with the shared bounds of
-   :mod:`bot.http_input` — otherwise 400 (413 if big, cut while reading);
+   :mod:`bot.safety.http_input` — otherwise 400 (413 if big, cut while reading);
 3. the update is queued for the Application, which processes it in the background
    (duplicates of an ``update_id`` are dropped there, across workers) — 200.
 
@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from telegram import Update
 
-from bot.http_input import InputRejected, read_json
+from bot.safety.http_input import InputRejected, read_json
 
 if TYPE_CHECKING:
     from bot.channels.telegram.bot import TelegramChannel

@@ -40,9 +40,9 @@ from starlette.routing import BaseRoute, Route
 from bot.channels.zalo.client import ZaloApiError, ZaloClient
 from bot.channels.zalo.render import render_chunks, split_text
 from bot.channels.zalo.updates import ZaloUpdate, parse_update
-from bot.http_input import InputRejected, read_json
 from bot.ports import RecipientGone, SendLater
 from bot.privacy import pseudonymise
+from bot.safety.http_input import InputRejected, read_json
 from bot.storage import Storage
 from bot.turns.locks import ChatLocks
 from bot.turns.pipeline import TurnOutcome, TurnPipeline
@@ -66,7 +66,7 @@ MEMORY_ENTRIES = 2000
 CHOICE_RE = re.compile(r"^(?:so|chon|muc|lua chon|#)?\s*(\d{1,2})\s*[.)!]?$")
 # A staff member on Zalo answers a case: "#HS-0042 Bạn mang theo…" (Zalo has no threads).
 CASE_REPLY_RE = re.compile(r"^#?\s*(HS-\d{1,8})\b\s*[:.\-–]?\s*(.*)$", re.IGNORECASE | re.DOTALL)
-CASE_IN_TEXT_RE = re.compile(r"^\[(HS-\d{1,8})\]")  # bot.handoff's "[HS-0042] question"
+CASE_IN_TEXT_RE = re.compile(r"^\[(HS-\d{1,8})\]")  # bot.turns.handoff's "[HS-0042] question"
 CHAT_ID_COMMAND = "/chatid"  # tells a staff member the id to put in STAFF_CHAT_IDS
 
 STALE_CHOICE = (
@@ -359,7 +359,7 @@ class ZaloChannel:
     # --- staff on Zalo ---------------------------------------------------------------------
 
     async def send_to_staff(self, chat_id: str, text: str) -> list[str]:
-        """:class:`bot.handoff.StaffChannel`: post a case to a staff member on Zalo.
+        """:class:`bot.turns.handoff.StaffChannel`: post a case to a staff member on Zalo.
 
         Zalo has no reply threading, so staff answer by writing the case number
         ("#HS-0042 …"); the case number is therefore what is returned as the staff

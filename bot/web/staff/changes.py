@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.knowledge_editor import EditRejected
+from bot.editing.editor import EditRejected
 from bot.storage.knowledge import LIVE, PENDING, VersionInfo
 from bot.storage.staff import StaffAccount, StaffStore
 from bot.web.staff.knowledge_diff import (

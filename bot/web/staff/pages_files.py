@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.knowledge_editor import EditRejected
+from bot.editing.editor import EditRejected
 from bot.web.staff.auth import PREFIX
 from bot.web.staff.changes import Conflicting
 from bot.web.staff.dashboard import DOWNLOADS, render_markdown, valid_week, week_choices

@@ -18,8 +18,8 @@ from pydantic import ValidationError
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot import admin_units
-from bot.knowledge_editor import EditRejected
+from bot.editing import admin_units
+from bot.editing.editor import EditRejected
 from bot.web.staff.auth import PREFIX
 from bot.web.staff.changes import Conflicting
 from bot.web.staff.forms import COMMUNE_LABELS, LABELS, vietnamese

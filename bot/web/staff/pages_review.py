@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.knowledge_editor import EditRejected
+from bot.editing.editor import EditRejected
 from bot.storage.knowledge import PENDING
 from bot.storage.staff import REVIEWER
 from bot.web.staff.auth import PREFIX

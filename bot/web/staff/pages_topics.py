@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.knowledge_editor import EditRejected
+from bot.editing.editor import EditRejected
 from bot.storage.knowledge import LIVE
 from bot.web.staff.auth import PREFIX
 from bot.web.staff.changes import Conflicting, Outcome
@@ -115,7 +115,7 @@ async def home(site: StaffSite, ctx: Ctx) -> Response:
 
 def _watch(site: StaffSite, kb: Any, today: dt.date) -> dict[str, Any]:
     """The first-run checklist, dates that change within 30 days, and open checks."""
-    from bot.profile_checklist import checklist
+    from bot.editing.profile_checklist import checklist
     from knowledge.validity import WATCH_DAYS, needs_review, open_checks, upcoming
 
     topics = list(kb.topics.values())

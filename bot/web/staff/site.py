@@ -32,8 +32,8 @@ from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.http_input import parse_json
-from bot.knowledge_editor import EditRejected
+from bot.editing.editor import EditRejected
+from bot.safety.http_input import parse_json
 from bot.storage.knowledge import LIVE, PENDING
 from bot.storage.staff import (
     ADMIN,

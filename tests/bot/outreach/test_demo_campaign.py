@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from bot.commands.demo import clear_demo, generate_demo
 from bot.config import Settings
-from bot.demo import clear_demo, generate_demo
 from bot.outreach.effect import measure, recent_effects
 from bot.storage import Storage
 from bot.storage.outreach import CampaignStatus

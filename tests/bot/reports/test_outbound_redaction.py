@@ -12,10 +12,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bot.handoff import HandoffService
 from bot.reports.from_storage import generate_report, unanswered_groups
 from bot.storage import Storage
 from bot.storage.models import Event
+from bot.turns.handoff import HandoffService
 from handlers.messages import Incoming
 from knowledge.service import KnowledgeService
 from tests.bot.privacy_corpus import SENSITIVE, leaked

@@ -10,16 +10,16 @@ import asyncio
 
 import pytest
 
-from bot.assistant import Assistant
-from bot.handoff import HandoffService
 from bot.storage import Storage
+from bot.turns.assistant import Assistant
+from bot.turns.handoff import HandoffService
 from bot.turns.locks import ChatLocks
 from bot.turns.pipeline import TurnPipeline
 from handlers import texts
 from handlers.conversation import Conversation
 from handlers.messages import Incoming, MessageKind, ReplyKind
 from knowledge.service import KnowledgeService
-from tests.bot.test_handoff import RecordingChannel
+from tests.bot.turns.test_handoff import RecordingChannel
 
 QUESTION = "làm căn cước cho con ở đâu, số em 0912 345 678"
 

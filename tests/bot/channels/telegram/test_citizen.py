@@ -148,7 +148,7 @@ async def test_suggestions_and_fallback(tg: Harness) -> None:
     (suggest,) = await tg.say(uid, query)
     assert texts.SUGGEST_TITLE in suggest.text
     assert [d for _, d in suggest.buttons] == \
-        [callbacks.encode(f"topic:{t}") for t in candidates] + ["menu"]
+        [callbacks.encode(f"topic:{t}") for t in candidates] + ["menu", "handoff"]
 
 
 async def test_non_text_messages_get_a_polite_text_only_reply(tg: Harness) -> None:

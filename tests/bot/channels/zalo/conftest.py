@@ -25,11 +25,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.assistant import Assistant
 from bot.channels.zalo.channel import ZaloChannel
 from bot.channels.zalo.client import ZaloClient
 from bot.config import Settings
 from bot.storage import Storage
+from bot.turns.assistant import Assistant
 from bot.turns.pipeline import TurnPipeline
 from handlers.conversation import Conversation
 from knowledge.service import KnowledgeService

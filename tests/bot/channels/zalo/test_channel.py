@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from bot.channels.zalo import ZaloChannel
 from bot.channels.zalo.channel import SECRET_HEADER, WEBHOOK_PATH, parse_choice
-from bot.handoff import HandoffService
 from bot.privacy import pseudonymise
 from bot.storage.models import Event
+from bot.turns.handoff import HandoffService
 from bot.turns.relay import RELAYED, UNKNOWN_CASE
 from handlers import followup, texts
 from handlers.messages import Block, BlockKind, Choice, Reply, ReplyKind
@@ -540,11 +540,11 @@ async def test_flood_limit_notices_once_across_workers_and_drops_the_rest(
 @pytest.mark.postgres
 async def test_choices_offered_during_an_outage_still_resolve_after_it(
         tmp_path: Any, pg_url: str, fake_zalo: FakeZalo, knowledge: KnowledgeService) -> None:
-    from bot.assistant import Assistant
     from bot.channels.zalo.client import ZaloClient
     from bot.channels.zalo.updates import parse_update
     from bot.config import Settings
     from bot.storage import Storage
+    from bot.turns.assistant import Assistant
     from bot.turns.pipeline import TurnPipeline
     from handlers.conversation import Conversation
     from tests.bot.storage.conftest import pg_outage

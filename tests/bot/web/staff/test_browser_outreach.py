@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from bot.commands.demo import generate_demo
 from bot.config import Settings
-from bot.demo import generate_demo
 from bot.reports.weeks import week_label
 from bot.storage import Storage
 from knowledge.service import KnowledgeService

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from bot.assistant import Assistant
 from bot.config import Settings
 from bot.storage import Storage
 from bot.storage.models import Event
+from bot.turns.assistant import Assistant
 from handlers.conversation import Conversation
 from handlers.messages import Incoming, ReplyKind
 from knowledge.aspects import Aspect

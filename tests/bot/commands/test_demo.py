@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from bot.commands.demo import clear_demo, generate_demo, noisy
 from bot.config import Settings
-from bot.demo import clear_demo, generate_demo, noisy
 from bot.reports.from_storage import DEMO_SOURCE, generate_report, load_rows
 from bot.reports.model import iso_week_bounds
 from bot.storage import Storage

@@ -1,7 +1,7 @@
 """Synthetic traffic for a newcomer's first report (``citizen-bot demo-data``).
 
 Nothing here shortcuts the bot: every message is a real :class:`Incoming` run through
-:class:`~bot.assistant.Assistant` (redaction, the real matcher, the conversation) and
+:class:`~bot.turns.assistant.Assistant` (redaction, the real matcher, the conversation) and
 written by the real event log; votes are real button presses (``fb:y:<event>``);
 follow-ups go through the real :class:`~bot.storage.followups.FollowupRepository` state
 machine and demo uptake figures through the real importer. Only the clock is
@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.assistant import Assistant
 from bot.outreach.demo import clear_demo_outreach, seed_demo_campaign
 from bot.reports.weeks import DEFAULT_TZ, week_label
 from bot.storage.demo_data import DEMO_SOURCE, DEMO_USER_PREFIX
@@ -38,6 +37,7 @@ from bot.storage.events import EventLog, EventRecord
 from bot.storage.followups import FollowupState
 from bot.storage.models import utcnow
 from bot.storage.uptake import UptakeRecord, import_uptake
+from bot.turns.assistant import Assistant
 from handlers.conversation import Conversation
 from handlers.messages import Incoming, MessageKind
 from knowledge.schema import OnlineLevel

@@ -8,7 +8,7 @@ import pytest
 from starlette.requests import Request
 from starlette.types import Message
 
-from bot.http_input import (
+from bot.safety.http_input import (
     MAX_DEPTH,
     MAX_INT_DIGITS,
     BodyTooLarge,

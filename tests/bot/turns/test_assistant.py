@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from bot import jobs
-from bot.assistant import Assistant
 from bot.config import Settings
 from bot.privacy import SENSITIVE_WARNING
 from bot.storage import Storage
 from bot.storage.models import Event, Feedback, Followup
+from bot.turns.assistant import Assistant
 from handlers import texts
 from handlers.conversation import Conversation
 from handlers.messages import BlockKind, Incoming, MessageKind, Reply, ReplyKind

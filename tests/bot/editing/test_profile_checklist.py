@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.profile_checklist import checklist, missing
+from bot.editing.profile_checklist import checklist, missing
 from knowledge.loader import load_directory
 from knowledge.schema import CommuneProfile
 

@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.handoff import (
+from bot.storage import Storage
+from bot.storage.models import ConversationState, HandoffCase, HandoffLink, utcnow
+from bot.turns.handoff import (
     CITIZEN_ANSWER,
     STATE_PREFIX,
     HandoffDeliveryError,
     HandoffService,
     HandoffUnavailable,
 )
-from bot.storage import Storage
-from bot.storage.models import ConversationState, HandoffCase, HandoffLink, utcnow
 from handlers.messages import Incoming, Reply
 from knowledge.service import KnowledgeService
 

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.assistant import Assistant
-from bot.handoff import HandoffService
 from bot.privacy import redact
 from bot.storage import Storage
 from bot.storage.models import ConversationState, Event, HandoffCase
+from bot.turns.assistant import Assistant
+from bot.turns.handoff import HandoffService
 from handlers.conversation import Conversation
 from handlers.messages import Incoming
 from knowledge.service import KnowledgeService

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.knowledge_editor import EditRejected, KnowledgeEditor
+from bot.editing.editor import EditRejected, KnowledgeEditor
 from bot.storage import Storage
 from bot.storage.models import Triage
 from knowledge.matcher import Decision

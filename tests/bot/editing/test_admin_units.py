@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import admin_units
+from bot.editing import admin_units
 
 
 def test_34_provinces_and_3321_communes_after_the_merger() -> None:

@@ -3,7 +3,7 @@
 Export reads the newest live version (or the starter files while the database
 has none). Import is an operator action: the file is checked completely, and
 only a fully valid one is stored, as a normal live version with author and
-source, through :class:`~bot.knowledge_editor.KnowledgeEditor` like every
+source, through :class:`~bot.editing.editor.KnowledgeEditor` like every
 other edit. An invalid file changes nothing.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.knowledge_editor import EditRejected, KnowledgeEditor
+from bot.editing.editor import EditRejected, KnowledgeEditor
 from bot.storage import Storage
 from bot.storage.engine import database_exists as url_database_exists
 from knowledge.export import XLSX_SUFFIX, describe_changes, export_path, import_path

@@ -1,0 +1,1 @@
+"""What the command line runs besides serving: demo data, evaluation, staff accounts."""

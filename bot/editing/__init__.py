@@ -1,0 +1,1 @@
+"""Changing what the bot knows: validated, versioned edits, import/export, the commune profile."""

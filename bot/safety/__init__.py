@@ -1,0 +1,1 @@
+"""Keeping hostile input and secrets out: bounded request bodies, secret-free logs."""
