@@ -179,7 +179,8 @@ class Assistant:
         try:
             self.storage.events.record(_event(msg, turn, latency_ms, kinds))
             if turn.feedback:
-                self.storage.events.record_feedback(*turn.feedback, user_key=msg.user_key)
+                self.storage.events.record_feedback(*turn.feedback, user_key=msg.user_key,
+                                                    reason=turn.feedback_reason)
         except Exception:  # the reply matters more than its log line
             log.exception("could not queue the event %s", turn.event_id)
 

@@ -134,8 +134,9 @@ class _StampedLog:
         self.inner.record(ev)
 
     def record_feedback(self, event_id: str, helpful: bool, *,
-                        user_key: str | None = None) -> None:
-        self.inner.record_feedback(event_id, helpful, created_at=self.now, user_key=user_key)
+                        user_key: str | None = None, reason: str | None = None) -> None:
+        self.inner.record_feedback(event_id, helpful, created_at=self.now, user_key=user_key,
+                                   reason=reason)
 
 
 @dataclass(frozen=True, slots=True)
