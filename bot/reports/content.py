@@ -83,7 +83,7 @@ def build_document(stats: WeekStats, ranked: Sequence[TopicGap], unknown: Sequen
     gap_section = _gaps(ranked, unknown, charts.get("uptake_gap"))
     if gap_section:
         sections.append(gap_section)
-    for build in (_followups, _helpful, _stale):
+    for build in (_followups, _helpful, _disputed, _stale):
         section = build(stats)
         if section:
             sections.append(section)
@@ -223,6 +223,32 @@ def _helpful(stats: WeekStats) -> Section | None:
     )
     return Section("Đánh giá hữu ích theo chủ đề",
                    lead=(line("Thấp nhất trước: đó là câu trả lời nên viết lại."),), items=items)
+
+
+DISPUTE_LABELS = {"topic": "không đúng chủ đề", "missing": "thiếu thông tin",
+                  "wrong": "thông tin sai", "": "không nói lý do"}
+
+
+def _disputed(stats: WeekStats) -> Section | None:
+    """👎 "Chưa đúng" per topic, by what citizens said was wrong (the staff inbox lists
+    each one under "Bị đánh giá chưa đúng")."""
+    marked = sorted((t for t in stats.topics if t.not_helpful),
+                    key=lambda t: (-t.not_helpful, t.title))
+    if not marked:
+        return None
+    items = tuple(
+        line(f.one_line(t.title, 90), ": ", b(f.num(t.not_helpful)), " lượt — ",
+             " · ".join(f"{label} {f.num(t.not_helpful_reasons.get(code, 0))}"
+                        for code, label in DISPUTE_LABELS.items()
+                        if t.not_helpful_reasons.get(code, 0)))
+        for t in marked[:TOP_N])
+    notes = ()
+    if len(marked) > TOP_N:
+        notes = (line(f"Và {f.num(len(marked) - TOP_N)} chủ đề khác."),)
+    return Section("Bị đánh giá chưa đúng", lead=(line(
+        "Số lượt người dân bấm “Chưa đúng” theo chủ đề. Cán bộ xem từng câu trong mục "
+        "“Câu hỏi chưa trả lời được” → “Bị đánh giá chưa đúng” để gắn vào chủ đề đúng "
+        "hoặc sửa nội dung."),), items=items, notes=notes)
 
 
 def _last_check(stale: StaleTopic) -> tuple[Any, ...]:

@@ -138,7 +138,8 @@ async def load_rows(storage: Storage, start: dt.datetime, end: dt.datetime, *,
     feedback = [
         FeedbackRow(event_id=r.event_id, helpful=r.helpful, created_at=r.created_at,
                     topic_id=r.topic_id or (_best_candidate(r.candidates)
-                                            if r.decision == "suggest" else None))
+                                            if r.decision == "suggest" else None),
+                    reason=r.reason)
         for r in stored.votes
     ]
     followups = [

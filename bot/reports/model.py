@@ -30,6 +30,8 @@ from bot.reports.weeks import (
 QUESTION_DECISIONS = ("answer", "suggest", "fallback")
 DECISIONS = (*QUESTION_DECISIONS, "smalltalk")
 FOLLOWUP_ANSWERS = ("online", "in_person", "not_yet", "difficulty")
+# Why an answer was marked 👎 "Chưa đúng"; "" when the citizen did not say.
+NOT_HELPFUL_REASONS = ("topic", "missing", "wrong", "")
 ONLINE_LEVELS = ("full", "partial", "none", "info")
 
 
@@ -65,6 +67,7 @@ class FeedbackRow:
     helpful: bool
     created_at: dt.datetime
     topic_id: str | None = None
+    reason: str | None = None  # 👎 only: "topic" | "missing" | "wrong", None if not said
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +144,8 @@ class TopicWeek:
     fallback: int = 0
     helpful: int = 0
     not_helpful: int = 0
+    # 👎 votes by reason (keys of NOT_HELPFUL_REASONS), so staff know what to fix.
+    not_helpful_reasons: Mapping[str, int] = field(default_factory=dict)
     followups: Mapping[str, int] = field(default_factory=dict)
     official_online: int | None = None
     official_total: int | None = None
@@ -330,6 +335,9 @@ def compute_week(
         topic_id = fb.topic_id or event_topic.get(fb.event_id)
         if topic_id:
             per_topic[topic_id]["helpful" if fb.helpful else "not_helpful"] += 1
+            if not fb.helpful:
+                reason = fb.reason if fb.reason in NOT_HELPFUL_REASONS else ""
+                per_topic[topic_id][f"reason:{reason}"] += 1
 
     followup_total = Counter[str]()
     followup_topic: dict[str, Counter[str]] = defaultdict(Counter)
@@ -360,6 +368,7 @@ def compute_week(
             fallback=counts["fallback"],
             helpful=counts["helpful"],
             not_helpful=counts["not_helpful"],
+            not_helpful_reasons={r: counts[f"reason:{r}"] for r in NOT_HELPFUL_REASONS},
             followups={a: followup_topic[topic_id][a] for a in FOLLOWUP_ANSWERS},
             official_online=imported.online_count if imported else None,
             official_total=imported.total_count if imported else None,
