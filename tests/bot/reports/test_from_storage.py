@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.reports.content import build_document
 from bot.reports.from_storage import (
     DEMO_SOURCE,
     commune_label,
@@ -21,7 +22,6 @@ from bot.reports.from_storage import (
     period_label,
     unanswered_groups,
 )
-from bot.reports.content import build_document
 from bot.reports.model import TopicRow, WeekStats, compute_week, iso_week_bounds
 from bot.reports.weeks import period_start
 from bot.storage import Storage
