@@ -137,8 +137,10 @@ def _unanswered(stats: WeekStats, chart: str | None) -> Section:
     groups = stats.unanswered[:TOP_GROUPS]
     total = sum(g.count for g in stats.unanswered)
     if not groups:
-        return Section("Câu hỏi chưa trả lời được",
-                       lead=(line("Tuần này trợ lý trả lời được mọi câu hỏi."),), chart=chart)
+        done = ("Tuần này trợ lý trả lời được mọi câu hỏi" + (
+            f", trừ {f.num(stats.out_of_scope)} câu cán bộ đã đánh dấu “ngoài phạm vi”"
+            if stats.out_of_scope else "") + ".")
+        return Section("Câu hỏi chưa trả lời được", lead=(line(done),), chart=chart)
     lead = (line(b(f.num(total)), " câu hỏi trợ lý chưa trả lời được hoặc chỉ gợi ý, gom thành ",
                  b(f.num(len(stats.unanswered))), " nhóm. Đây là những chỗ cần bổ sung kho "
                  "kiến thức."),)
@@ -147,10 +149,13 @@ def _unanswered(stats: WeekStats, chart: str | None) -> Section:
              f.one_line(g.example, 120), "”")
         for g in groups
     )
-    notes = ()
+    notes: tuple[Line, ...] = ()
     if len(stats.unanswered) > len(groups):
         notes = (line(f"Còn {f.num(len(stats.unanswered) - len(groups))} nhóm nhỏ hơn "
                       "trong unanswered.csv."),)
+    if stats.out_of_scope:
+        notes = (*notes, line(f"Không tính {f.num(stats.out_of_scope)} câu cán bộ đã đánh "
+                              "dấu “ngoài phạm vi”."),)
     return Section("Câu hỏi chưa trả lời được", lead=lead, items=items, ordered=True,
                    chart=chart, notes=notes)
 
@@ -170,17 +175,19 @@ def _gaps(ranked: Sequence[TopicGap], unknown: Sequence[TopicGap],
     items = []
     for g in ranked[:TOP_N]:
         source = "hồ sơ" if g.source == "official" else "hỏi lại"
-        items.append(line(f.one_line(g.title, 90), ": ", b(f.num(g.demand)), " câu hỏi, ",
-                          b(f.pct(g.online_share)), " làm trực tuyến ",
-                          f"({source}: {f.num(g.online_done)}/{f.num(g.basis)}) → khoảng ",
-                          b(f.num(g.gap or 0)), " người chưa làm trực tuyến"))
+        items.append(line(f.one_line(g.title, 90), ": ", b(f.num(g.demand)), " câu hỏi của ",
+                          b(f.num(g.people)), " người, ", b(f.pct(g.online_share)),
+                          " làm trực tuyến ",
+                          f"({source}: {f.num(g.online_done)}/{f.num(g.basis)}) → ước tính ",
+                          b(f.num(round(g.gap_people or 0))),
+                          " người đã hỏi chưa làm trực tuyến"))
     notes = []
     if unknown:
         names = ", ".join(f"{f.one_line(g.title, 60)} ({f.num(g.demand)} câu)"
                           for g in unknown[:5])
         more = f" và {f.num(len(unknown) - 5)} chủ đề khác" if len(unknown) > 5 else ""
         notes.append(line("Chưa có số liệu kết quả: ", names, more, "."))
-    notes.append(line(GAP_DETAILS))
+    notes.extend(line(detail) for detail in GAP_DETAILS)
     return Section("Nơi nhiều người hỏi nhưng ít người làm trực tuyến",
                    lead=(line(GAP_EXPLANATION),), items=tuple(items), ordered=True,
                    chart=chart if ranked else None, notes=tuple(notes))

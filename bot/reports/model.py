@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.reports.grouping import QuestionGroup, group_questions
+from bot.reports.grouping import QuestionGroup, comparable, group_questions
 from bot.reports.outbound import safe_texts
 from bot.reports.weeks import (
     DEFAULT_TZ,
@@ -201,6 +201,7 @@ class WeekStats:
     stale_months: int = 6
     commune: str = ""
     demo_events: int = 0  # synthetic events (`citizen-bot demo-data`) counted in this report
+    out_of_scope: int = 0  # unclear questions left out because staff marked them out of scope
 
     @property
     def is_empty(self) -> bool:
@@ -211,6 +212,18 @@ class WeekStats:
         counts = self.prev_decisions if previous else self.decisions
         total = sum(counts.get(d, 0) for d in QUESTION_DECISIONS)
         return counts.get(decision, 0) / total if total else None
+
+    def without(self, triaged_out: set[str], *, key_chars: int = 500) -> WeekStats:
+        """The week without the question groups staff marked out of scope: they are not
+        knowledge gaps, so the summary neither lists nor proposes them."""
+        kept, dropped = [], 0
+        for group in self.unanswered:
+            if any(m[:key_chars] in triaged_out for m in group.members):
+                dropped += group.count
+            else:
+                kept.append(group)
+        return dataclasses.replace(self, unanswered=tuple(kept),
+                                   out_of_scope=self.out_of_scope + dropped)
 
     @property
     def active_topics(self) -> tuple[TopicWeek, ...]:
@@ -270,6 +283,25 @@ def _one_vote_per_answer(votes: Iterable[FeedbackRow]) -> list[FeedbackRow]:
         if kept is None or _aware(fb.created_at) >= _aware(kept.created_at):
             latest[fb.event_id] = fb
     return list(latest.values())
+
+
+def _with_near_topics(groups: list[QuestionGroup], unclear: list[EventRow]
+                      ) -> list[QuestionGroup]:
+    """Each group's most suggested topic (suggest events carry their best candidate)."""
+    near: dict[str, Counter[str]] = defaultdict(Counter)
+    for e in unclear:
+        if e.decision == "suggest" and e.topic_id:
+            normalized, example = safe_texts(e.text_normalized or e.text_redacted,
+                                             e.text_redacted)
+            near[comparable(normalized or example)][e.topic_id] += 1
+    out = []
+    for group in groups:
+        votes = Counter[str]()
+        for member in group.members:
+            votes.update(near.get(member, {}))
+        top = min(votes, key=lambda t: (-votes[t], t)) if votes else None
+        out.append(dataclasses.replace(group, near_topic=top))
+    return out
 
 
 def compute_week(
@@ -385,11 +417,11 @@ def compute_week(
     )
 
     unclear = [e for e in questions if e.decision in ("suggest", "fallback")]
-    groups = group_questions(
+    groups = _with_near_topics(group_questions(
         (*safe_texts(e.text_normalized or e.text_redacted, e.text_redacted),
          e.decision == "fallback")
         for e in unclear
-    )
+    ), unclear)
 
     return WeekStats(
         week=week,

@@ -69,11 +69,23 @@ def _gap_suggestions(ranked: Sequence[TopicGap]) -> list[str]:
 
 
 def _knowledge_gaps(stats: WeekStats) -> list[str]:
-    return [
-        f"{num(group.count)} câu hỏi giống “{one_line(group.example, 80)}” chưa có câu trả lời "
-        "tốt — nên bổ sung vào kho kiến thức."
-        for group in stats.unanswered if group.count >= MIN_GROUP
-    ]
+    """Groups staff marked out of scope are gone already (:meth:`WeekStats.without`);
+    each remaining one names the action that fits it."""
+    titles = {t.topic_id: t.title for t in stats.topics}
+    out = []
+    for group in stats.unanswered:
+        if group.count < MIN_GROUP:
+            continue
+        asked = f"{num(group.count)} câu hỏi giống “{one_line(group.example, 80)}”"
+        near = titles.get(group.near_topic or "")
+        if near:
+            out.append(f"{asked} chỉ được gợi ý — nếu đúng là hỏi về “{one_line(near, 70)}”, "
+                       "nên thêm câu này làm câu hỏi mẫu cho chủ đề đó (mục “Câu hỏi chưa trả "
+                       "lời được”).")
+        else:
+            out.append(f"{asked} chưa có chủ đề nào trả lời — nên thêm chủ đề mới nếu xã "
+                       "hướng dẫn việc này; nếu không, đánh dấu “ngoài phạm vi”.")
+    return out
 
 
 def _unhelpful(stats: WeekStats) -> list[str]:

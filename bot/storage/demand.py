@@ -161,10 +161,14 @@ class DemandFigures:
             rows = (await session.execute(stmt)).all()
         return [UnmatchedQuestion(*r) for r in rows]
 
-    async def triaged_keys(self) -> set[str]:
-        """Normalised texts staff already triaged (as stored, not yet folded)."""
+    async def triaged_keys(self, action: str | None = None) -> set[str]:
+        """Normalised texts staff already triaged (as stored, not yet folded); only
+        those triaged with ``action`` ("out_of_scope", "example") when given."""
+        stmt = select(Triage.text_normalized).distinct()
+        if action is not None:
+            stmt = stmt.where(Triage.action == action)
         async with self._sessions() as session:
-            keys = (await session.scalars(select(Triage.text_normalized).distinct())).all()
+            keys = (await session.scalars(stmt)).all()
         return {k for k in keys if k}
 
     async def asked_per_topic(self, since: dt.datetime) -> dict[str, int]:
