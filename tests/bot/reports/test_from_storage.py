@@ -325,3 +325,24 @@ async def test_the_week_counts_not_helpful_answers_per_topic_by_reason(storage, 
     first = "".join(span.text for span in section.items[0])
     assert first.startswith(by_id["khai-sinh"].title)
     assert "3 lượt" in first and "không đúng chủ đề 1" in first and "thông tin sai" not in first
+
+
+async def test_questions_marked_out_of_scope_never_reach_the_summary(
+        storage, knowledge: KnowledgeService, tmp_path: Path):
+    """Staff marked the gold-price group out of scope: the report neither lists it as a
+    gap nor proposes it; a group the matcher came close on asks for an example."""
+    for n in range(3):
+        await add_event(storage, at(23 + n, 9), "fallback", None, "giá vàng hôm nay bao nhiêu",
+                        user=f"g{n}")
+    for n in range(2):
+        await add_event(storage, at(24, 10 + n), "suggest", None, "giấy tờ cho đứa nhỏ mới đẻ",
+                        user=f"k{n}", candidates=cands("khai-sinh", "ket-hon"))
+    await storage.knowledge.triage("gia vang hom nay bao nhieu", "out_of_scope", author="cb",
+                                   source="web")
+    await generate_report(storage, knowledge, WEEK, tmp_path)
+    md = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "giá vàng" not in md
+    assert "Không tính 3 câu cán bộ đã đánh dấu “ngoài phạm vi”." in md
+    title = knowledge.current.kb.topics["khai-sinh"].title
+    assert (f"2 câu hỏi giống “giấy tờ cho đứa nhỏ mới đẻ” chỉ được gợi ý — nếu đúng là hỏi "
+            f"về “{title}”, nên thêm câu này làm câu hỏi mẫu") in md
