@@ -181,6 +181,12 @@ def _user_key(seed: int, user: int) -> str:
     return DEMO_USER_PREFIX + digest[: 20 - len(DEMO_USER_PREFIX)]
 
 
+def _day_end(at: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """The last microsecond of ``at``'s local day."""
+    next_day = at.astimezone(zone).date() + dt.timedelta(days=1)
+    return dt.datetime.combine(next_day, dt.time(), zone) - dt.timedelta(microseconds=1)
+
+
 def _days(weeks: int, now: dt.datetime, tz: str) -> list[dt.date]:
     """The ``weeks`` full ISO weeks before the current one, in ``tz``."""
     today = now.astimezone(ZoneInfo(tz)).date()
@@ -250,10 +256,12 @@ class _Followups:
     the same for a seed: the database round trips, not the work, are the slow part.
     """
 
-    def __init__(self, storage: Storage, seed: int, now: dt.datetime) -> None:
+    def __init__(self, storage: Storage, seed: int, until: dt.datetime) -> None:
         self.repo = storage.followups
         self.seed = seed
-        self.now = now
+        # The end of the demo weeks, not "now": an answer given after it would be counted
+        # by demo-data but by no weekly report of those weeks.
+        self.until = until
         self.plans: dict[str, list[_Answered]] = {}
         self.seen: set[tuple[str, str]] = set()
         self.answered = 0
@@ -293,11 +301,11 @@ class _Followups:
                 return False
             info = await self.repo.respond_to_offer(item.user_key, item.topic_id, True,
                                                     now=later)
-        if info is None or info.due_at is None or info.due_at > self.now:
+        if info is None or info.due_at is None or info.due_at >= self.until:
             return True
         await self.repo.mark_sent(info.id, now=info.due_at)
         answered_at = info.due_at + dt.timedelta(hours=rng.uniform(0.2, 30))
-        if rng.random() >= ANSWER_RATE or answered_at > self.now:
+        if rng.random() >= ANSWER_RATE or answered_at >= self.until:
             return True
         share = ONLINE_SHARE.get(item.topic_id, ONLINE_DEFAULT)
         answer = _pick(rng, [("online", share), ("in_person", (1 - share) * 0.45),
@@ -343,7 +351,9 @@ async def generate_demo(storage: Storage, knowledge: KnowledgeService, *, weeks:
     # Synthetic chats are one question each: their context would only cost writes.
     assistant = Assistant(Conversation(knowledge), dataclasses.replace(storage, events=log),
                           store_context=False)
-    followups = _Followups(storage, seed, now)
+    zone = ZoneInfo(tz)
+    until = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(), zone)
+    followups = _Followups(storage, seed, until)
     channel_of: dict[int, str] = {}
     reachable: dict[int, bool] = {}
     questions = votes = 0
@@ -359,7 +369,9 @@ async def generate_demo(storage: Storage, knowledge: KnowledgeService, *, weeks:
             continue
         if rng.random() < FEEDBACK_RATE:
             helpful = rng.random() < LOW_HELPFUL.get(topic.id, HELPFUL_DEFAULT)
-            log.now = message.at + dt.timedelta(minutes=rng.randint(1, 5))
+            # A vote stays on the day of its answer, so both fall in the same report week.
+            log.now = min(message.at + dt.timedelta(minutes=rng.randint(1, 5)),
+                          _day_end(message.at, zone))
             await assistant.handle(Incoming(channel, user_key, kind=MessageKind.ACTION,
                                             action=f"fb:{'y' if helpful else 'n'}:"
                                                    f"{turn.event_id}"))
