@@ -38,8 +38,8 @@ def suggest(stats: WeekStats, ranked: Sequence[TopicGap], unknown: Sequence[Topi
     if unknown and unknown[0].demand >= MIN_GAP_DEMAND:
         top = unknown[0]
         out.append(f"{num(top.demand)} câu hỏi về “{one_line(top.title, 70)}” nhưng chưa biết bao "
-                   "nhiêu người đã làm trực tuyến — nên nhập số liệu hồ sơ từ cổng dịch vụ công "
-                   "(citizen-bot uptake import).")
+                   "nhiêu người đã làm trực tuyến — nên tải số liệu hồ sơ từ cổng dịch vụ công "
+                   "lên (trang cán bộ → Số liệu → “Số liệu hồ sơ”).")
     if stats.stale:
         oldest = stats.stale[0]
         more = f" và {num(len(stats.stale) - 1)} chủ đề khác" if len(stats.stale) > 1 else ""

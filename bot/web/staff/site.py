@@ -446,7 +446,7 @@ class StaffSite:
     # --- routes ----------
 
     def routes(self) -> list[BaseRoute]:
-        from bot.web.staff import pages_files, pages_review, pages_topics
+        from bot.web.staff import pages_files, pages_review, pages_topics, pages_uptake
 
         g = self.guard
 
@@ -465,6 +465,7 @@ class StaffSite:
             *pages_topics.routes(self),
             *pages_review.routes(self),
             *pages_files.routes(self),
+            *pages_uptake.routes(self),
             Mount("/static", StaticFiles(directory=STATIC), name="staff-static"),
         ]
         async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
