@@ -184,6 +184,20 @@ def test_not_helpful_reason_reaches_the_inbox_and_is_attached(
     assert errors == [], errors
 
 
+def test_dashboard_charts_are_sized_for_the_page(accounts: str, desktop: Page,
+                                                 errors: list[str]) -> None:
+    """Charts are drawn for a phone column (792 px at 180 dpi); on a desktop they are shown
+    at most 420 px wide so their labels stay near the text size (they were ~1.9×)."""
+    sign_in(desktop, accounts, "soan", "/staff/dashboard")
+    images = desktop.locator(".report img")
+    expect(images.first).to_be_visible()
+    desktop.evaluate("Promise.all([...document.images].map(i => i.decode()))")
+    sizes = desktop.evaluate("[...document.querySelectorAll('.report img')].map("
+                             "i => [i.naturalWidth, i.getBoundingClientRect().width])")
+    assert sizes and all(natural == 792 and 300 <= shown <= 420 for natural, shown in sizes)
+    assert errors == [], errors
+
+
 def test_broken_spreadsheet_shows_the_errors(accounts: str, phone: Page, shots: Path | None,
                                              tmp_path: Path, errors: list[str]) -> None:
     documents, _ = read_directory()
