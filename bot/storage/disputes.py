@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,6 +28,13 @@ class Dispute:
     topic_id: str | None  # the topic the bot answered with
     reason: str | None  # "topic" | "missing" | "wrong" | None (not said)
     channel: str
+    typed: bool = True  # False: the answer came from a button, there is no question text
+
+
+def _dispute(r: Any) -> Dispute:
+    typed = r.kind == "text"
+    return Dispute(r.event_id, r.created_at, r.text_redacted if typed else None, r.topic_id,
+                   r.reason, r.channel, typed)
 
 
 class DisputedAnswers:
@@ -45,8 +53,7 @@ class DisputedAnswers:
                 .limit(limit))
         async with self._sessions() as session:
             rows = (await session.execute(stmt)).all()
-        return [Dispute(r.event_id, r.created_at, r.text_redacted if r.kind == "text" else None,
-                        r.topic_id, r.reason, r.channel) for r in rows]
+        return [_dispute(r) for r in rows]
 
     async def find(self, event_id: str) -> Dispute | None:
         """The unresolved dispute on ``event_id`` (its stored question), if any."""
@@ -58,10 +65,7 @@ class DisputedAnswers:
                 .limit(1))
         async with self._sessions() as session:
             r = (await session.execute(stmt)).first()
-        if r is None:
-            return None
-        return Dispute(r.event_id, r.created_at, r.text_redacted if r.kind == "text" else None,
-                       r.topic_id, r.reason, r.channel)
+        return None if r is None else _dispute(r)
 
     async def resolve(self, event_id: str, resolution: str, *, author: str,
                       now: dt.datetime | None = None) -> bool:

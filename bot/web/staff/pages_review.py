@@ -225,8 +225,11 @@ async def disputed_attach(site: StaffSite, ctx: Ctx) -> Response:
     back = f"{PREFIX}/inbox#disputed"
     storage = site.runtime.storage
     found = await storage.disputes.find(ctx.field("event_id")) if storage else None
-    if found is None or not found.question:
+    if found is None:
         return site.redirect(ctx.request, back, ("info", "Phản hồi này đã được xử lý rồi."))
+    if not found.question:
+        return site.redirect(ctx.request, back, (
+            "error", "Không có câu hỏi gõ tay để gắn vào chủ đề; hãy mở chủ đề để sửa."))
     topic_id, question = ctx.field("topic_id"), _clean(found.question)
     added = await _add_example(site, ctx, topic_id, question, back)
     if isinstance(added, Response):

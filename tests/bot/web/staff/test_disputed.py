@@ -105,3 +105,21 @@ async def test_disputed_actions_need_a_signed_in_staff_member(app: Starlette,
         for path in ("/staff/inbox/disputed/attach", "/staff/inbox/disputed/done"):
             response = await client.post(path, data={"csrf": "x", "event_id": "0" * 32})
             assert response.status_code == 401, path
+
+
+async def test_a_button_answer_has_no_question_to_attach(login: Login,
+                                                         running: Runtime) -> None:
+    citizen, reviewer = await login("editor"), await login("reviewer")
+    answer = await post(citizen, "disputed-0004", action="topic:khai-sinh")
+    event_id = action(answer, "fb:n:")[5:]
+    await post(citizen, "disputed-0004", action=f"fr:missing:{event_id}")
+    await votes(running)
+    page = await reviewer.get("/staff/inbox")
+    item = page.text.split(event_id)[0].rsplit('<li class="inbox-item', 1)[1]
+    assert "chọn từ danh sách, không gõ câu hỏi" in item and "Thiếu thông tin" in item
+    attached = await reviewer.post("/staff/inbox/disputed/attach", data={
+        "csrf": reviewer.csrf, "event_id": event_id, "topic_id": "ket-hon",
+        "question": "câu do trình duyệt gửi lên"})
+    assert "Không có câu hỏi gõ tay" in (await reviewer.get(attached.headers["location"])).text
+    questions = running.knowledge.current.kb.topics["ket-hon"].questions
+    assert "câu do trình duyệt gửi lên" not in questions
