@@ -127,6 +127,9 @@ def test_topics_csv(stats, tmp_path):
         "followup_in_person": "2", "online_share": "0.200", "online_share_source": "followup",
         "uptake_gap": "3.2",
     }
+    # The conftest's 👎 carries no reason: it is counted as not said.
+    assert [khai_sinh[f"not_helpful_{r}"] for r in ("topic", "missing", "wrong", "unsaid")
+            ] == ["0", "0", "0", "1"]
     assert (can_cuoc["official_online"], can_cuoc["official_total"],
             can_cuoc["official_period"], can_cuoc["uptake_gap"]) == ("30", "120", "2026-10",
                                                                     "2.2")
