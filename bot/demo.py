@@ -100,6 +100,8 @@ ABBREVIATIONS = {"căn cước": "cccd", "giấy khai sinh": "gks", "không": "k
                  "đăng ký": "dk", "bảo hiểm y tế": "bhyt", "dịch vụ công": "dvc",
                  "tài khoản": "tk", "mật khẩu": "mk", "điện thoại": "dt"}
 FEEDBACK_RATE = 0.2
+# After 👎 most citizens tap what was wrong (one more press on the same vote).
+REASONS = [("topic", 0.3), ("missing", 0.3), ("wrong", 0.15), ("", 0.25)]
 OFFER_ACCEPT, OFFER_DECLINE = 0.4, 0.15  # otherwise the offer is ignored
 ANSWER_RATE = 0.7  # share of sent follow-ups that get an answer
 # Share of Telegram/Zalo users the bot can still write to days later (the others left
@@ -376,6 +378,10 @@ async def generate_demo(storage: Storage, knowledge: KnowledgeService, *, weeks:
                                             action=f"fb:{'y' if helpful else 'n'}:"
                                                    f"{turn.event_id}"))
             votes += 1
+            reason = "" if helpful else _pick(rng, REASONS)
+            if reason:  # the same vote, now with its reason: still one vote
+                await assistant.handle(Incoming(channel, user_key, kind=MessageKind.ACTION,
+                                                action=f"fr:{reason}:{turn.event_id}"))
         if channel != "web" and topic.online in (OnlineLevel.FULL, OnlineLevel.PARTIAL) \
                 and reachable.setdefault(message.user, rng.random() < REACHABLE):
             followups.after_answer(_Answered(user_key, channel, topic.id, turn.event_id,

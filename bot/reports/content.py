@@ -253,9 +253,8 @@ def _disputed(stats: WeekStats) -> Section | None:
     if len(marked) > TOP_N:
         notes = (line(f"Và {f.num(len(marked) - TOP_N)} chủ đề khác."),)
     return Section("Bị đánh giá chưa đúng", lead=(line(
-        "Số lượt người dân bấm “Chưa đúng” theo chủ đề. Cán bộ xem từng câu trong mục "
-        "“Câu hỏi chưa trả lời được” → “Bị đánh giá chưa đúng” để gắn vào chủ đề đúng "
-        "hoặc sửa nội dung."),), items=items, notes=notes)
+        "Lượt bấm “Chưa đúng” theo chủ đề và lý do. Từng câu ở trang cán bộ, mục “Câu hỏi "
+        "chưa trả lời được”."),), items=items, notes=notes)
 
 
 def _last_check(stale: StaleTopic) -> tuple[Any, ...]:

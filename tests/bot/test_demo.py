@@ -75,7 +75,11 @@ async def test_demo_goes_through_the_real_path_and_is_all_flagged(
     decisions = Counter(e.decision for e in events)
     assert decisions["answer"] > decisions["fallback"] > 0
     assert decisions["suggest"] > 0 and decisions["smalltalk"] > 0
-    assert decisions["feedback"] == summary.votes == len(votes) > 0
+    # A reason after 👎 is a second press on the same vote: one vote, with its reason.
+    reasons = [v for v in votes if v.reason]
+    assert reasons and all(not v.helpful for v in reasons)
+    assert decisions["feedback"] == summary.votes + len(reasons)
+    assert summary.votes == len(votes) > 0
     assert sum(decisions[d] for d in ("answer", "suggest", "fallback")) == summary.questions
     # The real matcher decided: answers carry a topic and candidates, fallbacks none.
     assert all(e.topic_id and e.candidates for e in events if e.decision == "answer")
