@@ -58,6 +58,7 @@ class Turn:
     reply: Reply
     match: MatchResult | None = None
     feedback: tuple[str, bool] | None = None  # (event id, helpful)
+    feedback_reason: str | None = None  # what was wrong (a key of texts.FEEDBACK_REASONS)
     truncated: bool = False
     # What the chat remembers after this turn (None: nothing to remember or change).
     context: ChatContext | None = None
@@ -188,6 +189,9 @@ class Conversation:
             return Turn(event_id, self._part(snap.kb, topic_id, part, event_id))
         if name == "fb" and arg[:2] in {"y:", "n:"} and len(arg) > 2:
             return self._feedback(snap, event_id, arg[2:], helpful=arg[0] == "y")
+        reason, _, ref = arg.partition(":")
+        if name == "fr" and reason in texts.FEEDBACK_REASONS and ref:
+            return self._feedback_reason(event_id, ref, reason)
         return Turn(event_id, Reply(ReplyKind.ERROR, (_para(texts.EXPIRED),), _menu_choice()))
 
     # --- replies -----------------------------------------------------------------
@@ -325,10 +329,19 @@ class Conversation:
     def _feedback(self, snap: Snapshot, event_id: str, ref: str, *, helpful: bool) -> Turn:
         if helpful:
             reply = Reply(ReplyKind.FEEDBACK, (_para(texts.FEEDBACK_YES),), _menu_choice())
-        else:
-            reply = Reply(ReplyKind.FEEDBACK, (_para(texts.FEEDBACK_NO),),
-                          (*_menu_choice(), Choice(texts.BUTTON_HANDOFF, "handoff")))
+        else:  # one tap says what was wrong; it reaches the staff inbox either way
+            reasons = tuple(Choice(label, f"fr:{code}:{ref}")
+                            for code, label in texts.FEEDBACK_REASONS.items())
+            reply = Reply(ReplyKind.FEEDBACK, (_para(texts.FEEDBACK_WHY),),
+                          (*reasons, *_menu_choice(), Choice(texts.BUTTON_HANDOFF, "handoff")))
         return Turn(event_id, reply, feedback=(ref, helpful))
+
+    @staticmethod
+    def _feedback_reason(event_id: str, ref: str, reason: str) -> Turn:
+        """The reason is a 👎 vote too, so it counts even if the first press was lost."""
+        reply = Reply(ReplyKind.FEEDBACK, (_para(texts.FEEDBACK_REASON_THANKS),),
+                      (*_menu_choice(), Choice(texts.BUTTON_HANDOFF, "handoff")))
+        return Turn(event_id, reply, feedback=(ref, False), feedback_reason=reason)
 
     def _unsupported(self, snap: Snapshot) -> Reply:
         return Reply(ReplyKind.UNSUPPORTED, (_para(texts.UNSUPPORTED),), _menu_choice())

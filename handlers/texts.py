@@ -39,10 +39,17 @@ TOO_LONG = (
 )
 EMPTY = "Bạn chưa nhập nội dung. Bạn cần hỏi thủ tục gì ạ?"
 FEEDBACK_YES = "Cảm ơn bạn đã phản hồi! Chúc bạn làm thủ tục thuận lợi."
-FEEDBACK_NO = (
-    "Cảm ơn bạn đã cho biết. Bạn thử hỏi lại theo cách khác, chọn trong danh mục, hoặc hỏi "
-    "trực tiếp cán bộ:"
+FEEDBACK_WHY = "Cảm ơn bạn. Câu trả lời chưa đúng ở chỗ nào? Bạn bấm một ý:"
+FEEDBACK_REASON_THANKS = (
+    "Cảm ơn bạn. Cán bộ xã sẽ xem lại câu trả lời này. Bạn có thể hỏi lại theo cách khác, "
+    "chọn trong danh mục, hoặc hỏi trực tiếp cán bộ:"
 )
+# What was wrong with an answer (👎 "Chưa đúng"): code → the button the citizen taps.
+FEEDBACK_REASONS = {
+    "topic": "Không đúng chủ đề",
+    "missing": "Thiếu thông tin",
+    "wrong": "Thông tin sai",
+}
 HANDOFF_SENT = (
     "Mình đã chuyển câu hỏi của bạn tới cán bộ xã. Cán bộ sẽ trả lời bạn tại đây trong giờ "
     "làm việc."

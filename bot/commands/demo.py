@@ -100,6 +100,8 @@ ABBREVIATIONS = {"căn cước": "cccd", "giấy khai sinh": "gks", "không": "k
                  "đăng ký": "dk", "bảo hiểm y tế": "bhyt", "dịch vụ công": "dvc",
                  "tài khoản": "tk", "mật khẩu": "mk", "điện thoại": "dt"}
 FEEDBACK_RATE = 0.2
+# After 👎 most citizens tap what was wrong (one more press on the same vote).
+REASONS = [("topic", 0.3), ("missing", 0.3), ("wrong", 0.15), ("", 0.25)]
 OFFER_ACCEPT, OFFER_DECLINE = 0.4, 0.15  # otherwise the offer is ignored
 ANSWER_RATE = 0.7  # share of sent follow-ups that get an answer
 # Share of Telegram/Zalo users the bot can still write to days later (the others left
@@ -135,8 +137,9 @@ class _StampedLog:
         self.inner.record(ev)
 
     def record_feedback(self, event_id: str, helpful: bool, *,
-                        user_key: str | None = None) -> None:
-        self.inner.record_feedback(event_id, helpful, created_at=self.now, user_key=user_key)
+                        user_key: str | None = None, reason: str | None = None) -> None:
+        self.inner.record_feedback(event_id, helpful, created_at=self.now, user_key=user_key,
+                                   reason=reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +182,12 @@ def noisy(rng: random.Random, text: str) -> str:
 def _user_key(seed: int, user: int) -> str:
     digest = hashlib.sha256(f"{seed}:{user}".encode()).hexdigest()
     return DEMO_USER_PREFIX + digest[: 20 - len(DEMO_USER_PREFIX)]
+
+
+def _day_end(at: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """The last microsecond of ``at``'s local day."""
+    next_day = at.astimezone(zone).date() + dt.timedelta(days=1)
+    return dt.datetime.combine(next_day, dt.time(), zone) - dt.timedelta(microseconds=1)
 
 
 def _days(weeks: int, now: dt.datetime, tz: str) -> list[dt.date]:
@@ -252,10 +261,12 @@ class _Followups:
     the same for a seed: the database round trips, not the work, are the slow part.
     """
 
-    def __init__(self, storage: Storage, seed: int, now: dt.datetime) -> None:
+    def __init__(self, storage: Storage, seed: int, until: dt.datetime) -> None:
         self.repo = storage.followups
         self.seed = seed
-        self.now = now
+        # The end of the demo weeks, not "now": an answer given after it would be counted
+        # by demo-data but by no weekly report of those weeks.
+        self.until = until
         self.plans: dict[str, list[_Answered]] = {}
         self.seen: set[tuple[str, str]] = set()
         self.answered = 0
@@ -295,11 +306,11 @@ class _Followups:
                 return False
             info = await self.repo.respond_to_offer(item.user_key, item.topic_id, True,
                                                     now=later)
-        if info is None or info.due_at is None or info.due_at > self.now:
+        if info is None or info.due_at is None or info.due_at >= self.until:
             return True
         await self.repo.mark_sent(info.id, now=info.due_at)
         answered_at = info.due_at + dt.timedelta(hours=rng.uniform(0.2, 30))
-        if rng.random() >= ANSWER_RATE or answered_at > self.now:
+        if rng.random() >= ANSWER_RATE or answered_at >= self.until:
             return True
         share = ONLINE_SHARE.get(item.topic_id, ONLINE_DEFAULT)
         answer = _pick(rng, [("online", share), ("in_person", (1 - share) * 0.45),
@@ -344,7 +355,9 @@ async def generate_demo(storage: Storage, knowledge: KnowledgeService, *, weeks:
     log = _StampedLog(storage.events)
     # Synthetic chats are one question each: their context would only cost writes.
     assistant = Assistant(Conversation(knowledge), storage, store_context=False, events=log)
-    followups = _Followups(storage, seed, now)
+    zone = ZoneInfo(tz)
+    until = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(), zone)
+    followups = _Followups(storage, seed, until)
     channel_of: dict[int, str] = {}
     reachable: dict[int, bool] = {}
     questions = votes = 0
@@ -360,11 +373,17 @@ async def generate_demo(storage: Storage, knowledge: KnowledgeService, *, weeks:
             continue
         if rng.random() < FEEDBACK_RATE:
             helpful = rng.random() < LOW_HELPFUL.get(topic.id, HELPFUL_DEFAULT)
-            log.now = message.at + dt.timedelta(minutes=rng.randint(1, 5))
+            # A vote stays on the day of its answer, so both fall in the same report week.
+            log.now = min(message.at + dt.timedelta(minutes=rng.randint(1, 5)),
+                          _day_end(message.at, zone))
             await assistant.handle(Incoming(channel, user_key, kind=MessageKind.ACTION,
                                             action=f"fb:{'y' if helpful else 'n'}:"
                                                    f"{turn.event_id}"))
             votes += 1
+            reason = "" if helpful else _pick(rng, REASONS)
+            if reason:  # the same vote, now with its reason: still one vote
+                await assistant.handle(Incoming(channel, user_key, kind=MessageKind.ACTION,
+                                                action=f"fr:{reason}:{turn.event_id}"))
         if channel != "web" and topic.online in (OnlineLevel.FULL, OnlineLevel.PARTIAL) \
                 and reachable.setdefault(message.user, rng.random() < REACHABLE):
             followups.after_answer(_Answered(user_key, channel, topic.id, turn.event_id,

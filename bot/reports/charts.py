@@ -32,8 +32,12 @@ if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
 FONT = "DejaVu Sans"
+# Drawn for a phone column; the page shows a chart at most MAX_CSS_WIDTH wide, where
+# its 14 pt labels come out near the body text size (a 4.4 in chart at 420 px is
+# ~95 px per inch: 14 pt ≈ 18.5 px) instead of ~2× on a desktop-wide column.
 WIDTH_IN = 4.4
 DPI = 180
+MAX_CSS_WIDTH = 420
 TOP_N = 8
 LABEL_WIDTH = 34  # characters per line above a bar
 
@@ -140,7 +144,7 @@ def _empty(ax: Axes, message: str) -> None:
 
 
 def _per_day(stats: WeekStats) -> Figure:
-    fig, ax = _figure("Số câu hỏi mỗi ngày", 3.7)
+    fig, ax = _figure("Số câu hỏi mỗi ngày", 3.2)
     days = list(stats.per_day)
     xs = list(range(len(days)))
     values = [d.questions for d in days]
@@ -165,8 +169,9 @@ def _per_day(stats: WeekStats) -> Figure:
 
 
 def _row_height(labels: Sequence[str]) -> float:
-    """Inches per row: room for a label of up to two lines above a bar."""
-    return 1.2 if any("\n" in _wrap(label) for label in labels) else 0.9
+    """Inches per row: just room for a label of up to two lines above a bar (a 14 pt
+    line is ~0.2 in), so eight topics stay within about two phone screens."""
+    return 0.95 if any("\n" in _wrap(label) for label in labels) else 0.68
 
 
 def _topic_rows(ax: Axes, labels: Sequence[str]) -> None:
@@ -185,7 +190,7 @@ def _top_topics(stats: WeekStats) -> Figure:
     topics = stats.active_topics[:TOP_N]
     labels = [t.title for t in topics]
     fig, ax = _figure("Chủ đề được hỏi nhiều nhất",
-                      1.5 + _row_height(labels) * max(len(topics), 2))
+                      1.2 + _row_height(labels) * max(len(topics), 2))
     if not topics:
         _empty(ax, "Không có câu hỏi trong tuần")
         return fig
@@ -206,7 +211,7 @@ def _top_topics(stats: WeekStats) -> Figure:
 
 
 def _decisions(stats: WeekStats) -> Figure:
-    fig, ax = _figure("Trợ lý trả lời được bao nhiêu?", 3.6)
+    fig, ax = _figure("Trợ lý trả lời được bao nhiêu?", 2.9)
     rows = [(label, prev) for label, prev in (("Tuần này", False), ("Tuần trước", True))
             if stats.share("answer", previous=prev) is not None]
     if not rows:
@@ -232,7 +237,7 @@ def _uptake_gap(ranked: Sequence[TopicGap]) -> Figure:
     gaps = list(ranked[:TOP_N])
     labels = [g.title for g in gaps]
     fig, ax = _figure("Hỏi nhiều, làm trực tuyến ít",
-                      1.9 + _row_height(labels) * max(len(gaps), 2))
+                      1.5 + _row_height(labels) * max(len(gaps), 2))
     if not gaps:
         _empty(ax, "Chưa có số liệu làm trực tuyến")
         return fig
@@ -246,9 +251,9 @@ def _uptake_gap(ranked: Sequence[TopicGap]) -> Figure:
     for y, g in zip(ys, gaps, strict=True):
         ax.text(g.demand + top * 0.02, y,
                 f"{f.num(g.demand)} câu hỏi\n{f.pct(g.online_share)} trực tuyến",
-                va="center", fontsize=12.5, fontweight="bold", color=INK, linespacing=1.1,
+                va="center", fontsize=11.5, fontweight="bold", color=INK, linespacing=1.0,
                 parse_math=False)
     _topic_rows(ax, labels)
     ax.set_xlim(0, top * 1.6)
-    _legend(fig, ax, ncol=1, title="Xếp theo số người ước tính chưa làm trực tuyến")
+    _legend(fig, ax, ncol=1, title="Thanh dài: số câu hỏi; màu: làm trực tuyến hay chưa")
     return fig

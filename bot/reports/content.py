@@ -83,7 +83,7 @@ def build_document(stats: WeekStats, ranked: Sequence[TopicGap], unknown: Sequen
     gap_section = _gaps(ranked, unknown, charts.get("uptake_gap"))
     if gap_section:
         sections.append(gap_section)
-    for build in (_followups, _helpful, _stale):
+    for build in (_followups, _helpful, _disputed, _stale):
         section = build(stats)
         if section:
             sections.append(section)
@@ -137,8 +137,10 @@ def _unanswered(stats: WeekStats, chart: str | None) -> Section:
     groups = stats.unanswered[:TOP_GROUPS]
     total = sum(g.count for g in stats.unanswered)
     if not groups:
-        return Section("Câu hỏi chưa trả lời được",
-                       lead=(line("Tuần này trợ lý trả lời được mọi câu hỏi."),), chart=chart)
+        done = ("Tuần này trợ lý trả lời được mọi câu hỏi" + (
+            f", trừ {f.num(stats.out_of_scope)} câu cán bộ đã đánh dấu “ngoài phạm vi”"
+            if stats.out_of_scope else "") + ".")
+        return Section("Câu hỏi chưa trả lời được", lead=(line(done),), chart=chart)
     lead = (line(b(f.num(total)), " câu hỏi trợ lý chưa trả lời được hoặc chỉ gợi ý, gom thành ",
                  b(f.num(len(stats.unanswered))), " nhóm. Đây là những chỗ cần bổ sung kho "
                  "kiến thức."),)
@@ -151,6 +153,9 @@ def _unanswered(stats: WeekStats, chart: str | None) -> Section:
     if len(stats.unanswered) > len(groups):
         notes = (line(f"Còn {f.num(len(stats.unanswered) - len(groups))} nhóm nhỏ hơn "
                       "trong unanswered.csv."),)
+    if stats.out_of_scope:
+        notes = (*notes, line(f"Không tính {f.num(stats.out_of_scope)} câu cán bộ đã đánh "
+                              "dấu “ngoài phạm vi”."),)
     return Section("Câu hỏi chưa trả lời được", lead=lead, items=items, ordered=True,
                    chart=chart, notes=notes)
 
@@ -170,17 +175,19 @@ def _gaps(ranked: Sequence[TopicGap], unknown: Sequence[TopicGap],
     items = []
     for g in ranked[:TOP_N]:
         source = "hồ sơ" if g.source == "official" else "hỏi lại"
-        items.append(line(f.one_line(g.title, 90), ": ", b(f.num(g.demand)), " câu hỏi, ",
-                          b(f.pct(g.online_share)), " làm trực tuyến ",
-                          f"({source}: {f.num(g.online_done)}/{f.num(g.basis)}) → khoảng ",
-                          b(f.num(g.gap or 0)), " người chưa làm trực tuyến"))
+        items.append(line(f.one_line(g.title, 90), ": ", b(f.num(g.demand)), " câu hỏi của ",
+                          b(f.num(g.people)), " người, ", b(f.pct(g.online_share)),
+                          " làm trực tuyến ",
+                          f"({source}: {f.num(g.online_done)}/{f.num(g.basis)}) → ước tính ",
+                          b(f.num(round(g.gap_people or 0))),
+                          " người đã hỏi chưa làm trực tuyến"))
     notes = []
     if unknown:
         names = ", ".join(f"{f.one_line(g.title, 60)} ({f.num(g.demand)} câu)"
                           for g in unknown[:5])
         more = f" và {f.num(len(unknown) - 5)} chủ đề khác" if len(unknown) > 5 else ""
         notes.append(line("Chưa có số liệu kết quả: ", names, more, "."))
-    notes.append(line(GAP_DETAILS))
+    notes.extend(line(detail) for detail in GAP_DETAILS)
     return Section("Nơi nhiều người hỏi nhưng ít người làm trực tuyến",
                    lead=(line(GAP_EXPLANATION),), items=tuple(items), ordered=True,
                    chart=chart if ranked else None, notes=tuple(notes))
@@ -223,6 +230,31 @@ def _helpful(stats: WeekStats) -> Section | None:
     )
     return Section("Đánh giá hữu ích theo chủ đề",
                    lead=(line("Thấp nhất trước: đó là câu trả lời nên viết lại."),), items=items)
+
+
+DISPUTE_LABELS = {"topic": "không đúng chủ đề", "missing": "thiếu thông tin",
+                  "wrong": "thông tin sai", "": "không nói lý do"}
+
+
+def _disputed(stats: WeekStats) -> Section | None:
+    """👎 "Chưa đúng" per topic, by what citizens said was wrong (the staff inbox lists
+    each one under "Bị đánh giá chưa đúng")."""
+    marked = sorted((t for t in stats.topics if t.not_helpful),
+                    key=lambda t: (-t.not_helpful, t.title))
+    if not marked:
+        return None
+    items = tuple(
+        line(f.one_line(t.title, 90), ": ", b(f.num(t.not_helpful)), " lượt — ",
+             " · ".join(f"{label} {f.num(t.not_helpful_reasons.get(code, 0))}"
+                        for code, label in DISPUTE_LABELS.items()
+                        if t.not_helpful_reasons.get(code, 0)))
+        for t in marked[:TOP_N])
+    notes: tuple[Line, ...] = ()
+    if len(marked) > TOP_N:
+        notes = (line(f"Và {f.num(len(marked) - TOP_N)} chủ đề khác."),)
+    return Section("Bị đánh giá chưa đúng", lead=(line(
+        "Lượt bấm “Chưa đúng” theo chủ đề và lý do. Từng câu ở trang cán bộ, mục “Câu hỏi "
+        "chưa trả lời được”."),), items=items, notes=notes)
 
 
 def _last_check(stale: StaleTopic) -> tuple[Any, ...]:

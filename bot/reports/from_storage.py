@@ -140,7 +140,8 @@ async def load_rows(storage: Storage, start: dt.datetime, end: dt.datetime, *,
     feedback = [
         FeedbackRow(event_id=r.event_id, helpful=r.helpful, created_at=r.created_at,
                     topic_id=r.topic_id or (_best_candidate(r.candidates)
-                                            if r.decision == "suggest" else None))
+                                            if r.decision == "suggest" else None),
+                    reason=r.reason)
         for r in stored.votes
     ]
     followups = [
@@ -177,6 +178,8 @@ async def generate_report(storage: Storage, knowledge: KnowledgeService, week: s
     stats = compute_week(rows.events, rows.feedback, rows.followups, rows.uptake,
                          [TopicRow.from_topic(t) for t in kb.topics.values()], week,
                          tz=tz, now=now, commune=commune_label(kb.commune.name))
+    stats = stats.without(await _triaged_keys(storage, "out_of_scope"),
+                          key_chars=MAX_KEY_CHARS)
     if rows.contains_demo:
         stats = dataclasses.replace(stats, demo_events=max(rows.demo_events, 1))
     # Drawing charts is CPU work; keep the event loop answering (it may run inside serve).
@@ -190,8 +193,9 @@ async def count_demo_events(storage: Storage) -> int:
     return await storage.demand.demo_events()
 
 
-async def _triaged_keys(storage: Storage) -> set[str]:
-    return {comparable(k)[:MAX_KEY_CHARS] for k in await storage.demand.triaged_keys()}
+async def _triaged_keys(storage: Storage, action: str | None = None) -> set[str]:
+    return {comparable(k)[:MAX_KEY_CHARS]
+            for k in await storage.demand.triaged_keys(action)}
 
 
 def _top_candidates(rows: Iterable[tuple[str, Any]], members: set[str],

@@ -13,9 +13,10 @@ Definition (also printed in the report: :data:`GAP_EXPLANATION`, :data:`GAP_DETA
     at least :data:`MIN_FOLLOWUPS` answers. "Not yet" and "stuck" count as not
     online on purpose: those are the people outreach can still reach;
   - otherwise unknown: the topic is listed apart, not ranked.
-* Gap ``G = D × (1 − s)``: roughly how many of this week's askers will not do it
-  online. Topics are ranked by ``G`` (ties: more demand, then title), so a busy
-  topic with a low online share comes first.
+* Gap ``G = D × (1 − s)`` in questions; topics are ranked by ``G`` (ties: more
+  demand, then title), so a busy topic with a low online share comes first. When the
+  summary speaks of people it uses ``P × (1 − s)`` with ``P`` the distinct
+  (pseudonymous) askers of the topic: questions are never counted as people.
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ from bot.reports.model import TopicWeek
 
 MIN_FOLLOWUPS = 3
 GAP_EXPLANATION = (
-    "Cách tính: số câu hỏi trong tuần × (1 − tỉ lệ làm trực tuyến) ≈ số người đã hỏi "
-    "mà chưa làm trực tuyến. Chỉ tính thủ tục làm được trực tuyến."
+    "Ước tính: số người đã hỏi trong tuần × (1 − tỉ lệ làm trực tuyến). Chỉ tính thủ tục "
+    "làm được trực tuyến."
 )
+# Two plain lines: where the online share comes from.
 GAP_DETAILS = (
-    "Tỉ lệ làm trực tuyến lấy từ số liệu hồ sơ của cổng dịch vụ công nếu đã nhập, nếu không "
-    f"thì từ câu trả lời hỏi lại của người dân (cần ít nhất {MIN_FOLLOWUPS} câu trả lời; "
-    "“chưa làm” và “gặp khó khăn” tính là chưa làm trực tuyến)."
+    "“Hồ sơ”: số liệu chính thức của cổng dịch vụ công — số hồ sơ nộp trực tuyến trên tổng "
+    "số hồ sơ (cán bộ tải lên).",
+    "“Hỏi lại”: khi chưa có số liệu chính thức, dùng câu người dân trả lời trợ lý khi được "
+    f"hỏi lại “đã làm trực tuyến chưa” (cần ít nhất {MIN_FOLLOWUPS} câu trả lời; “chưa làm”, "
+    "“gặp khó khăn” tính là chưa làm).",
 )
 
 
@@ -51,12 +55,21 @@ class TopicGap:
     basis: int  # all dossiers or all follow-up answers behind the share
     official_share: float | None = None
     followup_share: float | None = None
+    people: int = 0  # distinct (pseudonymous) askers behind ``demand``
 
     @property
     def gap(self) -> float | None:
+        """In questions: what the ranking and the chart use."""
         if self.online_share is None:
             return None
         return self.demand * (1 - self.online_share)
+
+    @property
+    def gap_people(self) -> float | None:
+        """In people: distinct askers × the share not done online."""
+        if self.online_share is None:
+            return None
+        return self.people * (1 - self.online_share)
 
 
 def topic_gap(topic: TopicWeek, min_followups: int = MIN_FOLLOWUPS) -> TopicGap:
@@ -81,7 +94,7 @@ def topic_gap(topic: TopicWeek, min_followups: int = MIN_FOLLOWUPS) -> TopicGap:
         topic_id=topic.topic_id, title=topic.title, online=topic.online,
         demand=topic.questions, online_share=share, source=source,
         online_done=done, basis=basis,
-        official_share=official_share, followup_share=followup_share,
+        official_share=official_share, followup_share=followup_share, people=topic.people,
     )
 
 

@@ -47,6 +47,9 @@ class QuestionGroup:
     unanswered: int = 0
     # The comparable texts of every question in the group (what triage is keyed on).
     members: tuple[str, ...] = field(default=(), compare=False)
+    # The topic the matcher suggested most for the group (None: nothing came close), so
+    # the summary can say "add as an example of X" rather than "add a topic".
+    near_topic: str | None = field(default=None, compare=False)
 
 
 def comparable(text: str) -> str:

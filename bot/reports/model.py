@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.reports.grouping import QuestionGroup, group_questions
+from bot.reports.grouping import QuestionGroup, comparable, group_questions
 from bot.reports.outbound import safe_texts
 from bot.reports.weeks import (
     DEFAULT_TZ,
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 QUESTION_DECISIONS = ("answer", "suggest", "fallback")
 DECISIONS = (*QUESTION_DECISIONS, "smalltalk")
 FOLLOWUP_ANSWERS = ("online", "in_person", "not_yet", "difficulty")
+# Why an answer was marked 👎 "Chưa đúng"; "" when the citizen did not say.
+NOT_HELPFUL_REASONS = ("topic", "missing", "wrong", "")
 ONLINE_LEVELS = ("full", "partial", "none", "info")
 
 
@@ -68,6 +70,7 @@ class FeedbackRow:
     helpful: bool
     created_at: dt.datetime
     topic_id: str | None = None
+    reason: str | None = None  # 👎 only: "topic" | "missing" | "wrong", None if not said
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +147,8 @@ class TopicWeek:
     fallback: int = 0
     helpful: int = 0
     not_helpful: int = 0
+    # 👎 votes by reason (keys of NOT_HELPFUL_REASONS), so staff know what to fix.
+    not_helpful_reasons: Mapping[str, int] = field(default_factory=dict)
     followups: Mapping[str, int] = field(default_factory=dict)
     official_online: int | None = None
     official_total: int | None = None
@@ -199,6 +204,7 @@ class WeekStats:
     stale_months: int = 6
     commune: str = ""
     demo_events: int = 0  # synthetic events (`citizen-bot demo-data`) counted in this report
+    out_of_scope: int = 0  # unclear questions left out because staff marked them out of scope
 
     @property
     def is_empty(self) -> bool:
@@ -209,6 +215,18 @@ class WeekStats:
         counts = self.prev_decisions if previous else self.decisions
         total = sum(counts.get(d, 0) for d in QUESTION_DECISIONS)
         return counts.get(decision, 0) / total if total else None
+
+    def without(self, triaged_out: set[str], *, key_chars: int = 500) -> WeekStats:
+        """The week without the question groups staff marked out of scope: they are not
+        knowledge gaps, so the summary neither lists nor proposes them."""
+        kept, dropped = [], 0
+        for group in self.unanswered:
+            if any(m[:key_chars] in triaged_out for m in group.members):
+                dropped += group.count
+            else:
+                kept.append(group)
+        return dataclasses.replace(self, unanswered=tuple(kept),
+                                   out_of_scope=self.out_of_scope + dropped)
 
     @property
     def active_topics(self) -> tuple[TopicWeek, ...]:
@@ -268,6 +286,25 @@ def _one_vote_per_answer(votes: Iterable[FeedbackRow]) -> list[FeedbackRow]:
         if kept is None or _aware(fb.created_at) >= _aware(kept.created_at):
             latest[fb.event_id] = fb
     return list(latest.values())
+
+
+def _with_near_topics(groups: list[QuestionGroup], unclear: list[EventRow]
+                      ) -> list[QuestionGroup]:
+    """Each group's most suggested topic (suggest events carry their best candidate)."""
+    near: dict[str, Counter[str]] = defaultdict(Counter)
+    for e in unclear:
+        if e.decision == "suggest" and e.topic_id:
+            normalized, example = safe_texts(e.text_normalized or e.text_redacted,
+                                             e.text_redacted)
+            near[comparable(normalized or example)][e.topic_id] += 1
+    out = []
+    for group in groups:
+        votes = Counter[str]()
+        for member in group.members:
+            votes.update(near.get(member, {}))
+        top = min(votes, key=lambda t: (-votes[t], t)) if votes else None
+        out.append(dataclasses.replace(group, near_topic=top))
+    return out
 
 
 def compute_week(
@@ -333,6 +370,9 @@ def compute_week(
         topic_id = fb.topic_id or event_topic.get(fb.event_id)
         if topic_id:
             per_topic[topic_id]["helpful" if fb.helpful else "not_helpful"] += 1
+            if not fb.helpful:
+                reason = fb.reason if fb.reason in NOT_HELPFUL_REASONS else ""
+                per_topic[topic_id][f"reason:{reason}"] += 1
 
     followup_total = Counter[str]()
     followup_topic: dict[str, Counter[str]] = defaultdict(Counter)
@@ -363,6 +403,7 @@ def compute_week(
             fallback=counts["fallback"],
             helpful=counts["helpful"],
             not_helpful=counts["not_helpful"],
+            not_helpful_reasons={r: counts[f"reason:{r}"] for r in NOT_HELPFUL_REASONS},
             followups={a: followup_topic[topic_id][a] for a in FOLLOWUP_ANSWERS},
             official_online=imported.online_count if imported else None,
             official_total=imported.total_count if imported else None,
@@ -379,11 +420,11 @@ def compute_week(
     )
 
     unclear = [e for e in questions if e.decision in ("suggest", "fallback")]
-    groups = group_questions(
+    groups = _with_near_topics(group_questions(
         (*safe_texts(e.text_normalized or e.text_redacted, e.text_redacted),
          e.decision == "fallback")
         for e in unclear
-    )
+    ), unclear)
 
     return WeekStats(
         week=week,

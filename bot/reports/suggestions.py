@@ -46,8 +46,8 @@ def suggest(stats: WeekStats, ranked: Sequence[TopicGap], unknown: Sequence[Topi
     if unknown and unknown[0].demand >= MIN_GAP_DEMAND:
         top = unknown[0]
         out.append(f"{num(top.demand)} câu hỏi về “{one_line(top.title, 70)}” nhưng chưa biết bao "
-                   "nhiêu người đã làm trực tuyến — nên nhập số liệu hồ sơ từ cổng dịch vụ công "
-                   "(citizen-bot uptake import).")
+                   "nhiêu người đã làm trực tuyến — nên tải số liệu hồ sơ từ cổng dịch vụ công "
+                   "lên (trang cán bộ → Số liệu → “Số liệu hồ sơ”).")
     if stats.stale:
         oldest = stats.stale[0]
         more = f" và {num(len(stats.stale) - 1)} chủ đề khác" if len(stats.stale) > 1 else ""
@@ -77,11 +77,23 @@ def _gap_suggestions(ranked: Sequence[TopicGap]) -> list[str]:
 
 
 def _knowledge_gaps(stats: WeekStats) -> list[str]:
-    return [
-        f"{num(group.count)} câu hỏi giống “{one_line(group.example, 80)}” chưa có câu trả lời "
-        "tốt — nên bổ sung vào kho kiến thức."
-        for group in stats.unanswered if group.count >= MIN_GROUP
-    ]
+    """Groups staff marked out of scope are gone already (:meth:`WeekStats.without`);
+    each remaining one names the action that fits it."""
+    titles = {t.topic_id: t.title for t in stats.topics}
+    out = []
+    for group in stats.unanswered:
+        if group.count < MIN_GROUP:
+            continue
+        asked = f"{num(group.count)} câu hỏi giống “{one_line(group.example, 80)}”"
+        near = titles.get(group.near_topic or "")
+        if near:
+            out.append(f"{asked} chỉ được gợi ý — nếu đúng là hỏi về “{one_line(near, 70)}”, "
+                       "nên thêm câu này làm câu hỏi mẫu cho chủ đề đó (mục “Câu hỏi chưa trả "
+                       "lời được”).")
+        else:
+            out.append(f"{asked} chưa có chủ đề nào trả lời — nên thêm chủ đề mới nếu xã "
+                       "hướng dẫn việc này; nếu không, đánh dấu “ngoài phạm vi”.")
+    return out
 
 
 def _unhelpful(stats: WeekStats) -> list[str]:

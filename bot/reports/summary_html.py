@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from html import escape
 
+from bot.reports.charts import MAX_CSS_WIDTH
 from bot.reports.content import Document, Line, Section
 
 CSS = """
@@ -25,10 +26,10 @@ h2{font-size:1.15em;margin:.2em 0 .5em;color:#2b6cb0}
 p{margin:.4em 0}
 ol,ul{padding-left:1.3em;margin:.4em 0}
 li{margin:.35em 0}
-img{display:block;width:100%;height:auto;margin:.6em 0}
+img{display:block;width:100%;max-width:MAXpx;height:auto;margin:.6em 0}
 .note{color:#4a5568;font-size:.92em}
 footer{color:#4a5568;font-size:.88em;margin:18px 4px}
-"""
+""".replace("MAXpx", f"{MAX_CSS_WIDTH}px")
 
 
 def _line(parts: Line) -> str:

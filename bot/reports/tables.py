@@ -13,11 +13,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from bot.reports.gaps import topic_gap
-from bot.reports.model import FOLLOWUP_ANSWERS, TopicWeek, WeekStats
+from bot.reports.model import FOLLOWUP_ANSWERS, NOT_HELPFUL_REASONS, TopicWeek, WeekStats
 
 TOPIC_COLUMNS = (
     "topic_id", "title", "category", "online", "questions", "prev_questions", "change",
     "people", "answered", "suggested", "fallback", "helpful", "not_helpful",
+    *(f"not_helpful_{r or 'unsaid'}" for r in NOT_HELPFUL_REASONS),
     *(f"followup_{a}" for a in FOLLOWUP_ANSWERS),
     "official_online", "official_total", "official_period",
     "online_share", "online_share_source", "uptake_gap", "reviewed",
@@ -49,6 +50,7 @@ def _topic_row(t: TopicWeek) -> list[object]:
     return [
         t.topic_id, t.title, t.category, t.online, t.questions, t.prev_questions, t.change,
         t.people, t.answered, t.suggested, t.fallback, t.helpful, t.not_helpful,
+        *(t.not_helpful_reasons.get(r, 0) for r in NOT_HELPFUL_REASONS),
         *(t.followups.get(a, 0) for a in FOLLOWUP_ANSWERS),
         "" if t.official_online is None else t.official_online,
         "" if t.official_total is None else t.official_total,

@@ -24,6 +24,7 @@ from bot.storage.counters import RateCounters
 from bot.storage.dedup import UpdateDeduplicator
 from bot.storage.demand import DemandFigures
 from bot.storage.demo_data import DemoData
+from bot.storage.disputes import DisputedAnswers
 from bot.storage.engine import create_engine, migrate
 from bot.storage.events import EventLog, EventRecord
 from bot.storage.followups import FollowupRepository
@@ -88,6 +89,11 @@ class Storage:
                       demo=DemoData(sessions), staff=StaffStore(sessions))
         storage.events.start()
         return storage
+
+    @property
+    def disputes(self) -> DisputedAnswers:
+        """Answers marked 👎 "Chưa đúng", for the staff inbox (stateless, cheap to make)."""
+        return DisputedAnswers(self.sessions)
 
     async def close(self) -> None:
         """Flush the event log, then release the connections."""

@@ -43,6 +43,7 @@ class StoredVote:
     topic_id: str | None
     decision: str
     candidates: Any
+    reason: str | None = None  # 👎 only: what the citizen said was wrong
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,13 +112,13 @@ class DemandFigures:
                 select(func.count()).select_from(Event).where(*in_range, Event.demo.is_(True)))
 
             stmt = (select(Feedback.event_id, Feedback.helpful, Feedback.created_at,
-                           Event.topic_id, Event.decision, Event.candidates)
+                           Event.topic_id, Event.decision, Event.candidates, Feedback.reason)
                     .join(Event, Event.id == Feedback.event_id)
                     .where(Feedback.created_at >= start, Feedback.created_at < end))
             if not include_demo:
                 stmt = stmt.where(_not_demo_event())
             votes = [StoredVote(r.event_id, bool(r.helpful), r.created_at, r.topic_id,
-                                r.decision, r.candidates)
+                                r.decision, r.candidates, r.reason)
                      for r in (await session.execute(stmt.order_by(Feedback.id))).all()]
 
             stmt = (select(Followup.id, Followup.event_id, Followup.topic_id, Followup.answer,
@@ -162,10 +163,14 @@ class DemandFigures:
             rows = (await session.execute(stmt)).all()
         return [UnmatchedQuestion(*r) for r in rows]
 
-    async def triaged_keys(self) -> set[str]:
-        """Normalised texts staff already triaged (as stored, not yet folded)."""
+    async def triaged_keys(self, action: str | None = None) -> set[str]:
+        """Normalised texts staff already triaged (as stored, not yet folded); only
+        those triaged with ``action`` ("out_of_scope", "example") when given."""
+        stmt = select(Triage.text_normalized).distinct()
+        if action is not None:
+            stmt = stmt.where(Triage.action == action)
         async with self._sessions() as session:
-            keys = (await session.scalars(select(Triage.text_normalized).distinct())).all()
+            keys = (await session.scalars(stmt)).all()
         return {k for k in keys if k}
 
     async def asked_per_topic(self, since: dt.datetime) -> dict[str, int]:

@@ -64,6 +64,7 @@ class FeedbackRecord:
     helpful: bool
     created_at: dt.datetime = field(default_factory=utcnow)
     user_key: str | None = None  # the voter; only the event's own asker counts
+    reason: str | None = None  # 👎: what was wrong, if the citizen said
 
 
 _Item = EventRecord | FeedbackRecord
@@ -86,7 +87,8 @@ def _build_vote(dialect: str) -> Any:
     stmt = insert_for(dialect, Feedback)
     return stmt.on_conflict_do_update(
         index_elements=[Feedback.event_id, Feedback.user_key],
-        set_={"helpful": stmt.excluded.helpful, "created_at": stmt.excluded.created_at})
+        set_={"helpful": stmt.excluded.helpful, "created_at": stmt.excluded.created_at,
+              "reason": stmt.excluded.reason})
 
 
 _upsert_vote = prepared(_build_vote)
@@ -108,7 +110,7 @@ def _write(connection: Connection, events: list[dict[str, Any]],
             latest.pop((v.event_id, v.user_key), None)
             latest[(v.event_id, v.user_key)] = {
                 "event_id": v.event_id, "user_key": v.user_key, "helpful": v.helpful,
-                "created_at": v.created_at}
+                "created_at": v.created_at, "reason": v.reason}
     if latest:
         connection.execute(_upsert_vote(connection), list(latest.values()))
     return len(votes) - sum(1 for v in votes if v.user_key is not None
@@ -135,7 +137,7 @@ class EventSink(Protocol):
     def record(self, ev: EventRecord) -> None: ...
 
     def record_feedback(self, event_id: str, helpful: bool, *,
-                        user_key: str | None = None) -> None: ...
+                        user_key: str | None = None, reason: str | None = None) -> None: ...
 
 
 class EventLog:
@@ -179,10 +181,12 @@ class EventLog:
 
     def record_feedback(self, event_id: str, helpful: bool,
                         created_at: dt.datetime | None = None, *,
-                        user_key: str | None = None) -> None:
+                        user_key: str | None = None, reason: str | None = None) -> None:
         """Queue ``user_key``'s vote; it is written after its event even if that is
-        still queued, and only if ``user_key`` asked the question (else ignored)."""
-        self._put(FeedbackRecord(event_id, bool(helpful), created_at or utcnow(), user_key))
+        still queued, and only if ``user_key`` asked the question (else ignored).
+        ``reason`` (👎 only) replaces the earlier one, so a bare 👎 clears it."""
+        self._put(FeedbackRecord(event_id, bool(helpful), created_at or utcnow(), user_key,
+                                 None if helpful else reason))
 
     def _put(self, item: _Item) -> None:
         try:

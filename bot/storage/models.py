@@ -121,6 +121,13 @@ class Feedback(Base):
     user_key: Mapped[str | None] = mapped_column(String(64))
     helpful: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # 👎 only: what the citizen said was wrong ("topic", "missing", "wrong"), if they said.
+    reason: Mapped[str | None] = mapped_column(String(16))
+    # Staff's handling in the inbox ("example": attached to a topic, "fixed": the entry
+    # was corrected or the vote looked at); None while it waits.
+    resolution: Mapped[str | None] = mapped_column(String(16))
+    resolved_by: Mapped[str | None] = mapped_column(String(80))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
     __table_args__ = (UniqueConstraint("event_id", "user_key"),)
 

@@ -237,3 +237,25 @@ async def import_uptake_csv(session_factory: async_sessionmaker[AsyncSession],
     if not parsed.ok:
         raise UptakeImportError(parsed.errors)
     return await import_uptake(session_factory, parsed.rows, source=source)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFigure:
+    topic_id: str
+    period_start: dt.date
+    period_end: dt.date
+    online: int
+    total: int
+    source: str
+    imported_at: dt.datetime
+
+
+async def recent_figures(session_factory: async_sessionmaker[AsyncSession], *,
+                         limit: int = 30) -> list[StoredFigure]:
+    """The latest periods first, for the staff page that uploads them."""
+    stmt = (select(UptakeFigure.topic_id, UptakeFigure.period_start, UptakeFigure.period_end,
+                   UptakeFigure.online_count, UptakeFigure.total_count, UptakeFigure.source,
+                   UptakeFigure.imported_at)
+            .order_by(UptakeFigure.period_start.desc(), UptakeFigure.topic_id).limit(limit))
+    async with session_factory() as session:
+        return [StoredFigure(*r) for r in (await session.execute(stmt)).all()]

@@ -184,7 +184,8 @@ class Assistant:
             events = self._events or self.storage.events
             events.record(_event(msg, turn, latency_ms, kinds))
             if turn.feedback:
-                events.record_feedback(*turn.feedback, user_key=msg.user_key)
+                events.record_feedback(*turn.feedback, user_key=msg.user_key,
+                                       reason=turn.feedback_reason)
         except Exception:  # the reply matters more than its log line
             log.exception("could not queue the event %s", turn.event_id)
 

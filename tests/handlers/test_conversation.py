@@ -99,8 +99,18 @@ def test_stale_or_tampered_actions_are_refused_politely(chat: Conversation, acti
 
 def test_feedback_is_reported_for_logging(chat: Conversation) -> None:
     turn = chat.handle(Incoming("test", "u1", kind=MessageKind.ACTION, action="fb:n:abc123"))
-    assert turn.feedback == ("abc123", False)
+    assert turn.feedback == ("abc123", False) and turn.feedback_reason is None
     assert "handoff" in actions(turn.reply)
+    # One tap says what was wrong; each reason is a 👎 vote that carries it.
+    reasons = [a for a in actions(turn.reply) if a.startswith("fr:")]
+    assert reasons == [f"fr:{code}:abc123" for code in texts.FEEDBACK_REASONS]
+    for action in reasons:
+        said = chat.handle(Incoming("test", "u1", kind=MessageKind.ACTION, action=action))
+        assert said.feedback == ("abc123", False)
+        assert said.feedback_reason == action.split(":")[1]
+        assert said.reply.blocks[0].text == texts.FEEDBACK_REASON_THANKS
+    forged = chat.handle(Incoming("test", "u1", kind=MessageKind.ACTION, action="fr:x:abc123"))
+    assert forged.feedback is None and forged.reply.kind is ReplyKind.ERROR
 
 
 @pytest.mark.parametrize("kind", [MessageKind.IMAGE, MessageKind.STICKER, MessageKind.VOICE,

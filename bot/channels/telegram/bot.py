@@ -103,7 +103,7 @@ STAFF_COMMANDS = (
     BotCommand("chuatraloi", "Cán bộ: câu hỏi bot chưa trả lời được"),
 )
 SORRY = "Xin lỗi, mình đang gặp trục trặc. Bạn thử lại sau ít phút nhé."
-FEEDBACK_PREFIXES = ("fb:", "fu:", "fa:")
+FEEDBACK_PREFIXES = ("fb:", "fr:", "fu:", "fa:")
 
 
 def _chat_of(update: object) -> int | None:

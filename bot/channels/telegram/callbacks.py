@@ -32,6 +32,7 @@ _CITIZEN = [
      "topic"),
     (re.compile(rf"^cat:(?P<id>{_SLUG})$"), "category"),
     (re.compile(r"^fb:[yn]:[0-9a-f]{32}$"), None),
+    (re.compile(r"^fr:(?:topic|missing|wrong):[0-9a-f]{32}$"), None),
     (re.compile(rf"^fu:[yn]:(?P<id>{_SLUG})$"), "topic"),
     (re.compile(rf"^fa:(?:on|ip|ny|hd):(?P<id>{_SLUG})$"), "topic"),
     # Outreach (handlers.subscription): consent, thôn, stop; a campaign's guide button.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.editing.editor import EditRejected
 from bot.storage.knowledge import PENDING
+from bot.storage.models import utcnow
 from bot.storage.staff import REVIEWER
 from bot.web.staff.auth import PREFIX
 from bot.web.staff.changes import Conflicting, NotPending, author_of
@@ -21,6 +23,9 @@ from bot.web.staff.preview import verdict
 if TYPE_CHECKING:
     from bot.web.staff.site import Ctx, StaffSite
 
+# How staff read a citizen's reason for 👎 (the buttons say it in the citizen's words).
+REASON_LABELS = {"topic": "Không đúng chủ đề", "missing": "Thiếu thông tin",
+                 "wrong": "Thông tin sai", None: "Không nói lý do"}
 PAGE_SIZE = 30
 INBOX_LIMIT = 30
 MAX_QUESTION_CHARS = 300
@@ -142,22 +147,26 @@ async def inbox(site: StaffSite, ctx: Ctx) -> Response:
     titles = {t.id: t.title for t in kb.topics.values()}
     handoff = site.runtime.handoff
     unposted = await handoff.unposted() if handoff is not None and storage is not None else []
+    disputed = (await storage.disputes.pending(utcnow() - dt.timedelta(days=days),
+                                               limit=INBOX_LIMIT)
+                if storage is not None else [])
     return site.render(ctx.request, "inbox.html", ctx, nav="inbox", groups=groups, days=days,
-                       options=options, titles=titles, unposted=unposted)
+                       options=options, titles=titles, unposted=unposted, disputed=disputed,
+                       reasons=REASON_LABELS)
 
 
 def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()[:MAX_QUESTION_CHARS]
 
 
-async def inbox_attach(site: StaffSite, ctx: Ctx) -> Response:
-    key, topic_id, question = ctx.field("key")[:500], ctx.field("topic_id"), \
-        _clean(ctx.field("question"))
-    back = f"{PREFIX}/inbox"
+async def _add_example(site: StaffSite, ctx: Ctx, topic_id: str, question: str,
+                       back: str) -> tuple[Any, str] | Response:
+    """Propose ``question`` as an example of ``topic_id`` through the validated edit
+    path; the outcome and the topic's title, or the redirect that says why not."""
     live_id, live_docs = await site.workflow.live()
     label = topic_label(topic_id)
     doc = (live_docs.get("topics") or {}).get(label)
-    if not key or not question or doc is None:
+    if not question or doc is None:
         return site.redirect(ctx.request, back, ("error", "Hãy chọn một chủ đề và giữ lại "
                                                           "nội dung câu hỏi."))
     doc = dict(doc)
@@ -174,17 +183,72 @@ async def inbox_attach(site: StaffSite, ctx: Ctx) -> Response:
             f"Thêm câu hỏi mẫu vào “{title}”: {question}")
     except (EditRejected, Conflicting) as exc:
         return site.redirect(ctx.request, back, ("error", f"Chưa thêm được: {exc}"))
-    storage = site.runtime.storage
-    if storage is not None:
-        await storage.knowledge.triage(key, "example", author=author_of(ctx.user),
-                                       source="web", topic_id=topic_id,
-                                       knowledge_version=outcome.version)
+    return outcome, title
+
+
+def _added_flash(site: StaffSite, outcome: Any, question: str, topic_id: str,
+                 title: str) -> tuple[str, str]:
     kind, text = outcome_flash(outcome)
     if outcome.live:
         check = verdict(site.runtime.knowledge.current, question)
         if check["topic"] == topic_id:
             text += f" Thử lại: trợ lý giờ trả lời câu này bằng “{title}”."
-    return site.redirect(ctx.request, back, (kind, f"“{question}” → “{title}”. {text}"))
+    return kind, f"“{question}” → “{title}”. {text}"
+
+
+async def inbox_attach(site: StaffSite, ctx: Ctx) -> Response:
+    key, topic_id, question = ctx.field("key")[:500], ctx.field("topic_id"), \
+        _clean(ctx.field("question"))
+    back = f"{PREFIX}/inbox"
+    if not key:
+        return site.redirect(ctx.request, back, ("error", "Hãy chọn một chủ đề và giữ lại "
+                                                          "nội dung câu hỏi."))
+    added = await _add_example(site, ctx, topic_id, question, back)
+    if isinstance(added, Response):
+        return added
+    outcome, title = added
+    storage = site.runtime.storage
+    if storage is not None:
+        await storage.knowledge.triage(key, "example", author=author_of(ctx.user),
+                                       source="web", topic_id=topic_id,
+                                       knowledge_version=outcome.version)
+    return site.redirect(ctx.request, back,
+                         _added_flash(site, outcome, question, topic_id, title))
+
+
+# --- answers marked 👎 "Chưa đúng" ----------
+
+
+async def disputed_attach(site: StaffSite, ctx: Ctx) -> Response:
+    """Attach a disputed question to the right topic. The text is the stored (redacted)
+    question of the event voted on, never what the form sends."""
+    back = f"{PREFIX}/inbox#disputed"
+    storage = site.runtime.storage
+    found = await storage.disputes.find(ctx.field("event_id")) if storage else None
+    if found is None:
+        return site.redirect(ctx.request, back, ("info", "Phản hồi này đã được xử lý rồi."))
+    if not found.question:
+        return site.redirect(ctx.request, back, (
+            "error", "Không có câu hỏi gõ tay để gắn vào chủ đề; hãy mở chủ đề để sửa."))
+    topic_id, question = ctx.field("topic_id"), _clean(found.question)
+    added = await _add_example(site, ctx, topic_id, question, back)
+    if isinstance(added, Response):
+        return added
+    outcome, title = added
+    assert storage is not None
+    await storage.disputes.resolve(found.event_id, "example", author=author_of(ctx.user))
+    return site.redirect(ctx.request, back,
+                         _added_flash(site, outcome, question, topic_id, title))
+
+
+async def disputed_done(site: StaffSite, ctx: Ctx) -> Response:
+    """The entry was corrected (or the answer was right after all): take it off the list."""
+    storage = site.runtime.storage
+    done = storage is not None and await storage.disputes.resolve(
+        ctx.field("event_id"), "fixed", author=author_of(ctx.user))
+    return site.redirect(ctx.request, f"{PREFIX}/inbox#disputed", (
+        ("ok", "Đã xong: phản hồi này không còn trong danh sách.") if done
+        else ("info", "Phản hồi này đã được xử lý rồi.")))
 
 
 async def inbox_out(site: StaffSite, ctx: Ctx) -> Response:
@@ -216,4 +280,6 @@ def routes(site: StaffSite) -> list[BaseRoute]:
         Route("/inbox", g(bind(inbox)), methods=["GET"]),
         Route("/inbox/attach", g(bind(inbox_attach)), methods=["POST"]),
         Route("/inbox/out", g(bind(inbox_out)), methods=["POST"]),
+        Route("/inbox/disputed/attach", g(bind(disputed_attach)), methods=["POST"]),
+        Route("/inbox/disputed/done", g(bind(disputed_done)), methods=["POST"]),
     ]

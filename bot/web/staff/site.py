@@ -452,6 +452,7 @@ class StaffSite:
             pages_profile,
             pages_review,
             pages_topics,
+            pages_uptake,
         )
 
         g = self.guard
@@ -473,6 +474,7 @@ class StaffSite:
             *pages_files.routes(self),
             *pages_profile.routes(self),
             *pages_outreach.routes(self),
+            *pages_uptake.routes(self),
             Mount("/static", StaticFiles(directory=STATIC), name="staff-static"),
         ]
         async def not_found(scope: Scope, receive: Receive, send: Send) -> None:

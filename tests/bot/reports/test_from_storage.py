@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.reports.content import build_document
 from bot.reports.from_storage import (
     DEMO_SOURCE,
     commune_label,
@@ -21,7 +22,7 @@ from bot.reports.from_storage import (
     period_label,
     unanswered_groups,
 )
-from bot.reports.model import WeekStats, compute_week, iso_week_bounds
+from bot.reports.model import TopicRow, WeekStats, compute_week, iso_week_bounds
 from bot.reports.weeks import period_start
 from bot.storage import Storage
 from bot.storage.models import Event, Feedback, Followup, UptakeFigure
@@ -291,3 +292,57 @@ def test_legacy_repeated_votes_count_once_per_answer() -> None:
         {"event_id": "e", "helpful": False, "created_at": when + dt.timedelta(minutes=1)}]
     stats = compute_week(events, votes, [], [], [], WEEK)
     assert (stats.helpful, stats.not_helpful) == (0, 1)
+
+
+async def test_the_week_counts_not_helpful_answers_per_topic_by_reason(storage, knowledge):
+    """👎 votes with the reason the citizen tapped reach the weekly summary per topic;
+    a later bare 👎 clears an earlier reason, and only the asker's vote counts."""
+    when = at(24, 10).astimezone(dt.UTC)
+    topics = {"0": "khai-sinh", "1": "khai-sinh", "2": "khai-sinh", "3": "ket-hon"}
+    async with storage.sessions() as session, session.begin():
+        for n, topic in topics.items():
+            session.add(Event(id=n * 32, created_at=when, channel="web", user_key=f"u{n}",
+                              kind="text", decision="answer", topic_id=topic, score=0.9))
+    record = storage.events.record_feedback
+    record("0" * 32, False, created_at=when, user_key="u0", reason="topic")
+    record("1" * 32, False, created_at=when, user_key="u1", reason="missing")
+    record("1" * 32, False, created_at=when, user_key="someone-else", reason="wrong")
+    record("2" * 32, False, created_at=when, user_key="u2", reason="wrong")
+    record("2" * 32, False, created_at=when, user_key="u2")  # pressed 👎 again: no reason
+    record("3" * 32, False, created_at=when, user_key="u3", reason="topic")
+    assert await storage.events.flush()
+    loaded = await load_rows(storage, *iso_week_bounds(WEEK))
+    catalogue = [TopicRow.from_topic(t) for t in knowledge.current.kb.topics.values()]
+    stats = compute_week(loaded.events, loaded.feedback, loaded.followups, loaded.uptake,
+                         catalogue, WEEK)
+    by_id = {t.topic_id: t for t in stats.topics}
+    assert by_id["khai-sinh"].not_helpful == 3
+    assert dict(by_id["khai-sinh"].not_helpful_reasons) == {
+        "topic": 1, "missing": 1, "wrong": 0, "": 1}
+    assert by_id["ket-hon"].not_helpful_reasons["topic"] == 1
+    section = next(s for s in build_document(stats, [], [], [], {}).sections
+                   if s.title == "Bị đánh giá chưa đúng")
+    first = "".join(span.text for span in section.items[0])
+    assert first.startswith(by_id["khai-sinh"].title)
+    assert "3 lượt" in first and "không đúng chủ đề 1" in first and "thông tin sai" not in first
+
+
+async def test_questions_marked_out_of_scope_never_reach_the_summary(
+        storage, knowledge: KnowledgeService, tmp_path: Path):
+    """Staff marked the gold-price group out of scope: the report neither lists it as a
+    gap nor proposes it; a group the matcher came close on asks for an example."""
+    for n in range(3):
+        await add_event(storage, at(23 + n, 9), "fallback", None, "giá vàng hôm nay bao nhiêu",
+                        user=f"g{n}")
+    for n in range(2):
+        await add_event(storage, at(24, 10 + n), "suggest", None, "giấy tờ cho đứa nhỏ mới đẻ",
+                        user=f"k{n}", candidates=cands("khai-sinh", "ket-hon"))
+    await storage.knowledge.triage("gia vang hom nay bao nhieu", "out_of_scope", author="cb",
+                                   source="web")
+    await generate_report(storage, knowledge, WEEK, tmp_path)
+    md = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "giá vàng" not in md
+    assert "Không tính 3 câu cán bộ đã đánh dấu “ngoài phạm vi”." in md
+    title = knowledge.current.kb.topics["khai-sinh"].title
+    assert (f"2 câu hỏi giống “giấy tờ cho đứa nhỏ mới đẻ” chỉ được gợi ý — nếu đúng là hỏi "
+            f"về “{title}”, nên thêm câu này làm câu hỏi mẫu") in md

@@ -55,10 +55,15 @@ def test_markdown_has_the_key_numbers(stats, tmp_path):
     assert "1. Liên thông khai sinh — **4** câu (+2)" in md
     assert "2. Cấp thẻ căn cước — **3** câu (±0)" in md
     assert "**2** câu chưa trả lời được, ví dụ: “đăng ký xe máy điện ở đâu”" in md
-    assert ("Liên thông khai sinh: **4** câu hỏi, **20%** làm trực tuyến (hỏi lại: 1/5) → "
-            "khoảng **3** người chưa làm trực tuyến") in md
+    # People are distinct askers (3 of the 4 questions), never the question count.
+    assert ("Liên thông khai sinh: **4** câu hỏi của **3** người, **20%** làm trực tuyến "
+            "(hỏi lại: 1/5) → ước tính **2** người đã hỏi chưa làm trực tuyến") in md
+    assert "**4** người" not in md
     assert "**25%** làm trực tuyến (hồ sơ: 30/120)" in md
-    assert "Cách tính: số câu hỏi trong tuần × (1 − tỉ lệ làm trực tuyến)" in md
+    assert "Ước tính: số người đã hỏi trong tuần × (1 − tỉ lệ làm trực tuyến)" in md
+    # The two sources of the online share, one plain line each.
+    assert "_“Hồ sơ”: số liệu chính thức của cổng dịch vụ công" in md
+    assert "_“Hỏi lại”: khi chưa có số liệu chính thức, dùng câu người dân trả lời" in md
     assert "Đã làm trực tuyến **2** · đã làm trực tiếp **3** · chưa làm **1**" in md
     assert "Liên thông khai sinh: **67%** hữu ích (2/3 lượt)" in md
     assert "Giờ làm việc của xã — cán bộ rà soát lần cuối **31/12/2025**" in md
@@ -122,6 +127,9 @@ def test_topics_csv(stats, tmp_path):
         "followup_in_person": "2", "online_share": "0.200", "online_share_source": "followup",
         "uptake_gap": "3.2",
     }
+    # The conftest's 👎 carries no reason: it is counted as not said.
+    assert [khai_sinh[f"not_helpful_{r}"] for r in ("topic", "missing", "wrong", "unsaid")
+            ] == ["0", "0", "0", "1"]
     assert (can_cuoc["official_online"], can_cuoc["official_total"],
             can_cuoc["official_period"], can_cuoc["uptake_gap"]) == ("30", "120", "2026-10",
                                                                     "2.2")

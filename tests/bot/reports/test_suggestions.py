@@ -24,7 +24,10 @@ def test_uptake_gap_suggestion_names_demand_and_follow_up_evidence(stats):
 
 def test_knowledge_gap_and_stale_suggestions(stats):
     text = " ".join(run(stats))
-    assert "2 câu hỏi giống “đăng ký xe máy điện ở đâu” chưa có câu trả lời tốt" in text
+    # Nothing came close (fallbacks): the action is a new topic or "out of scope".
+    assert ("2 câu hỏi giống “đăng ký xe máy điện ở đâu” chưa có chủ đề nào trả lời — nên "
+            "thêm chủ đề mới nếu xã hướng dẫn việc này; nếu không, đánh dấu “ngoài phạm vi”."
+            ) in text
     assert "“Giờ làm việc của xã” và 1 chủ đề khác chưa được rà soát từ 31/12/2025" in text
 
 
@@ -92,3 +95,18 @@ def test_an_expired_figure_with_nothing_behind_it_is_named_first():
     [first, *_] = upkeep([topic], dt.date(2027, 1, 5))
     assert first.startswith("Lệ phí của “") and "đã hết hạn từ 31/12/2026" in first
     assert "người dân đang được bảo hỏi lại ở xã" in first
+
+
+def test_a_group_the_matcher_came_close_on_asks_for_an_example(stats):
+    near = dataclasses.replace(stats.unanswered[0], near_topic="khai-sinh")
+    text = " ".join(run(dataclasses.replace(stats, unanswered=(near,))))
+    assert "nên thêm câu này làm câu hỏi mẫu cho chủ đề đó" in text
+    assert "“Liên thông khai sinh”" in text and "chủ đề mới" not in text
+
+
+def test_groups_marked_out_of_scope_are_never_proposed(stats):
+    marked = stats.without({stats.unanswered[0].members[0]})
+    assert marked.out_of_scope == stats.unanswered[0].count
+    assert stats.unanswered[0] not in marked.unanswered
+    text = " ".join(run(marked))
+    assert stats.unanswered[0].example not in text

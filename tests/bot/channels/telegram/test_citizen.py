@@ -116,6 +116,32 @@ async def test_feedback_button_records_and_removes_the_vote_buttons(tg: Harness)
     assert remaining and not any(d.startswith("fb:") for d in remaining)
 
 
+async def test_not_helpful_asks_why_in_one_tap_and_stores_the_reason(tg: Harness) -> None:
+    uid = next_id()
+    await tg.say(uid, "cách đăng ký tạm trú")
+    last = await tg.fake.wait_for(
+        lambda f: (lambda s: s[-1] if s and s[-1].buttons else None)(f.sent(chat_id=uid)))
+    no = next(d for _, d in last.buttons if d.startswith("fb:n:"))
+    event_id = no[5:]
+    before = len(tg.fake.sent(chat_id=uid))
+    await tg.press(uid, no, markup=markup_of(last))
+    why = (await tg.fake.wait_sent(uid, before + 1))[-1]
+    assert why.text == texts.FEEDBACK_WHY
+    reasons = [(t, d) for t, d in why.buttons if d.startswith("fr:")]
+    assert [t for t, _ in reasons] == list(texts.FEEDBACK_REASONS.values())
+    missing = next(d for _, d in reasons if d.startswith("fr:missing:"))
+    before = len(tg.fake.sent(chat_id=uid))
+    await tg.press(uid, missing, markup=markup_of(why))
+    thanks = (await tg.fake.wait_sent(uid, before + 1))[-1]
+    assert thanks.text == texts.FEEDBACK_REASON_THANKS
+    storage = tg.runtime.storage
+    assert storage is not None
+    await storage.events.flush()
+    found = await storage.disputes.find(event_id)
+    assert found is not None and found.reason == "missing"
+    assert found.question == "cách đăng ký tạm trú"
+
+
 async def test_long_topic_id_button_is_shortened_and_still_works(tg: Harness) -> None:
     uid = next_id()
     await tg.say(uid, "cấp đổi thẻ căn cước bị mất")

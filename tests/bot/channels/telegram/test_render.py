@@ -109,6 +109,7 @@ def test_buttons_fit_64_bytes_and_decode_back() -> None:
     None, "", "topic:khong-co-chu-de-nay", "cat:nope", "fb:y:not-hex", "fb:x:" + "0" * 32,
     "rm -rf /", "topic:" + "a" * 70, "topic:~0000000000", "fa:zz:khai-sinh", "topic:KHAI-SINH",
     "handoff:khai-sinh:extra", "menu ", "st:o:000000000000",
+    "fr:other:" + "0" * 32, "fr:topic:not-hex", "fr:wrong:" + "0" * 31, "fr:topic",
 ])
 def test_forged_or_stale_callback_data_is_refused(data: str | None) -> None:
     assert callbacks.decode_citizen(data, ["khai-sinh"], ["civil-status"]) is None
@@ -118,6 +119,16 @@ def test_known_callback_data_is_accepted() -> None:
     for data in ["menu", "start", "handoff", "handoff:khai-sinh", "topic:khai-sinh",
                  "cat:civil-status", "fb:n:" + "a" * 32, "fu:y:khai-sinh", "fa:hd:khai-sinh"]:
         assert callbacks.decode_citizen(data, ["khai-sinh"], ["civil-status"]) == data
+
+
+def test_feedback_reasons_round_trip_through_callback_data() -> None:
+    from handlers import texts
+
+    for code in texts.FEEDBACK_REASONS:
+        action = f"fr:{code}:" + "f" * 32  # an event id is 32 hex digits
+        data = callbacks.encode(action)
+        assert data == action and len(data.encode()) <= callbacks.MAX_BYTES
+        assert callbacks.decode_citizen(data, ["khai-sinh"], ["civil-status"]) == action
 
 
 def test_answer_parts_round_trip_through_callback_data() -> None:

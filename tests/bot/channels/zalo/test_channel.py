@@ -218,6 +218,23 @@ async def test_numbers_resolve_against_the_last_offered_choices(
     assert texts.MENU_TITLE in back[0]
 
 
+async def test_not_helpful_reason_by_number_reaches_the_staff_inbox(
+        http: httpx.AsyncClient, webhook_bot: Bot, fake_zalo: FakeZalo) -> None:
+    answer = await say(http, webhook_bot, fake_zalo, "đăng ký kết hôn cần giấy tờ gì")
+    why = await say(http, webhook_bot, fake_zalo,
+                    str(number_of(answer[-1], texts.BUTTON_NOT_HELPFUL)))
+    assert texts.FEEDBACK_WHY in why[0]
+    wrong = number_of(why[-1], texts.FEEDBACK_REASONS["wrong"])
+    assert wrong is not None
+    thanks = await say(http, webhook_bot, fake_zalo, str(wrong))
+    assert texts.FEEDBACK_REASON_THANKS in thanks[0]
+    await webhook_bot.storage.events.flush()
+    [found] = await webhook_bot.storage.disputes.pending(
+        dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    assert (found.reason, found.channel) == ("wrong", "zalo")
+    assert found.question == "đăng ký kết hôn cần giấy tờ gì" and found.topic_id
+
+
 async def test_unknown_or_stale_numbers_get_a_polite_message(
         http: httpx.AsyncClient, webhook_bot: Bot, fake_zalo: FakeZalo) -> None:
     first = await say(http, webhook_bot, fake_zalo, "3")  # nothing was offered yet

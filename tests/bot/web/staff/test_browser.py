@@ -153,6 +153,51 @@ def test_edit_approve_and_the_citizen_sees_it(accounts: str, phone: Page, deskto
     assert errors == [], errors
 
 
+def test_not_helpful_reason_reaches_the_inbox_and_is_attached(
+        accounts: str, phone: Page, desktop: Page, shots: Path | None,
+        errors: list[str]) -> None:
+    """A citizen taps 👎 then "Không đúng chủ đề" in the web chat; a reviewer on a
+    phone finds it under "Bị đánh giá chưa đúng" and attaches it to another topic."""
+    question = "xin cấp lại bản sao giấy tờ hộ tịch 4471"
+    desktop.goto(accounts + "/")
+    box = desktop.get_by_label("Nhập câu hỏi của bạn")
+    box.fill(question)
+    box.press("Enter")
+    bot = desktop.locator("#messages .row-bot").last
+    bot.get_by_role("button", name="👎 Chưa đúng").click()
+    desktop.get_by_role("button", name="Không đúng chủ đề").last.click()
+    expect(desktop.locator("#messages .row-bot").last).to_contain_text("Cán bộ xã sẽ xem lại")
+
+    sign_in(phone, accounts, "duyet", "/staff/inbox")
+    item = phone.locator("#disputed .disputed-item", has_text="4471")
+    for _ in range(20):  # the event log writes in the background, every 0.3 s
+        if item.count():
+            break
+        phone.wait_for_timeout(300)
+        phone.reload()
+    expect(item).to_contain_text("Không đúng chủ đề")
+    shoot(phone, shots, "phone-inbox-disputed")
+    item.get_by_label(re.compile("Gắn câu hỏi này")).select_option("ket-hon")
+    item.get_by_role("button", name="Gắn vào chủ đề").click()
+    expect(phone.locator(".flash-ok")).to_contain_text(question)
+    expect(phone.locator("#disputed")).not_to_contain_text("4471")
+    assert errors == [], errors
+
+
+def test_dashboard_charts_are_sized_for_the_page(accounts: str, desktop: Page,
+                                                 errors: list[str]) -> None:
+    """Charts are drawn for a phone column (792 px at 180 dpi); on a desktop they are shown
+    at most 420 px wide so their labels stay near the text size (they were ~1.9×)."""
+    sign_in(desktop, accounts, "soan", "/staff/dashboard")
+    images = desktop.locator(".report img")
+    expect(images.first).to_be_visible()
+    desktop.evaluate("Promise.all([...document.images].map(i => i.decode()))")
+    sizes = desktop.evaluate("[...document.querySelectorAll('.report img')].map("
+                             "i => [i.naturalWidth, i.getBoundingClientRect().width])")
+    assert sizes and all(natural == 792 and 300 <= shown <= 420 for natural, shown in sizes)
+    assert errors == [], errors
+
+
 def test_broken_spreadsheet_shows_the_errors(accounts: str, phone: Page, shots: Path | None,
                                              tmp_path: Path, errors: list[str]) -> None:
     documents, _ = read_directory()
@@ -198,7 +243,7 @@ def test_unsaved_typing_survives_leaving_the_page(accounts: str, phone: Page,
 PAGES = ["/staff/", "/staff/topics", "/staff/topics/khai-sinh", "/staff/topics/new",
          "/staff/changes?show=all", "/staff/inbox", "/staff/dashboard", "/staff/spreadsheet",
          "/staff/users", "/staff/account", "/staff/topics/khai-sinh/history", "/staff/verify",
-         "/staff/profile?province=19"]
+         "/staff/profile?province=19", "/staff/uptake"]
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
