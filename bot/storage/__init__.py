@@ -28,6 +28,7 @@ from bot.storage.disputes import DisputedAnswers
 from bot.storage.engine import create_engine, migrate
 from bot.storage.events import EventLog, EventRecord
 from bot.storage.followups import FollowupRepository
+from bot.storage.handoff import HandoffStore
 from bot.storage.knowledge import KnowledgeStore
 from bot.storage.leases import LeaseManager
 from bot.storage.outreach import CampaignStore, SubscriptionStore
@@ -89,6 +90,11 @@ class Storage:
                       demo=DemoData(sessions), staff=StaffStore(sessions))
         storage.events.start()
         return storage
+
+    @property
+    def handoffs(self) -> HandoffStore:
+        """Handoff cases and their staff-chat messages (stateless, cheap to make)."""
+        return HandoffStore(self.sessions)
 
     @property
     def disputes(self) -> DisputedAnswers:

@@ -30,17 +30,15 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
-
 from bot.ports import Channel, StaffChannel
 from bot.privacy import redact
 from bot.storage import Storage
-from bot.storage.models import HandoffCase, HandoffLink
+from bot.storage.handoff import ANSWERED, OPEN, PENDING, UNDELIVERED
+from bot.storage.models import HandoffCase
 from handlers.messages import Block, BlockKind, Choice, Incoming, Reply, ReplyKind
 from knowledge.service import KnowledgeService
 
@@ -56,7 +54,6 @@ STAFF_TOPIC = " (chủ đề “{title}”)"
 STAFF_NO_QUESTION = "(người dân chưa gõ câu hỏi, bấm “Hỏi cán bộ”)"
 STAFF_HOWTO = "↩️ Trả lời (reply) tin nhắn này để gửi câu trả lời tới người dân."
 CITIZEN_ANSWER = "Cán bộ xã trả lời ({case_no}): {text}"
-PENDING, OPEN, UNDELIVERED = "pending", "open", "undelivered"
 # Seconds between tries of one post: ~6 minutes in all before a staff chat is given up.
 RETRY_DELAYS = (1.0, 2.0, 5.0, 15.0, 30.0, 60.0, 120.0, 120.0)
 RECORDING_WAIT = 5.0
@@ -156,15 +153,9 @@ class HandoffService:
                 and remembered.get("topic") == topic_id:
             return str(remembered["case_no"])  # a second press sends nothing twice
         targets = self._reachable_targets()
-        async with storage.sessions() as session, session.begin():
-            case = HandoffCase(case_no=uuid.uuid4().hex, channel=msg.channel,
-                               user_key=msg.user_key, chat_ref=msg.chat_ref,
-                               topic_id=topic_id, question_redacted=question,
-                               status=PENDING if targets else UNDELIVERED)
-            session.add(case)
-            await session.flush()
-            case.case_no = f"HS-{case.id:04d}"
-            case_id, case_no = case.id, case.case_no
+        case_id, case_no = await storage.handoffs.create(
+            channel=msg.channel, user_key=msg.user_key, chat_ref=msg.chat_ref,
+            topic_id=topic_id, question=question, status=PENDING if targets else UNDELIVERED)
         if not targets:
             raise HandoffUnavailable(f"{case_no}: no channel can reach a staff chat")
         await storage.state.put(*state_key, {"question": question, "topic": topic_id,
@@ -242,10 +233,7 @@ class HandoffService:
             await asyncio.wait(set(self._recording), timeout=RECORDING_WAIT)
 
     async def _link(self, case_id: int, target: Target, message_ids: list[str]) -> None:
-        async with self._storage().sessions() as session, session.begin():
-            for message_id in message_ids:
-                session.add(HandoffLink(staff_channel=target[0], staff_chat=target[1],
-                                        staff_message=str(message_id), case_id=case_id))
+        await self._storage().handoffs.link(case_id, target[0], target[1], message_ids)
 
     async def _with_retries(self, post: _Post, write: Callable[[], Any]) -> None:
         """Database bookkeeping after a post: retried, since the post cannot be undone."""
@@ -281,21 +269,13 @@ class HandoffService:
             state.done.set()
 
     async def _finish(self, case_id: int, status: str) -> None:
-        async with self._storage().sessions() as session, session.begin():
-            await session.execute(update(HandoffCase).where(
-                HandoffCase.id == case_id, HandoffCase.status == PENDING).values(status=status))
+        await self._storage().handoffs.finish_posting(case_id, status)
 
     async def unposted(self, older_than: dt.timedelta = dt.timedelta(minutes=10),
                        limit: int = 50) -> list[HandoffCase]:
         """Cases no staff chat has received: ``undelivered``, or still ``pending`` after
         ``older_than`` (their worker stopped). The workspace inbox lists them."""
-        cutoff = dt.datetime.now(dt.UTC) - older_than
-        async with self._storage().sessions() as session:
-            return list((await session.scalars(
-                select(HandoffCase).where(
-                    (HandoffCase.status == UNDELIVERED)
-                    | ((HandoffCase.status == PENDING) & (HandoffCase.created_at < cutoff)))
-                .order_by(HandoffCase.id.desc()).limit(limit))).all())
+        return await self._storage().handoffs.unposted(older_than, limit)
 
     async def drain(self) -> None:
         """Wait until every queued case has had its try at every staff chat."""
@@ -358,7 +338,7 @@ class HandoffService:
             await channel.push(case.chat_ref, reply)
         except Exception as exc:
             raise HandoffDeliveryError(f"{case.case_no}: {type(exc).__name__}") from exc
-        await self._set_status(storage, case.id, "answered")
+        await storage.handoffs.set_status(case.id, ANSWERED)
         log.info("handoff %s answered by staff on %s", case.case_no, staff_channel)
         return True
 
@@ -371,21 +351,9 @@ class HandoffService:
     async def _case_of(self, storage: Storage, staff_channel: str, staff_chat: str,
                        message_id: str) -> HandoffCase | None:
         """The case a staff-chat message carries (waiting for posts still being recorded)."""
-        stmt = (select(HandoffCase).join(HandoffLink, HandoffLink.case_id == HandoffCase.id)
-                .where(HandoffLink.staff_channel == staff_channel,
-                       HandoffLink.staff_chat == str(staff_chat),
-                       HandoffLink.staff_message == str(message_id)))
         for last in (False, True):
-            async with storage.sessions() as session:
-                case = (await session.execute(stmt)).scalar_one_or_none()
+            case = await storage.handoffs.case_of(staff_channel, staff_chat, message_id)
             if case is not None or last or not self._recording:
                 return case
             await self._recorded()
         return None
-
-    @staticmethod
-    async def _set_status(storage: Storage, case_id: int, status: str) -> None:
-        async with storage.sessions() as session, session.begin():
-            case = await session.get(HandoffCase, case_id)
-            if case is not None:
-                case.status = status
