@@ -6,12 +6,14 @@ Defaults make the local run work with nothing configured: a SQLite file under
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 import time
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +35,10 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     log_level: str = "INFO"
     timezone: str = "Asia/Ho_Chi_Minh"
+
+    def today(self) -> dt.date:
+        """The commune's date: a fee that ends on 31/12 ends at its midnight."""
+        return dt.datetime.now(ZoneInfo(self.timezone)).date()
 
     # Privacy
     pseudonym_salt: SecretStr | None = None

@@ -52,6 +52,7 @@ class Runtime:
         knowledge = KnowledgeService.from_directory(settings.knowledge_dir,
                                                     settings.dictionary_dir)
         conversation = Conversation(knowledge, max_chars=settings.max_message_chars,
+                                    today=settings.today,
                                     handoff_available=bool(settings.staff_targets))
         assistant = Assistant(conversation)
         channels: dict[str, Channel] = {}
