@@ -15,6 +15,7 @@ from typing import Any
 from bot.reports import formatting as f
 from bot.reports.gaps import GAP_DETAILS, GAP_EXPLANATION, TopicGap
 from bot.reports.model import FOLLOWUP_ANSWERS, QUESTION_DECISIONS, StaleTopic, WeekStats
+from bot.reports.outreach import COMPOSE_HINT, COMPOSE_LABEL, CampaignWeek, Outcome, compose_url
 
 TOP_N = 5  # lines per list: the phone summary stays short, the CSVs have everything
 TOP_GROUPS = 6
@@ -45,7 +46,11 @@ def b(value: str) -> Span:
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """A heading, optional lead paragraphs, a list and an optional chart file name."""
+    """A heading, optional lead paragraphs, a list and an optional chart file name.
+
+    ``links`` pairs items with a staff-site URL: only the HTML file can carry a link
+    (Markdown is read as plain text on a phone, so it gets a hint in ``notes``).
+    """
 
     title: str
     lead: tuple[Line, ...] = ()
@@ -53,6 +58,8 @@ class Section:
     ordered: bool = False
     chart: str | None = None
     notes: tuple[Line, ...] = ()
+    links: tuple[str | None, ...] = ()
+    link_label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +90,7 @@ def build_document(stats: WeekStats, ranked: Sequence[TopicGap], unknown: Sequen
     gap_section = _gaps(ranked, unknown, charts.get("uptake_gap"))
     if gap_section:
         sections.append(gap_section)
+    sections.extend(_campaign(c) for c in stats.campaigns[:TOP_N])
     for build in (_followups, _helpful, _disputed, _stale):
         section = build(stats)
         if section:
@@ -172,8 +180,9 @@ def _gaps(ranked: Sequence[TopicGap], unknown: Sequence[TopicGap],
           chart: str | None) -> Section | None:
     if not ranked and not unknown:
         return None
-    items = []
+    items, links = [], []
     for g in ranked[:TOP_N]:
+        links.append(compose_url(g.topic_id))
         source = "hồ sơ" if g.source == "official" else "hỏi lại"
         items.append(line(f.one_line(g.title, 90), ": ", b(f.num(g.demand)), " câu hỏi của ",
                           b(f.num(g.people)), " người, ", b(f.pct(g.online_share)),
@@ -188,9 +197,47 @@ def _gaps(ranked: Sequence[TopicGap], unknown: Sequence[TopicGap],
         more = f" và {f.num(len(unknown) - 5)} chủ đề khác" if len(unknown) > 5 else ""
         notes.append(line("Chưa có số liệu kết quả: ", names, more, "."))
     notes.extend(line(detail) for detail in GAP_DETAILS)
+    if ranked:
+        notes.append(line(COMPOSE_HINT))
     return Section("Nơi nhiều người hỏi nhưng ít người làm trực tuyến",
                    lead=(line(GAP_EXPLANATION),), items=tuple(items), ordered=True,
-                   chart=chart if ranked else None, notes=tuple(notes))
+                   chart=chart if ranked else None, notes=tuple(notes),
+                   links=tuple(links), link_label=COMPOSE_LABEL)
+
+
+def _campaign(c: CampaignWeek) -> Section:
+    """One campaign: what was sent, then each outcome in both groups and its verdict."""
+    about = f" (chủ đề: {f.one_line(c.topic_title, 60)})" if c.topic_title else ""
+    title = f"Thông báo “{f.one_line(c.title, 70)}”{about} — gửi {f.day_short(c.started)}"
+    sent: list[str | Span] = ["Đã gửi ", b(f.num(c.sent)), " người: đến nơi ",
+                              b(f.num(c.delivered)), ", không gửi được ", b(f.num(c.failed))]
+    if c.unknown:
+        sent += [", chưa rõ ", b(f.num(c.unknown))]
+    sent += (["; ", b(f.num(c.taps)), " người bấm “Xem hướng dẫn”."] if c.has_link else ["."])
+    if c.topic_title is None:  # nothing to measure the effect against
+        return Section(title, items=(line(*sent),), notes=(line(
+            "Thông báo không gắn với thủ tục nào, nên không đo được ai hỏi thêm hay đã làm "
+            "trực tuyến."),))
+    items = (line(*sent), _outcome(c.asked), _outcome(c.online))
+    notes = [line(f"Nhóm đối chiếu: {f.num(c.held_back)} người cùng đối tượng, chọn ngẫu nhiên, "
+                  "không được gửi — để xem thông báo có tác dụng hay không.") if c.held_back
+             else line("Không giữ lại nhóm đối chiếu, nên không biết thông báo có tác dụng "
+                       "hay không.")]
+    if c.measuring_until:
+        notes.append(line(f"Đang đo đến {f.day_short(c.measuring_until)}: các con số còn "
+                          "có thể tăng."))
+    return Section(title, items=items, notes=tuple(notes))
+
+
+def _outcome(o: Outcome) -> Line:
+    """"Hỏi bot…: 10/38 người nhận tin (26%), 1/10 người không nhận (10%) → verdict"."""
+    def group(count: int, size: int, who: str) -> list[str | Span]:
+        share = f.pct(count / size) if size else "–"
+        return [b(f"{f.num(count)}/{f.num(size)}"), f" {who} ({share})"]
+
+    return line(f"{o.label}: ", *group(o.recipients, o.recipients_size, "người nhận tin"),
+                ", ", *group(o.held_back, o.held_back_size, "người không nhận"),
+                " → ", b(o.verdict), ".")
 
 
 def _followups(stats: WeekStats) -> Section | None:

@@ -14,6 +14,8 @@ stored rows into report rows. Mapping decisions, so the numbers can be checked b
 * Follow-ups: answered ones within the last ``followup_weeks`` weeks of the week's end.
 * Uptake figures: every imported period that started before the week ended, labelled
   ``2026-11`` / ``2026-Q4`` / ``2026`` when the period is a whole month, quarter or year.
+* Campaigns: those started in the week or in the 7 days before it (still measuring
+  "asked within 7 days" during the week), measured by :mod:`bot.outreach.effect`.
 
 Demo data (``citizen-bot demo-data``) is excluded unless ``include_demo`` is set: demo
 events have ``demo = true``, their feedback and follow-ups hang off demo events, demo
@@ -45,14 +47,17 @@ from bot.reports.model import (
     compute_week,
 )
 from bot.reports.outbound import safe_texts
+from bot.reports.outreach import CampaignWeek, Outcome
 from bot.reports.render import write_report
 from bot.reports.suggestions import upkeep
 from bot.reports.weeks import DEFAULT_TZ, default_week, iso_week_bounds
 from bot.storage.demo_data import DEMO_SOURCE
 from bot.storage.models import utcnow
+from bot.storage.outreach import ANSWER_WINDOW, FOLLOWUP_WINDOW
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.outreach.effect import Comparison
     from bot.storage import Storage
     from knowledge.service import KnowledgeService
 
@@ -182,10 +187,53 @@ async def generate_report(storage: Storage, knowledge: KnowledgeService, week: s
                           key_chars=MAX_KEY_CHARS)
     if rows.contains_demo:
         stats = dataclasses.replace(stats, demo_events=max(rows.demo_events, 1))
+    campaigns = await campaign_weeks(storage, {t.id: t.title for t in kb.topics.values()},
+                                     start, end, tz=tz, now=now, include_demo=include_demo)
+    stats = dataclasses.replace(stats, campaigns=campaigns)
     # Drawing charts is CPU work; keep the event loop answering (it may run inside serve).
     today = (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(tz)).date()
     todo = upkeep(kb.topics.values(), today)
     return await asyncio.to_thread(write_report, stats, Path(out_dir), todo)
+
+
+async def campaign_weeks(storage: Storage, titles: dict[str, str], start: dt.datetime,
+                         end: dt.datetime, *, tz: str = DEFAULT_TZ,
+                         now: dt.datetime | None = None, include_demo: bool = False
+                         ) -> tuple[CampaignWeek, ...]:
+    """Campaigns started in the week [start, end) or in the 7 days before it (their
+    "asked within 7 days" window reaches into the week), oldest first, with their effect.
+
+    The effect and its verdicts are :mod:`bot.outreach.effect`'s (imported here, not in
+    the pure report modules); a campaign whose 30-day follow-up window is still open at
+    ``now`` is marked as still being measured.
+    """
+    from bot.outreach.effect import recent_effects
+
+    zone, now = ZoneInfo(tz), now or utcnow()
+    found = [(info, effect) for info, effect in await recent_effects(
+                 storage, start - ANSWER_WINDOW, include_demo=include_demo)
+             if info.started_at is not None and info.started_at < end]
+    out = []
+    for info, effect in sorted(found, key=lambda pair: (pair[0].started_at, pair[0].id)):
+        assert info.started_at is not None
+        started = info.started_at
+        closes = started + FOLLOWUP_WINDOW
+        topic = info.measured_topic
+        out.append(CampaignWeek(
+            title=info.title, topic_title=titles.get(topic, topic) if topic else None,
+            started=started.astimezone(zone).date(), sent=effect.sent,
+            delivered=effect.delivered, failed=effect.failed, unknown=effect.unknown,
+            held_back=effect.held_back, taps=effect.taps,
+            asked=_outcome(effect.asked), online=_outcome(effect.online),
+            measuring_until=((closes - dt.timedelta(seconds=1)).astimezone(zone).date()
+                             if now < closes else None),
+            has_link=info.topic_id is not None))
+    return tuple(out)
+
+
+def _outcome(comparison: Comparison) -> Outcome:
+    return Outcome(comparison.label, comparison.recipients.count, comparison.recipients.size,
+                   comparison.held_back.count, comparison.held_back.size, comparison.verdict)
 
 
 async def count_demo_events(storage: Storage) -> int:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.reports.grouping import QuestionGroup, comparable, group_questions
 from bot.reports.outbound import safe_texts
+from bot.reports.outreach import CampaignWeek
 from bot.reports.weeks import (
     DEFAULT_TZ,
     default_week,
@@ -205,6 +206,7 @@ class WeekStats:
     commune: str = ""
     demo_events: int = 0  # synthetic events (`citizen-bot demo-data`) counted in this report
     out_of_scope: int = 0  # unclear questions left out because staff marked them out of scope
+    campaigns: tuple[CampaignWeek, ...] = ()  # sent this week or still being measured
 
     @property
     def is_empty(self) -> bool:

@@ -28,6 +28,7 @@ ol,ul{padding-left:1.3em;margin:.4em 0}
 li{margin:.35em 0}
 img{display:block;width:100%;max-width:MAXpx;height:auto;margin:.6em 0}
 .note{color:#4a5568;font-size:.92em}
+.action{white-space:nowrap;font-size:.92em}
 footer{color:#4a5568;font-size:.88em;margin:18px 4px}
 """.replace("MAXpx", f"{MAX_CSS_WIDTH}px")
 
@@ -37,12 +38,20 @@ def _line(parts: Line) -> str:
                    for p in parts)
 
 
+def _link(url: str | None, label: str) -> str:
+    if not url:
+        return ""
+    return f' <a class="action" href="{escape(url)}">{escape(label)}</a>'
+
+
 def _section(section: Section, images: dict[str, bytes]) -> str:
     out = [f"<section><h2>{escape(section.title)}</h2>"]
     out += [f"<p>{_line(lead)}</p>" for lead in section.lead]
     if section.items:
         tag = "ol" if section.ordered else "ul"
-        out.append(f"<{tag}>" + "".join(f"<li>{_line(i)}</li>" for i in section.items)
+        links = (*section.links, *[None] * (len(section.items) - len(section.links)))
+        out.append(f"<{tag}>" + "".join(f"<li>{_line(i)}{_link(url, section.link_label)}</li>"
+                                        for i, url in zip(section.items, links, strict=False))
                    + f"</{tag}>")
     if section.chart and section.chart in images:
         data = base64.b64encode(images[section.chart]).decode("ascii")
