@@ -14,6 +14,7 @@ from bot.storage.knowledge import PENDING
 from bot.storage.staff import REVIEWER
 from bot.web.staff.auth import PREFIX
 from bot.web.staff.changes import Conflicting, NotPending, author_of
+from bot.web.staff.forms import small_number
 from bot.web.staff.knowledge_diff import CATEGORIES_KEY, COMMUNE_KEY, topic_label
 from bot.web.staff.pages_topics import _sync, outcome_flash
 from bot.web.staff.preview import verdict
@@ -37,7 +38,7 @@ def _key_titles(site: StaffSite) -> dict[str, str]:
 async def changes_page(site: StaffSite, ctx: Ctx) -> Response:
     await _sync(site)
     params = ctx.request.query_params
-    page = max(1, int(params["page"])) if params.get("page", "").isdigit() else 1
+    page = max(1, small_number(params.get("page")) or 1)
     pending = await site.workflow.pending()
     show = params.get("show") or ("pending" if pending and ctx.user.can_review else "all")
     if show == "pending":
