@@ -286,7 +286,8 @@ async def editor(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def test_staff_sign_in(suite: Suite) -> None:
+async def test_staff_sign_in(suite: Suite, editor: httpx.AsyncClient) -> None:
+    """Signed in first: the failures below put the editor's account in its cool-down."""
     transport = httpx.ASGITransport(app=with_address(suite.app))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as anon:
         token = CSRF_RE.search((await anon.get("/staff/login")).text)
@@ -298,7 +299,7 @@ async def test_staff_sign_in(suite: Suite) -> None:
         await _check(suite, ["staff-login"], anon)
 
 
-async def test_staff_posts_without_a_session(suite: Suite) -> None:
+async def test_staff_posts_without_a_session(suite: Suite, editor: httpx.AsyncClient) -> None:
     topic = sorted(suite.runtime.knowledge.current.kb.topics)[0]
     transport = httpx.ASGITransport(app=with_address(suite.app))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as anon:
