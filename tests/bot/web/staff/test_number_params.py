@@ -27,6 +27,8 @@ async def test_change_list_pages(login: Login, running: Runtime) -> None:
     for raw in ODD:
         response = await editor.get("/staff/changes", params={"page": raw, "show": "all"})
         assert response.status_code == 200, raw
+    for digits in (30, 5000):  # a version id no database holds
+        assert (await editor.get("/staff/changes/" + "9" * digits)).status_code == 404
 
 
 @MODULE_LOOP
