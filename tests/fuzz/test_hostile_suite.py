@@ -185,8 +185,9 @@ async def _settle(condition: object, within: float = SETTLE_S) -> None:
 
 
 async def _run(s: Suite, probes: list[Probe], client: httpx.AsyncClient | None = None) -> None:
-    """Send the probes; webhook updates in small batches, then wait until the channel
-    has processed them (a batch's slowest update bounds each update's own time)."""
+    """Send the probes; webhook updates in batches of :data:`BATCH`, then wait until the
+    channel has processed them: the time from the batch's first request until then
+    bounds each of its updates' own processing time (one ledger entry per batch)."""
     http = client or s.http
     for start in range(0, len(probes), BATCH):
         batch = probes[start:start + BATCH]
@@ -204,9 +205,10 @@ async def _run(s: Suite, probes: list[Probe], client: httpx.AsyncClient | None =
             continue
         await _settle(lambda: s.tg_done[0] >= s.tg_queued)
         await s.runtime.channels["zalo"].drain()  # type: ignore[attr-defined]
-        done = time.perf_counter()
-        for probe, began in started:
-            s.ledger(f"{probe.entry} (until processed)").add(probe, 200, done - began)
+        if started:  # one entry per batch: its first update waited for all of them
+            probe, began = started[0]
+            s.ledger(f"{probe.entry} (until processed)").add(
+                probe, 200, time.perf_counter() - began)
 
 
 def _renewed(probe: Probe) -> Probe:
@@ -349,7 +351,9 @@ async def test_no_injected_personal_data_is_kept(suite: Suite) -> None:
     assert storage is not None
     assert await storage.events.flush()
     await asyncio.wait_for(runtime.handoff.drain(), timeout=30)
-    secrets = tuple(sorted(suite.secrets))
+    # Secrets of six characters or more: a four-digit PIN turns up by chance among the
+    # digits of ids and digests (redaction of those is test_privacy_corpus.py's).
+    secrets = tuple(sorted(s for s in suite.secrets if len(s) >= 6))
     assert secrets, "the generator injected no personal data"
     stored = await stored_secrets(storage, secrets) - suite.baseline
     logged = {(name, secret) for _, name, text in suite.logs.lines

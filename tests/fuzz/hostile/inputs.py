@@ -13,6 +13,7 @@ import json
 import random
 import time
 from typing import Any
+from urllib.parse import quote
 
 from tests.bot.hostile_bodies import MALFORMED
 from tests.fuzz.hostile.harness import ADDRESS_HEADER, Probe
@@ -474,7 +475,7 @@ def staff_query_probes(count: int, seed: int, *, topics: list[str], categories: 
             params = None
             path = rng.choice([f"/staff/topics/{rng.choice(topics)}",
                                f"/staff/topics/{rng.choice(topics)}/history",
-                               "/staff/topics/" + text[:100].replace("/", "_"),
+                               "/staff/topics/" + quote(text[:100], safe=""),
                                f"/staff/changes/{rng.choice(['1', '0', '9' * 30, '9' * 5000])}"])
         else:
             params = {"week": rng.choice(["", "2025-W01", "2025-W99", text[:30], "9" * 5000]),
