@@ -35,9 +35,10 @@ _SECRET_SYMBOLS = frozenset("0123456789@#$%^&*!?_~+=")
 # The words that make a number a one-time code. A bare "pin" is a battery in Vietnamese.
 _OTP_KEY = (r"(?:otp|passcode|m[ãa] (?:x[áa]c (?:th[ựu]c|nh[ậa]n|minh)|k[íi]ch ?ho[ạa]t|pin"
             r"|code|b[ảa]o m[ậa]t|giao d[ịi]ch))")
-# Four to eight digits, spaced or not: "482913", "48 29 13", "4 8 2 9 1 3".
+# Four to eight digits, with the gaps numbers are written with (as in .numbers) or
+# none: "482913", "48 29 13", "4 8 2 9 1 3", "482 - 913", "48/29/13".
 # Not a piece of a longer run of digit groups ("0010/9900/1234, otp …").
-_CODE = (r"(?<![0-9][ ._/\-–])(?P<value>[0-9](?:[ .\-]?[0-9]){3,7}+)"
+_CODE = (r"(?<![0-9][ ._/\-–])(?P<value>[0-9](?:(?: ?[._/\-–—] ?| )?[0-9]){3,7}+)"
          r"(?![0-9]|[ ._/\-–][0-9])")
 # Keyword first; up to four words may sit between ("OTP của tôi là: 482913").
 _OTP_BEFORE_RE = re.compile(

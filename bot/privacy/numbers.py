@@ -256,7 +256,9 @@ def _classify(groups: list[str], seps: list[str], plus: bool, ctx: _Context,
         return None
     if _phone(digits, len(groups[0]), plus):
         return PHONE
-    if ctx.bank and not ctx.id and MIN_DIGITS <= n <= MAX_DIGITS:
+    # Both kinds of words nearby ("cccd và stk 0123456789"): the lengths of an id are
+    # the id, any other length the account.
+    if ctx.bank and MIN_DIGITS <= n <= MAX_DIGITS and not (ctx.id and n in (9, 12)):
         return ACCOUNT
     if n == 12 and (single or ctx.id or (digits[0] == "0" and len(groups[0]) >= 3)):
         return CCCD

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import logging
 import re
 import time
@@ -63,6 +64,18 @@ MAX_ATTEMPTS_PER_ACCOUNT = 10
 ACCOUNT_COOLDOWN = 5 * 60
 LIMIT_KEEP = 24 * 3600  # idle counters older than this are deleted
 ADDRESS, ACCOUNT = "address", "account"
+
+
+def account_key(name: str) -> str:
+    """The sign-in counter of the account ``name`` (normalised).
+
+    Whatever a stranger types as the name is counted — an unknown name must lock like a
+    known one, or the limit would tell which accounts exist — and people type their
+    phone number or e-mail there. So the key holds a short digest, never the name: 24
+    bits leave dozens of phone numbers per key (nothing to read back), while two real
+    account names sharing one is a one-in-millions chance.
+    """
+    return f"{ACCOUNT}:{hashlib.sha256(name.encode('utf-8', 'replace')).hexdigest()[:6]}"
 
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so timing does not tell.
@@ -237,7 +250,7 @@ class StaffStore:
                                           ADDRESS_WAIT, now)
         if not allowed:
             return SignIn(limited=ADDRESS, retry_after=wait)
-        allowed, wait = await self._count(f"{ACCOUNT}:{name}", MAX_ATTEMPTS_PER_ACCOUNT,
+        allowed, wait = await self._count(account_key(name), MAX_ATTEMPTS_PER_ACCOUNT,
                                           ACCOUNT_COOLDOWN, now)
         if not allowed:
             return SignIn(limited=ACCOUNT, retry_after=wait)
@@ -272,7 +285,7 @@ class StaffStore:
         """The account's counter starts again; the address gets its attempt back."""
         t = StaffLoginLimit
         async with self._sessions() as session, session.begin():
-            await session.execute(delete(t).where(t.key == f"{ACCOUNT}:{name}"))
+            await session.execute(delete(t).where(t.key == account_key(name)))
             await session.execute(update(t).where(t.key == address_key, t.attempts > 0,
                                                   t.attempts <= MAX_ATTEMPTS_PER_ADDRESS)
                                   .values(attempts=t.attempts - 1, locked_until=None))
@@ -283,7 +296,7 @@ class StaffStore:
     async def cooling_down(self, names: list[str]) -> dict[str, int]:
         """Accounts (of ``names``) in their sign-in cool-down: name → seconds left."""
         now = int(self._clock())
-        keys = {f"{ACCOUNT}:{normalize_name(n)}": normalize_name(n) for n in names}
+        keys = {account_key(normalize_name(n)): normalize_name(n) for n in names}
         if not keys:
             return {}
         async with self._sessions() as session:
@@ -296,7 +309,7 @@ class StaffStore:
         """End an account's sign-in cool-down (an admin's decision); True if it had one."""
         async with self._sessions() as session, session.begin():
             result = await session.execute(delete(StaffLoginLimit).where(
-                StaffLoginLimit.key == f"{ACCOUNT}:{normalize_name(name)}"))
+                StaffLoginLimit.key == account_key(normalize_name(name))))
         return bool(affected(result))
 
     async def authenticate(self, name: str, password: str) -> StaffAccount | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,3 +64,24 @@ def survives(text: str | None, secret: str) -> bool:
 def leaked(text: str | None) -> list[str]:
     """The secrets of the whole sensitive corpus still readable in ``text``."""
     return [s for row in SENSITIVE for s in row.secrets if survives(text, s)]
+
+
+SECRETS = tuple(dict.fromkeys(s for row in SENSITIVE for s in row.secrets))
+
+
+def readable_secrets(text: str | None, secrets: Iterable[str] = SECRETS) -> list[str]:
+    """``survives`` for many secrets at once (scanning a whole database): the text's
+    numbers and its squashed form are worked out once, not once per secret."""
+    text = text or ""
+    numbers = [digits(m.group()) for m in _NUMBER_RE.finditer(text)]
+    squashed: str | None = None
+    found = []
+    for secret in secrets:
+        if secret.isdigit():
+            if any(secret in number for number in numbers):
+                found.append(secret)
+            continue
+        squashed = _squash(text) if squashed is None else squashed
+        if _squash(secret) in squashed:
+            found.append(secret)
+    return found

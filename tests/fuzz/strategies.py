@@ -38,6 +38,20 @@ OTHER_SCRIPTS = [
     "\U0001f1fb\U0001f1f3", "e\u0301\u0301\u0301", "\ufdfa", "\U0001d518\U0001d52b", "\u216b",
     "\u2460\u2461", "\uff10\uff11\uff12", "\u01c5", "ß", "\u0130",
 ]
+# Astral-plane emoji (ZWJ families, flags, skin tones, variation selectors), combining
+# accents, and lone UTF-16 surrogates (JSON allows them as escapes).
+EMOJI = ["\U0001f468\u200d\U0001f469\u200d\U0001f467", "\U0001f1fb\U0001f1f3",
+         "\U0001f44b\U0001f3fd", "\u2764\ufe0f", "\U0001d518", "e\u0301", "\U0001f600"]
+SURROGATES = ["\ud800", "\udbff", "\udc00", "\udfff", "\ud83d", "\ude00"]
+# Shapes that made the old redaction cubic or quadratic, and their relatives: long runs
+# of tiny digit groups under every separator, address-like runs, keywords repeated.
+WORST_UNITS = [
+    "1.", "0.", "0912 ", "0 00 ", "0.00.", "01/", "09 ", "02 ", "084 ", "00 ", "+0 ", "1 (",
+    "0000 ", "0 0 0 1 ", "10.000 ", "1-", "1_", "0 - ", "0 . ", "0–", "x", "a.", "a@", "a@b.",
+    "a @ b . ", "a(at)", "a [at] b [dot] ", "otp 1 ", "mã OTP ", "1 là mã OTP ", "mk ", "pass ",
+    "cccd 0 00 ", "stk 00 0 ", "số thẻ 0000 ", "0912345678 ", "05/07/2025 ", "1.500.000 ",
+]
+DIGIT_SEPARATORS = ["", " ", ".", "-", "_", "/", " - ", " . ", "(", ") ", "–", " / "]
 
 pieces = st.one_of(
     st.text(max_size=40),

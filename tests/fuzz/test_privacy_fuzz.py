@@ -26,7 +26,14 @@ from bot.turns.assistant import Assistant
 from handlers.conversation import Conversation
 from handlers.messages import Incoming
 from knowledge.service import KnowledgeService
-from tests.fuzz.strategies import FEW, FUZZ, digit_free_text, hostile_text
+from tests.fuzz.strategies import (
+    DIGIT_SEPARATORS,
+    FEW,
+    FUZZ,
+    WORST_UNITS,
+    digit_free_text,
+    hostile_text,
+)
 
 SENSITIVE = {"cccd", "cmnd", "phone", "card"}
 
@@ -175,15 +182,6 @@ def test_digits_helper_reads_every_script() -> None:
 
 # --- time: no message may make redaction slow --------------------------------------------
 
-# Shapes that made the old implementation cubic or quadratic, and their relatives: long
-# runs of tiny digit groups under every separator, address-like runs, keywords repeated.
-WORST_UNITS = [
-    "1.", "0.", "0912 ", "0 00 ", "0.00.", "01/", "09 ", "02 ", "084 ", "00 ", "+0 ", "1 (",
-    "0000 ", "0 0 0 1 ", "10.000 ", "1-", "1_", "0 - ", "0 . ", "0–", "x", "a.", "a@", "a@b.",
-    "a @ b . ", "a(at)", "a [at] b [dot] ", "otp 1 ", "mã OTP ", "1 là mã OTP ", "mk ", "pass ",
-    "cccd 0 00 ", "stk 00 0 ", "số thẻ 0000 ", "0912345678 ", "05/07/2025 ", "1.500.000 ",
-]
-DIGIT_SEPARATORS = ["", " ", ".", "-", "_", "/", " - ", " . ", "(", ") ", "–", " / "]
 LIMIT = 4000
 
 

@@ -13,7 +13,7 @@ from bot.channels.plaintext import render_plain
 from handlers.conversation import Conversation
 from handlers.messages import Block, BlockKind, Choice, Incoming, Link, Reply, ReplyKind
 from knowledge.service import KnowledgeService
-from tests.fuzz.strategies import FEW, FUZZ, INJECTION, hostile_text
+from tests.fuzz.strategies import EMOJI, FEW, FUZZ, INJECTION, SURROGATES, hostile_text
 
 telegram = pytest.importorskip("bot.channels.telegram.render")
 zalo = pytest.importorskip("bot.channels.zalo.render")
@@ -44,9 +44,6 @@ replies = st.builds(Reply, kind=st.sampled_from(list(ReplyKind)),
 # Extremes: one "word" longer than a message, astral-plane emoji (ZWJ families, flags, skin
 # tones, variation selectors), combining accents, lone UTF-16 surrogates (JSON allows them),
 # huge links and labels. Built from repeated pieces, so generating them stays cheap.
-EMOJI = ["\U0001f468\u200d\U0001f469\u200d\U0001f467", "\U0001f1fb\U0001f1f3",
-         "\U0001f44b\U0001f3fd", "\u2764\ufe0f", "\U0001d518", "e\u0301", "\U0001f600"]
-SURROGATES = ["\ud800", "\udbff", "\udc00", "\udfff", "\ud83d", "\ude00"]
 giant_words = st.tuples(st.sampled_from(["x", "&", "<", "ệ", *EMOJI]),
                         st.integers(300, 2500)).map(lambda t: t[0] * t[1])
 emoji_texts = st.tuples(

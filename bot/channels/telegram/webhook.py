@@ -72,6 +72,8 @@ def _plausible(update: Update) -> bool:
     if message is not None:
         if type(message.chat.id) is not int or not isinstance(message.text or "", str):
             return False
+        if not isinstance(message.chat.type, str):  # a list here failed the whole turn
+            return False
         if not isinstance(message.caption or "", str):
             return False
     user = update.effective_user

@@ -19,6 +19,19 @@ from bot.reports.weeks import months_before
 from knowledge.schema import MIN_QUESTIONS, Channel, OnlineLevel, Topic
 
 MAX_PLACES = 12
+MAX_NUMBER_DIGITS = 9  # page numbers and version ids; a longer "number" is not one
+
+
+def small_number(raw: str | None) -> int | None:
+    """A page number or version id typed into a form or a query string, or None.
+
+    ``str.isdigit`` admits "²" (which ``int`` refuses) and any length (which the
+    database refuses): either used to answer 500.
+    """
+    raw = (raw or "").strip()
+    if raw.isascii() and raw.isdigit() and len(raw) <= MAX_NUMBER_DIGITS:
+        return int(raw)
+    return None
 STALE_MONTHS = 6
 
 

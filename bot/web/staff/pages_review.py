@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
@@ -16,6 +17,7 @@ from bot.storage.models import utcnow
 from bot.storage.staff import REVIEWER
 from bot.web.staff.auth import PREFIX
 from bot.web.staff.changes import Conflicting, NotPending, author_of
+from bot.web.staff.forms import small_number
 from bot.web.staff.knowledge_diff import CATEGORIES_KEY, COMMUNE_KEY, topic_label
 from bot.web.staff.pages_topics import _sync, outcome_flash
 from bot.web.staff.preview import verdict
@@ -42,7 +44,7 @@ def _key_titles(site: StaffSite) -> dict[str, str]:
 async def changes_page(site: StaffSite, ctx: Ctx) -> Response:
     await _sync(site)
     params = ctx.request.query_params
-    page = max(1, int(params["page"])) if params.get("page", "").isdigit() else 1
+    page = max(1, small_number(params.get("page")) or 1)
     pending = await site.workflow.pending()
     show = params.get("show") or ("pending" if pending and ctx.user.can_review else "all")
     if show == "pending":
@@ -264,6 +266,22 @@ async def inbox_out(site: StaffSite, ctx: Ctx) -> Response:
         "ok", "Đã đánh dấu “ngoài phạm vi”: nhóm câu hỏi này sẽ không hiện ở đây nữa."))
 
 
+class _VersionId(Convertor[int]):
+    """A version id in a path: at most 9 digits. A longer one is no version, and used to
+    answer 500 (``int`` refuses over 4,300 digits, SQLite over 19)."""
+
+    regex = "[0-9]{1,9}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("version_id", _VersionId())
+
+
 def routes(site: StaffSite) -> list[BaseRoute]:
     g = site.guard
 
@@ -271,12 +289,12 @@ def routes(site: StaffSite) -> list[BaseRoute]:
 
     return [
         Route("/changes", g(bind(changes_page)), methods=["GET"]),
-        Route("/changes/{version_id:int}", g(bind(change_page)), methods=["GET"]),
-        Route("/changes/{version_id:int}/approve", g(bind(approve), role=REVIEWER),
+        Route("/changes/{version_id:version_id}", g(bind(change_page)), methods=["GET"]),
+        Route("/changes/{version_id:version_id}/approve", g(bind(approve), role=REVIEWER),
               methods=["POST"]),
-        Route("/changes/{version_id:int}/reject", g(bind(reject), role=REVIEWER),
+        Route("/changes/{version_id:version_id}/reject", g(bind(reject), role=REVIEWER),
               methods=["POST"]),
-        Route("/changes/{version_id:int}/restore", g(bind(restore)), methods=["POST"]),
+        Route("/changes/{version_id:version_id}/restore", g(bind(restore)), methods=["POST"]),
         Route("/inbox", g(bind(inbox)), methods=["GET"]),
         Route("/inbox/attach", g(bind(inbox_attach)), methods=["POST"]),
         Route("/inbox/out", g(bind(inbox_out)), methods=["POST"]),

@@ -29,6 +29,7 @@ from bot.web.staff.forms import (
     form_from_doc,
     form_from_post,
     is_stale,
+    small_number,
     validate_topic,
 )
 from bot.web.staff.knowledge_diff import topic_label
@@ -261,8 +262,9 @@ async def _save(site: StaffSite, ctx: Ctx, form: TopicForm, *, topic_id: str | N
     label = topic_label(tid)
     if new and re.fullmatch(SLUG_RE, tid or "") and label in live_docs["topics"]:
         form.error("id", f"Đã có chủ đề mã “{tid}”. Hãy chọn mã khác, hoặc sửa chủ đề đó.")
-    base_raw = ctx.field("base_version")
-    base_id = int(base_raw) if base_raw.isdigit() else site.runtime.knowledge.stored_version
+    base_id = small_number(ctx.field("base_version"))
+    if base_id is None:
+        base_id = site.runtime.knowledge.stored_version
     base_docs: dict[str, Any] | None = None
     if base_id is not None and base_id != site.runtime.knowledge.stored_version:
         found = await site.workflow.documents(base_id)

@@ -138,3 +138,21 @@ async def test_the_window_forgets_old_failures(store: StaffStore, clock: Clock) 
     for i in range(MAX_ATTEMPTS_PER_ADDRESS):
         assert (await store.sign_in("lan", f"sai-{i}", "10.6.0.1")).limited is None
     assert (await store.sign_in("lan", PASSWORD, "10.6.0.1")).limited == ADDRESS
+
+
+async def test_a_typed_name_is_counted_but_never_kept(
+        store: StaffStore, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """People type their phone or e-mail as the name: it locks like any name, and the
+    counters hold a digest (found by tests/fuzz/test_hostile_suite.py)."""
+    from sqlalchemy import select
+
+    from bot.storage.models import StaffLoginLimit
+
+    typed = "0912345678"
+    results = [await store.sign_in(typed, "x", f"10.0.2.{i}")
+               for i in range(MAX_ATTEMPTS_PER_ACCOUNT + 1)]
+    assert results[-1].limited == ACCOUNT
+    async with sessions() as session:
+        keys = (await session.scalars(select(StaffLoginLimit.key))).all()
+    assert keys and not any(typed in key for key in keys)
+    assert await store.cooling_down([typed]) and await store.unlock(typed)

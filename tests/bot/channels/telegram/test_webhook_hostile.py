@@ -36,6 +36,7 @@ def _odd_updates(uid: int) -> list[dict[str, Any]]:
         {"update_id": next_id(), "message": {**good, "text": 5}},
         {"update_id": next_id(), "message": {**good, "text": ["menu"]}},
         {"update_id": next_id(), "message": {**good, "chat": {"id": "x", "type": "private"}}},
+        {"update_id": next_id(), "message": {**good, "chat": {"id": uid, "type": ["private"]}}},
         {"update_id": next_id(), "message": {**good, "from": "me"}},
         {"update_id": next_id(), "message": {**good, "entities": {"a": 1}}},
         {"update_id": next_id(), "callback_query": {"id": "1", "chat_instance": "3",

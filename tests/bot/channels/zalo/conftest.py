@@ -14,6 +14,7 @@ import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,8 +152,9 @@ def _ok(result: Any) -> Response:
     return JSONResponse({"ok": True, "result": result})
 
 
-@pytest.fixture
-async def fake_zalo() -> AsyncIterator[FakeZalo]:
+@asynccontextmanager
+async def running_fake_zalo() -> AsyncIterator[FakeZalo]:
+    """A :class:`FakeZalo` served by uvicorn on a free port in the running loop."""
     fake = FakeZalo()
     app = Starlette(routes=[Route("/bot{token:str}/{method:str}", fake.handle,
                                   methods=["POST", "GET"])])
@@ -173,6 +175,12 @@ async def fake_zalo() -> AsyncIterator[FakeZalo]:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=10)
         sock.close()
+
+
+@pytest.fixture
+async def fake_zalo() -> AsyncIterator[FakeZalo]:
+    async with running_fake_zalo() as fake:
+        yield fake
 
 
 def message(text: str | None = None, *, event: str = "message.text.received",
