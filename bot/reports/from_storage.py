@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.reports.grouping import comparable, group_questions
+from bot.reports.grouping import QuestionGroup, comparable, group_questions
 from bot.reports.model import (
     EventRow,
     FeedbackRow,
@@ -51,6 +51,7 @@ from bot.reports.outreach import CampaignWeek, Outcome
 from bot.reports.render import write_report
 from bot.reports.suggestions import upkeep
 from bot.reports.weeks import DEFAULT_TZ, default_week, iso_week_bounds
+from bot.storage.demand import UnmatchedQuestion
 from bot.storage.demo_data import DEMO_SOURCE
 from bot.storage.models import utcnow
 from bot.storage.outreach import ANSWER_WINDOW, FOLLOWUP_WINDOW
@@ -62,6 +63,9 @@ if TYPE_CHECKING:
     from knowledge.service import KnowledgeService
 
 MAX_KEY_CHARS = 500  # triage.text_normalized
+# The staff pages group the most recent unmatched questions only: a commune's week is a
+# few dozen to a few hundred; a flood of thousands must not make the pages slow.
+MAX_GROUPED_QUESTIONS = 600
 MAX_CANDIDATES = 3
 _LOCAL_UNITS = ("xã ", "phường ", "thị trấn ", "đặc khu ")
 
@@ -261,6 +265,17 @@ def _top_candidates(rows: Iterable[tuple[str, Any]], members: set[str],
     return tuple(ranked[:MAX_CANDIDATES])
 
 
+def _group_unmatched(rows: list[UnmatchedQuestion]
+                     ) -> tuple[list[tuple[str, Any]], list[QuestionGroup]]:
+    texts = [safe_texts(r.text_normalized, r.text_redacted) for r in rows]
+    keyed = [(comparable(normalized or example), r.candidates)
+             for (normalized, example), r in zip(texts, rows, strict=True)]
+    groups = group_questions(
+        (normalized, example, r.decision == "fallback")
+        for (normalized, example), r in zip(texts, rows, strict=True))
+    return keyed, groups
+
+
 async def unanswered_groups(storage: Storage, knowledge: KnowledgeService, *, days: int = 7,
                             limit: int = 10, include_demo: bool = False,
                             now: dt.datetime | None = None) -> list[UnansweredGroup]:
@@ -271,14 +286,13 @@ async def unanswered_groups(storage: Storage, knowledge: KnowledgeService, *, da
     triaged wording does not come back under a slightly different leader.
     """
     since = (now or utcnow()) - dt.timedelta(days=days)
-    rows = await storage.demand.unmatched_since(since, include_demo=include_demo)
+    rows = await storage.demand.unmatched_since(since, include_demo=include_demo,
+                                                latest=MAX_GROUPED_QUESTIONS)
     triaged = await _triaged_keys(storage)
-    texts = [safe_texts(r.text_normalized, r.text_redacted) for r in rows]
-    keyed = [(comparable(normalized or example), r.candidates)
-             for (normalized, example), r in zip(texts, rows, strict=True)]
-    groups = group_questions(
-        (normalized, example, r.decision == "fallback")
-        for (normalized, example), r in zip(texts, rows, strict=True))
+    # Grouping compares every wording with every group leader: off the event loop, and
+    # over a bounded number of questions, so a flood of distinct questions can't stall
+    # the staff pages or the worker (found by the hostile-input suite).
+    keyed, groups = await asyncio.to_thread(_group_unmatched, rows)
     topics = knowledge.current.kb.topics
     out: list[UnansweredGroup] = []
     for group in groups:

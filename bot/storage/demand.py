@@ -149,19 +149,22 @@ class DemandFigures:
                 select(func.count()).select_from(Event).where(Event.demo.is_(True)))
         return int(count or 0)
 
-    async def unmatched_since(self, since: dt.datetime, *,
-                              include_demo: bool = False) -> list[UnmatchedQuestion]:
-        """Suggest/fallback questions with text since ``since``, oldest first."""
+    async def unmatched_since(self, since: dt.datetime, *, include_demo: bool = False,
+                              latest: int | None = None) -> list[UnmatchedQuestion]:
+        """Suggest/fallback questions with text since ``since``, oldest first; only the
+        ``latest`` most recent ones when given."""
         stmt = (select(Event.text_normalized, Event.text_redacted, Event.decision,
                        Event.candidates)
                 .where(Event.created_at >= since, Event.decision.in_(("suggest", "fallback")),
                        Event.text_redacted.is_not(None))
-                .order_by(Event.created_at, Event.id))
+                .order_by(Event.created_at.desc(), Event.id.desc()))
         if not include_demo:
             stmt = stmt.where(_not_demo_event())
+        if latest is not None:
+            stmt = stmt.limit(latest)
         async with self._sessions() as session:
             rows = (await session.execute(stmt)).all()
-        return [UnmatchedQuestion(*r) for r in rows]
+        return [UnmatchedQuestion(*r) for r in reversed(rows)]
 
     async def triaged_keys(self, action: str | None = None) -> set[str]:
         """Normalised texts staff already triaged (as stored, not yet folded); only
