@@ -38,6 +38,12 @@ from sklearn.svm import LinearSVC
 SVC_MAX_TOPICS = 150
 SVC_MAX_WEIGHTS = 20_000_000
 SVC_C = 0.5
+# Centroid weights below this are dropped. The n-grams shared by many topics ("thu tuc",
+# " th") carry small, nearly equal weights in each of their centroids: they barely change
+# which topic wins, yet their long posting lists were most of the scoring time at 50,000
+# examples. At 0.01 about 45% of the weights go, first-topic ranking of perturbed
+# questions at 50,000 examples moves by under half a point (bench/matching.py).
+CENTROID_MIN_WEIGHT = 0.01
 CHAR_NGRAMS = (2, 5)
 WORD_NGRAMS = (1, 2)
 
@@ -237,6 +243,8 @@ def _fit_centroids(matrix: sparse.csr_matrix, y: np.ndarray, n_topics: int
     sums = (onehot @ matrix).tocsr()
     norms = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
-    centroids = sparse.diags(1.0 / norms).astype(np.float32) @ sums
+    centroids = (sparse.diags(1.0 / norms).astype(np.float32) @ sums).tocsr()
+    centroids.data[np.abs(centroids.data) < CENTROID_MIN_WEIGHT] = 0.0
+    centroids.eliminate_zeros()
     bias = np.where(np.bincount(y, minlength=n_topics) > 0, 0.0, _ABSENT)
     return centroids.T.tocsr().astype(np.float32), bias
