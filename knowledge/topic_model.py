@@ -38,6 +38,12 @@ from sklearn.svm import LinearSVC
 SVC_MAX_TOPICS = 150
 SVC_MAX_WEIGHTS = 20_000_000
 SVC_C = 0.5
+# Centroid weights below this are dropped. The n-grams shared by many topics ("thu tuc",
+# " th") carry small, nearly equal weights in each of their centroids: they barely change
+# which topic wins, yet their long posting lists were most of the scoring time at 50,000
+# examples. At 0.01 about 45% of the weights go, first-topic ranking of perturbed
+# questions at 50,000 examples moves by under half a point (bench/matching.py).
+CENTROID_MIN_WEIGHT = 0.01
 CHAR_NGRAMS = (2, 5)
 WORD_NGRAMS = (1, 2)
 
@@ -137,7 +143,6 @@ class TopicModel:
             self._weights, self._bias = _fit_svc(matrix, y, len(self.topic_ids))
         else:
             self._weights, self._bias = _fit_centroids(matrix, y, len(self.topic_ids))
-            self._centroids = _SplitRows(self._weights, len(self.topic_ids))
 
     def scores(self, text: str) -> np.ndarray:
         """One score per topic (in ``topic_ids`` order) for one folded question."""
@@ -149,7 +154,12 @@ class TopicModel:
             return self._bias.copy()
         if isinstance(self._weights, np.ndarray):
             return vals @ self._weights[idx] + self._bias
-        return self._centroids.scores(idx, vals) + self._bias
+        # scipy's sparse product: single-threaded C++, its cost the posting lengths of the
+        # question's features. A dense BLAS product over the common features' rows was
+        # faster on average but spiked past 10 ms when BLAS threads share one busy core.
+        question = sparse.csr_matrix((vals, idx, [0, len(idx)]),
+                                     shape=(1, self._weights.shape[0]))
+        return (question @ self._weights).toarray().ravel().astype(np.float64) + self._bias
 
     def score_many(self, texts: Sequence[str],
                    matrix: sparse.csr_matrix | None = None) -> np.ndarray:
@@ -164,49 +174,11 @@ class TopicModel:
         w = self._weights
         if isinstance(w, np.ndarray):
             return w.nbytes
-        return w.data.nbytes + w.indices.nbytes + w.indptr.nbytes + self._centroids.nbytes()
+        return w.data.nbytes + w.indices.nbytes + w.indptr.nbytes
 
 
 # A topic with no training row can never be the best one.
 _ABSENT = -1e3
-
-
-# A feature in at least this share of the centroids is kept as a dense row (see _SplitRows).
-DENSE_SHARE = 1 / 8
-
-
-class _SplitRows:
-    """Feature → topic weights as numpy arrays, so one question costs a few array operations.
-
-    Common features (in many centroids) are dense rows, summed with one matrix product;
-    the rest is an inverted list gathered with ``np.bincount`` (as in knowledge/index.py).
-    """
-
-    def __init__(self, weights: sparse.csr_matrix, n_topics: int) -> None:
-        lens = np.diff(weights.indptr)
-        common = lens >= max(1, DENSE_SHARE * n_topics)
-        self._row_of = np.full(weights.shape[0], -1, dtype=np.int64)
-        self._row_of[common] = np.arange(int(common.sum()))
-        self._dense = np.ascontiguousarray(weights[np.flatnonzero(common)].toarray(),
-                                           dtype=np.float32)
-        self._indptr, self._indices, self._data = weights.indptr, weights.indices, weights.data
-        self._n = n_topics
-
-    def scores(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
-        rows = self._row_of[idx]
-        dense = rows >= 0
-        out = vals[dense] @ self._dense[rows[dense]] if dense.any() else np.zeros(self._n)
-        rare, rare_vals = idx[~dense], vals[~dense]
-        if len(rare):
-            lo = self._indptr[rare]
-            lens = self._indptr[rare + 1] - lo
-            at = np.arange(int(lens.sum())) + np.repeat(lo - (np.cumsum(lens) - lens), lens)
-            out = out + np.bincount(self._indices[at], weights=self._data[at] * np.repeat(
-                rare_vals, lens), minlength=self._n)
-        return np.asarray(out, dtype=np.float64)
-
-    def nbytes(self) -> int:
-        return self._dense.nbytes + self._indices.nbytes + self._data.nbytes
 
 
 def _normalize_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -237,6 +209,8 @@ def _fit_centroids(matrix: sparse.csr_matrix, y: np.ndarray, n_topics: int
     sums = (onehot @ matrix).tocsr()
     norms = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
-    centroids = sparse.diags(1.0 / norms).astype(np.float32) @ sums
+    centroids = (sparse.diags(1.0 / norms).astype(np.float32) @ sums).tocsr()
+    centroids.data[np.abs(centroids.data) < CENTROID_MIN_WEIGHT] = 0.0
+    centroids.eliminate_zeros()
     bias = np.where(np.bincount(y, minlength=n_topics) > 0, 0.0, _ABSENT)
     return centroids.T.tocsr().astype(np.float32), bias

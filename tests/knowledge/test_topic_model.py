@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 from knowledge import topic_model
 from knowledge.topic_model import Featurizer, TopicModel
@@ -53,3 +54,17 @@ def test_restricted_rows_forget_columns_the_training_rows_lack() -> None:
     for lo, hi in itertools.pairwise(bounds):
         norms = np.sqrt(np.asarray(held[:, lo:hi].multiply(held[:, lo:hi]).sum(axis=1)))
         assert np.allclose(norms[norms > 0], 1.0, atol=1e-5)
+
+
+def test_centroids_drop_small_weights_and_still_rank(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(topic_model, "SVC_MAX_TOPICS", 1)
+    full = TopicModel(TEXTS, LABELS, TOPICS)
+    monkeypatch.setattr(topic_model, "CENTROID_MIN_WEIGHT", 0.1)
+    pruned = TopicModel(TEXTS, LABELS, TOPICS)
+    weights, full_weights = pruned._weights, full._weights
+    assert isinstance(weights, sparse.csr_matrix)
+    assert isinstance(full_weights, sparse.csr_matrix)
+    assert weights.nnz < full_weights.nnz
+    assert np.abs(weights.data).min() >= 0.1
+    for question, topic in [("can cuoc cho con", "can-cuoc"), ("tam tru online", "tam-tru")]:
+        assert TOPICS[int(np.argmax(pruned.scores(question)))] == topic
