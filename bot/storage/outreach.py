@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import (
@@ -218,34 +218,28 @@ class SubscriptionStore:
                         only_if={SubStatus.OFFERED, SubStatus.DECLINED})
 
     async def set_area(self, channel: str, user_key: str, area: str | None) -> bool:
-        async with self._sessions() as session, session.begin():
-            result = await session.execute(
-                update(Subscription)
-                .where(Subscription.channel == channel, Subscription.user_key == user_key,
-                       Subscription.status == SubStatus.ACTIVE.value)
-                .values(area=area, updated_at=utcnow()))
-        return bool(affected(result))
+        return bool(await self._update_active(
+            Subscription.channel == channel, Subscription.user_key == user_key, area=area))
 
     async def stop(self, channel: str, user_key: str, reason: str = "citizen") -> bool:
         """End it at once; True if there was an active subscription."""
-        async with self._sessions() as session, session.begin():
-            result = await session.execute(
-                update(Subscription)
-                .where(Subscription.channel == channel, Subscription.user_key == user_key,
-                       Subscription.status == SubStatus.ACTIVE.value)
-                .values(status=SubStatus.STOPPED.value, stop_reason=reason,
-                        updated_at=utcnow()))
-        return bool(affected(result))
+        return bool(await self._update_active(
+            Subscription.channel == channel, Subscription.user_key == user_key,
+            status=SubStatus.STOPPED.value, stop_reason=reason))
 
     async def stop_chat(self, channel: str, chat_ref: str, reason: str = "blocked") -> int:
         """The platform says this chat cannot be reached (blocked, gone)."""
+        return await self._update_active(
+            Subscription.channel == channel, Subscription.chat_ref == chat_ref,
+            status=SubStatus.STOPPED.value, stop_reason=reason)
+
+    async def _update_active(self, *where: ColumnElement[bool], **values: object) -> int:
+        """Change the active subscriptions matching ``where``; how many changed."""
         async with self._sessions() as session, session.begin():
             result = await session.execute(
                 update(Subscription)
-                .where(Subscription.channel == channel, Subscription.chat_ref == chat_ref,
-                       Subscription.status == SubStatus.ACTIVE.value)
-                .values(status=SubStatus.STOPPED.value, stop_reason=reason,
-                        updated_at=utcnow()))
+                .where(*where, Subscription.status == SubStatus.ACTIVE.value)
+                .values(updated_at=utcnow(), **values))
         return affected(result)
 
     async def _set(self, channel: str, user_key: str, chat_ref: str, status: SubStatus, *,
