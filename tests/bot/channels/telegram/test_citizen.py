@@ -16,6 +16,7 @@ from tests.bot.channels.telegram.conftest import (
     next_id,
     raw_message,
 )
+from tests.bot.minute import away_from_minute_edge
 
 
 def markup_of(call: Any) -> dict[str, Any]:
@@ -273,6 +274,7 @@ async def test_flood_limit_notices_once_and_drops_the_rest(tg: Harness) -> None:
     uid = next_id()
     pipeline = tg.runtime.pipeline
     pipeline.rate_limit = 3
+    await away_from_minute_edge()
     try:
         for _ in range(6):
             await tg.send(message(uid, "/help"))
