@@ -94,6 +94,11 @@ def as_shown(topic: Topic, today: dt.date) -> Topic | None:
         field.value: texts.ASK_BEFORE_FILING[field.value] for field in resolved.ask})
 
 
+# Built once: every answer is glossed, and the glossary is fixed wording (handlers/texts.py).
+_GLOSS_PATTERNS = {term: re.compile(rf"(?<![\w(]){re.escape(term)}(?![\w)])(?! \()")
+                   for term in texts.GLOSSARY}
+
+
 def explain_terms(blocks: list[Block]) -> tuple[Block, ...]:
     """Gloss each technical word (NFC, passcode, mức 2…) where the answer first uses it.
 
@@ -105,7 +110,7 @@ def explain_terms(blocks: list[Block]) -> tuple[Block, ...]:
 
     def gloss(text: str) -> str:
         for term in list(pending):
-            pattern = re.compile(rf"(?<![\w(]){re.escape(term)}(?![\w)])(?! \()")
+            pattern = _GLOSS_PATTERNS[term]
             if pattern.search(text):
                 text = pattern.sub(f"{term} ({pending.pop(term)})", text, count=1)
             elif term in text:
