@@ -467,19 +467,16 @@ class CampaignStore:
                                now: dt.datetime | None = None) -> int:
         """Many deliveries of one batch in one transaction (a commit per message would
         make the database, not the platform, the limit)."""
-        ids = list(ids)
-        if not ids:
-            return 0
-        async with self._sessions() as session, session.begin():
-            result = await session.execute(
-                update(CampaignRecipient)
-                .where(CampaignRecipient.id.in_(ids), CampaignRecipient.claim == token,
-                       CampaignRecipient.state == R.CLAIMED.value)
-                .values(state=R.DELIVERED.value, sent_at=now or utcnow()))
-        return affected(result)
+        return await self._update_claimed(token, ids, state=R.DELIVERED.value,
+                                           sent_at=now or utcnow())
 
     async def release(self, token: str, ids: Iterable[int]) -> int:
         """Give back claimed recipients that were certainly not sent (e.g. after a 429)."""
+        return await self._update_claimed(token, ids, state=R.PENDING.value, claim=None,
+                                           claimed_at=None)
+
+    async def _update_claimed(self, token: str, ids: Iterable[int], **values: object) -> int:
+        """Change recipients this claim still holds; how many changed."""
         ids = list(ids)
         if not ids:
             return 0
@@ -488,7 +485,7 @@ class CampaignStore:
                 update(CampaignRecipient)
                 .where(CampaignRecipient.id.in_(ids), CampaignRecipient.claim == token,
                        CampaignRecipient.state == R.CLAIMED.value)
-                .values(state=R.PENDING.value, claim=None, claimed_at=None))
+                .values(**values))
         return affected(result)
 
     async def expire_claims(self, now: dt.datetime | None = None,
