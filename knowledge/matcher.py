@@ -173,6 +173,11 @@ class Matcher:
         self.config = config or MatchConfig()
         self.repairer = Repairer(index.vocabulary)
         self._example_texts = {t: [e.folded for e in ex] for t, ex in index.examples.items()}
+        # A topic's title and keywords name a procedure even when each of their words is
+        # generic ("nộp hồ sơ trực tuyến"; "so do" typed without accents looks like "sơ").
+        self._names = frozenset(" ".join(e.folded.split()) for ex in index.examples.values()
+                                for e in ex if e.field in ("title", "keywords"))
+        self._longest_name = max((n.count(" ") + 1 for n in self._names), default=0)
         if trained is None:
             folded = tuple(self.normalize(q).folded for q in negatives)
             trained = train(TrainingSet.from_index(index, folded), self.config.folds)
@@ -205,16 +210,24 @@ class Matcher:
             gap = ScopeGuard.first_gap(self.scope.find(norm), self.topic_text(best))
             if gap:
                 confidence = min(confidence, self.confidence.answer - 1e-3)
-            elif self.scope.vague(norm):  # which procedure? offer the closest ones
+            elif self.scope.vague(norm) and not self._names_procedure(norm.folded):
+                # which procedure? offer the closest ones
                 confidence = max(self.confidence.suggest,
                                  min(confidence, self.confidence.answer - 1e-3))
         result = self._decide(text, norm, ranked, confidence)
         return replace(result, gap=gap) if gap else result
 
+    def _names_procedure(self, folded: str) -> bool:
+        """Does a run of the question's words equal a topic's title or keyword?"""
+        words = folded.split()
+        return any(" ".join(words[i:i + n]) in self._names
+                   for n in range(1, min(self._longest_name, len(words)) + 1)
+                   for i in range(len(words) - n + 1))
+
     def _candidates(self, ranked: Ranked) -> tuple[Candidate, ...]:
         """Up to three topics with a softmax share of the scores (best first, sums ≤ 1)."""
         scores = ranked.scores
-        temperature = max(1e-6, self.confidence.scale[0])  # spread of the top scores
+        temperature = max(1e-6, self.confidence.spread)  # spread of the top scores
         exps = [math.exp((s - scores[0]) / temperature) for s in scores]
         total = sum(exps)
         ids = self.ranker.topic_ids

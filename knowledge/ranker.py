@@ -18,7 +18,7 @@ from knowledge.topic_model import Featurizer, TopicModel
 
 # The evidence vector, in this order (knowledge/calibration.py learns a weight for each).
 EVIDENCE = ("top", "second", "margin", "fuzzy", "fuzzy_margin", "nearest", "nearest_margin",
-            "oov", "length", "off_topic")
+            "oov", "length", "char_agrees", "word_agrees", "uncovered", "off_topic")
 # The label of the off-topic examples (not a topic id: ids are slugs without "_").
 OFF_TOPIC = "_off_topic"
 SHORTLIST = 8
@@ -74,13 +74,19 @@ class Ranker:
             self.examples[position[label]].append(text)
             rows[position[label]].append(i)
         self.vocabulary = frozenset(w for text in texts for w in text.split())
+        self._topic_words = [frozenset(w for text in ex for w in text.split())
+                             for ex in self.examples]
+        words = self.model.featurizer.parts[-1]
+        self._rare = max(words.idf, default=1.0)
+        self._idf = {w: float(words.idf[i]) for w, i in words.vocabulary.items()
+                     if " " not in w}
         trained = self.model.training_rows
         self._rows = [_Rows(trained[r]) if r else None for r in rows]
         self._size = self.model.featurizer.size
 
     def rank(self, folded: str, k: int = SHORTLIST) -> Ranked:
         idx, vals = self.model.featurizer.one(folded)
-        return self._ranked(folded, self.model.scores_of(idx, vals), (idx, vals), k)
+        return self._ranked(folded, self.model.part_scores(idx, vals), (idx, vals), k)
 
     def rank_many(self, folded: Sequence[str], k: int = SHORTLIST,
                   matrix: sparse.csr_matrix | None = None) -> list[Ranked]:
@@ -89,23 +95,29 @@ class Ranker:
             return []
         if matrix is None:
             matrix = self.model.featurizer.transform(folded)
-        scores = self.model.score_many(folded, matrix)
+        parts = self.model.part_scores_many(matrix)
         out = []
-        for i, (text, row) in enumerate(zip(folded, scores, strict=True)):
+        for i, text in enumerate(folded):
             lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
             vector = (matrix.indices[lo:hi].astype(np.int64), matrix.data[lo:hi])
-            out.append(self._ranked(text, row, vector, k))
+            out.append(self._ranked(text, [part[i] for part in parts], vector, k))
         return out
 
-    def _ranked(self, folded: str, scores: np.ndarray, vector: _Vector,
+    def _ranked(self, folded: str, parts: list[np.ndarray], vector: _Vector,
                 k: int) -> Ranked:
-        off, scores = float(scores[-1]), scores[:-1]
+        """Best ``k`` topics by the model's score (the sum of ``parts`` and the bias)."""
+        bias = self.model.bias
+        total = sum(parts, bias)
+        off, scores = float(total[-1]), total[:-1]
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         top = top[np.lexsort((top, -scores[top]))]
         best = scores[top].tolist()
         order = tuple(top.tolist())
-        evidence = (*self._evidence(folded, order, best, vector), off - best[0])
+        # The character and the word n-grams each on their own: do they pick the same topic?
+        agrees = [float(np.argmax(part[:-1] + bias[:-1]) == order[0]) for part in parts]
+        evidence = (*self._evidence(folded, order, best, vector), *agrees,
+                    self.uncovered(folded.split(), order[0]), off - best[0])
         return Ranked(order, tuple(best), evidence)
 
     def _evidence(self, folded: str, order: tuple[int, ...], best: list[float],
@@ -128,6 +140,18 @@ class Ranker:
             sum(w not in self.vocabulary for w in words) / len(words) if words else 1.0,
             min(1.0, len(words) / 20.0),
         )
+
+    def uncovered(self, words: list[str], topic: int) -> float:
+        """Share of the question's weight (idf) in words the topic's examples never use.
+
+        A question about a subject the knowledge base lacks ("nhận con nuôi") still ranks
+        some neighbour first; the rare word that names the subject is what the neighbour
+        does not have.
+        """
+        known = self._topic_words[topic]
+        weights = [(self._idf.get(w, self._rare), w in known) for w in set(words)]
+        total = sum(wt for wt, _ in weights)
+        return sum(wt for wt, hit in weights if not hit) / total if total else 1.0
 
     def nearest(self, dense: np.ndarray, topic: int) -> float:
         """Similarity (0–2: two unit-length parts) of the topic's closest training text."""

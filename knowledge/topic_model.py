@@ -32,6 +32,11 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
+try:  # scipy's C++ sparse kernels (private: see _sparse_rows_times for the fallback)
+    from scipy.sparse import _sparsetools
+except ImportError:  # pragma: no cover - a scipy that moved them
+    _sparsetools = None
+
 # Beyond this many topics, or this many dense weights (features × topics, float32: 80 MB),
 # the one-vs-rest weights and the training time (topics × examples) grow too large:
 # centroids take over.
@@ -144,6 +149,11 @@ class TopicModel:
         else:
             self._weights, self._bias = _fit_centroids(matrix, y, len(self.topic_ids))
 
+    @property
+    def bias(self) -> np.ndarray:
+        """Per-topic bias (very low for a topic with no training row)."""
+        return self._bias
+
     def scores(self, text: str) -> np.ndarray:
         """One score per topic (in ``topic_ids`` order) for one folded question."""
         return self.scores_of(*self.featurizer.one(text))
@@ -160,6 +170,43 @@ class TopicModel:
         question = sparse.csr_matrix((vals, idx, [0, len(idx)]),
                                      shape=(1, self._weights.shape[0]))
         return (question @ self._weights).toarray().ravel().astype(np.float64) + self._bias
+
+    def part_scores(self, idx: np.ndarray, vals: np.ndarray) -> list[np.ndarray]:
+        """Each featurizer part's share of :meth:`scores_of`; their sum + :attr:`bias` is it.
+
+        The character and the word n-grams are two views of one question; where they
+        disagree on the best topic, the answer is less sure (knowledge/ranker.py).
+        """
+        starts = [p.offset for p in self.featurizer.parts]
+        part_of = np.searchsorted(starts, idx, side="right") - 1
+        n_parts, n_topics = len(starts), len(self.topic_ids)
+        weights = self._weights
+        if isinstance(weights, np.ndarray):
+            out = np.zeros((n_parts, n_topics))
+            for k in range(n_parts):
+                keep = part_of == k
+                if keep.any():
+                    out[k] = vals[keep] @ weights[idx[keep]]
+            return list(out)
+        # Centroids: one sparse product, one row per part (single-threaded C++, its cost
+        # the posting lengths of the question's features; a dense BLAS product spiked past
+        # 10 ms when BLAS threads share one busy core).
+        order = np.argsort(part_of, kind="stable")
+        indptr = np.searchsorted(part_of[order], np.arange(n_parts + 1))
+        return list(_sparse_rows_times(indptr, idx[order], vals[order], weights))
+
+    def part_scores_many(self, matrix: sparse.csr_matrix) -> list[np.ndarray]:
+        """:meth:`part_scores` of many featurized questions (rows of ``matrix``)."""
+        out = []
+        for lo, hi in self._bounds():
+            part = matrix[:, lo:hi] @ self._weights[lo:hi]
+            part = part.toarray() if sparse.issparse(part) else np.asarray(part)
+            out.append(part.astype(np.float64))
+        return out
+
+    def _bounds(self) -> list[tuple[int, int]]:
+        bounds = [p.offset for p in self.featurizer.parts] + [self.featurizer.size]
+        return list(itertools.pairwise(bounds))
 
     def score_many(self, texts: Sequence[str],
                    matrix: sparse.csr_matrix | None = None) -> np.ndarray:
@@ -179,6 +226,37 @@ class TopicModel:
 
 # A topic with no training row can never be the best one.
 _ABSENT = -1e3
+
+
+def _sparse_rows_times(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
+                       weights: sparse.csr_matrix) -> np.ndarray:
+    """Dense (rows × topics) product of a few sparse rows with the sparse weights.
+
+    scipy's product first makes a whole pass over the postings only to size its output,
+    about 40% of the time per question at 50,000 examples; here the output is at most
+    rows × topics, so its kernel is called with buffers of that size. Should the private
+    kernel be missing or change, the public product gives the same numbers.
+    """
+    rows, topics = len(indptr) - 1, weights.shape[1]
+    kernel = getattr(_sparsetools, "csr_matmat", None) if _sparsetools else None
+    itype = weights.indices.dtype
+    if kernel is not None and weights.indptr.dtype == itype:
+        out_ptr = np.empty(rows + 1, dtype=itype)
+        out_idx = np.empty(rows * topics, dtype=itype)
+        out_val = np.empty(rows * topics, dtype=weights.dtype)
+        try:
+            kernel(rows, topics, indptr.astype(itype), indices.astype(itype),
+                   data.astype(weights.dtype), weights.indptr, weights.indices, weights.data,
+                   out_ptr, out_idx, out_val)
+        except (TypeError, ValueError):
+            pass
+        else:
+            dense = np.zeros((rows, topics))
+            nnz = int(out_ptr[-1])
+            dense[np.repeat(np.arange(rows), np.diff(out_ptr)), out_idx[:nnz]] = out_val[:nnz]
+            return dense
+    question = sparse.csr_matrix((data, indices, indptr), shape=(rows, weights.shape[0]))
+    return (question @ weights).toarray().astype(np.float64)
 
 
 def _normalize_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:

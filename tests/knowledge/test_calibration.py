@@ -8,6 +8,7 @@ import numpy as np
 
 from knowledge.calibration import (
     MAX_OFF_TOPIC,
+    MAX_UNSEEN,
     MAX_WRONG,
     fit_confidence,
     held_out_scores,
@@ -46,5 +47,6 @@ def test_thresholds_keep_the_limits_on_held_out_questions(
     answered = p >= conf.answer
     assert (answered & (kind == "in") & ~right).sum() <= MAX_WRONG * (kind == "in").sum()
     assert (answered & (kind == "off")).sum() <= MAX_OFF_TOPIC * (kind == "off").sum()
+    assert (answered & (kind == "unseen")).sum() <= MAX_UNSEEN * (kind == "unseen").sum()
     assert (answered & (kind == "in") & right).sum() > 0.5 * (kind == "in").sum()
     assert 0 < conf.suggest < conf.answer < 1

@@ -77,6 +77,16 @@ def test_vague_questions_get_choices_not_a_confident_answer(knowledge: Knowledge
     assert 1 <= len(result.candidates) <= 3
 
 
+@pytest.mark.parametrize(("question", "topic"), [
+    ("nop ho so truc tuyen", "nop-ho-so-truc-tuyen"),  # a topic's own name, all generic
+    ("lam so do het bao nhieu tien", "dat-dai-so-do"),  # "so do" unaccented looks like "sơ"
+])
+def test_a_procedure_named_in_generic_words_is_not_vague(knowledge: KnowledgeService,
+                                                         question: str, topic: str) -> None:
+    result = knowledge.current.matcher.match(question)
+    assert result.decision is Decision.ANSWER and result.topic == topic
+
+
 def test_a_generic_word_with_a_specific_one_is_still_answered(knowledge: KnowledgeService
                                                               ) -> None:
     result = knowledge.current.matcher.match("làm căn cước cho con ở đâu")

@@ -68,3 +68,31 @@ def test_centroids_drop_small_weights_and_still_rank(monkeypatch: pytest.MonkeyP
     assert np.abs(weights.data).min() >= 0.1
     for question, topic in [("can cuoc cho con", "can-cuoc"), ("tam tru online", "tam-tru")]:
         assert TOPICS[int(np.argmax(pruned.scores(question)))] == topic
+
+
+@pytest.mark.parametrize("kind_limit", [150, 1])
+def test_character_and_word_parts_add_up_to_the_score(monkeypatch: pytest.MonkeyPatch,
+                                                      kind_limit: int) -> None:
+    monkeypatch.setattr(topic_model, "SVC_MAX_TOPICS", kind_limit)
+    model = TopicModel(TEXTS, LABELS, TOPICS)
+    questions = ["can cuoc cho con", "tam tru online", "xyz", ""]
+    many = model.part_scores_many(model.featurizer.transform(questions))
+    for row, question in enumerate(questions):
+        parts = model.part_scores(*model.featurizer.one(question))
+        assert len(parts) == len(model.featurizer.parts) == 2
+        assert np.allclose(sum(parts, model.bias), model.scores(question), atol=1e-5)
+        for part, batch in zip(parts, many, strict=True):
+            assert np.allclose(part, batch[row], atol=1e-5)
+    # The word part alone knows nothing of a question of unknown words.
+    assert not model.part_scores(*model.featurizer.one("xyz"))[1].any()
+
+
+def test_centroid_parts_equal_scipys_public_product(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The private-kernel shortcut and the public product agree (and the fallback works)."""
+    monkeypatch.setattr(topic_model, "SVC_MAX_TOPICS", 1)
+    model = TopicModel(TEXTS, LABELS, TOPICS)
+    fast = model.part_scores(*model.featurizer.one("lam can cuoc tam tru"))
+    monkeypatch.setattr(topic_model, "_sparsetools", None)
+    slow = model.part_scores(*model.featurizer.one("lam can cuoc tam tru"))
+    assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(fast, slow, strict=True))
+    assert any(p.any() for p in fast)
