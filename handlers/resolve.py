@@ -97,7 +97,15 @@ def follow_up(text: str, result: MatchResult, topic_id: str, kb: KnowledgeBase) 
         return pointed and explained and (names_this or not names_other)
     if result.decision is Decision.ANSWER:
         return True
-    return pointed and explained
+    if pointed:
+        return explained
+    # No aspect, no pointer, and the matcher is not sure of any topic: still a follow-up
+    # when every word it adds is one the topic in context uses and none names the
+    # topic the matcher leans to instead ("dùng ngân hàng nào cũng được à").
+    lean = result.candidates[0].topic if result.candidates else None
+    names_other = lean is not None and lean != topic_id and lean in kb.topics and any(
+        w in title_words(kb, lean) and w not in title_words(kb, topic_id) for w in rest)
+    return explained and not names_other
 
 
 def title_words(kb: KnowledgeBase, topic_id: str) -> frozenset[str]:

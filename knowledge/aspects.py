@@ -53,6 +53,8 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
     Aspect.WHERE: (
         r"o dau", r"cho nao", r"noi nao", r"tai dau", r"den dau", r"di dau", r"len dau",
         r"co quan nao", r"dia chi", r"phong nao", r"ra dau",
+        r"(?:o|tai|len|ra) (?:xa|phuong|huyen|tinh|uy ban|ubnd|cong an|mot cua)"
+        r" (?:lam|nop|duoc|co)",
     ),
     Aspect.ONLINE: (
         r"online", r"onl", r"truc tuyen", r"tren mang", r"qua mang", r"tren dien thoai",
@@ -61,7 +63,7 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"tren ung dung", r"dich vu cong truc tuyen", r"qua mang internet",
     ),
     Aspect.WHO: (
-        rf"(?:lam|nop|di) (?:ho{_NOT_HO}|thay|giup)",
+        rf"(?:lam|nop|di|khai|dang ky|xin) (?:ho{_NOT_HO}|thay|giup)",
         r"nho (?:nguoi|ai|con|chau|vo|chong|anh|chi|em|bo|me)",
         r"uy quyen", r"nguoi khac", r"ai (?:duoc|co the|phai|di|lam|nop)",
         r"dieu kien", r"doi tuong", r"co duoc (?:lam|cap|huong)", r"du tuoi",
@@ -76,6 +78,8 @@ _REFER_PATTERNS = (
     r"cai do", r"cai nay", r"thu tuc do", r"thu tuc nay", r"viec do", r"viec nay", r"vu do",
     r"cai (?:ay|kia)", r"nhu vay", r"nhu the", r"\bnua\b", r"qua han", r"tre han",
     r"con gi (?:nua|khac)", r"vay thi", r"the thi", r"neu vay",
+    # "how?" about what was just said: "làm thế nào", "ra sao", "cách làm"
+    r"(?:lam )?(?:nhu )?the nao", r"ra sao", r"lam sao", r"cach nao", r"cach lam",
 )
 _FILLER = frozenset("""
     a a ah ak ha hả nhe nha nhi nhỉ voi di luon the vay thi sao nao gi khong ko k hong co
@@ -85,6 +89,7 @@ _FILLER = frozenset("""
     viec vu ne day do tien da xong ok oke nua con dang ky de ai
     chu nhi hen nghen ha ak uh ma moi doi lay nhan ra ve vao luc khi sau truoc chi rang
     biet hieu muon cam on nhieu it lan nay kia ay vay nguoi
+    cung dung duyet xet
 """.split())
 
 _COMPILED = {aspect: re.compile(r"\b(?:" + "|".join(p) + r")\b")
