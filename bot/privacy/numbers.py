@@ -249,10 +249,15 @@ def _classify(groups: list[str], seps: list[str], plus: bool, ctx: _Context,
     digits = "".join(groups)
     single = len(groups) == 1 and not spelled
     n = len(digits)
-    if ctx.legal:  # only a phone is written next to a "/word": "0912345678/zalo"
+    # Joined by "/" next to a "/word" ("118/2025/NĐ-CP") it is a document number; only a
+    # phone is written that way too ("0912345678/zalo"). Other separators ("09 . 1234 .
+    # 5678/zalo") never make a document number.
+    if ctx.legal and all(s.strip() == "/" for s in seps):
         return PHONE if len(groups[0]) >= 3 and _phone(digits, len(groups[0]), plus) else None
     money = _money_style(groups, seps) and not plus
-    if money and not (ctx.id or ctx.card):
+    # After "stk"/a bank, "123 456 789" is read as the account it may be: an amount is
+    # more often written with dots, and the rules err on the side of redacting.
+    if money and not (ctx.id or ctx.card or (ctx.bank and seps[0] == " ")):
         return None
     if _phone(digits, len(groups[0]), plus):
         return PHONE
@@ -364,7 +369,10 @@ def redact_numbers(text: str, kinds: list[str]) -> str:
         plus = "+" in m.group("lead")
         words = words or _Keywords(text)
         ctx = _context(text, m.start(), m.end(), words)
-        amount_after = _MONEY_AFTER_RE.match(text, m.end()) is not None
+        # "15000000đ", "500 k": the last group ends an amount. Not a run of 8+ digits that
+        # starts with 0 ("0010 9900 1234 k…"): no amount is written that way.
+        amount_after = _MONEY_AFTER_RE.match(text, m.end()) is not None and not (
+            body[0] == "0" and len(body.translate(_NOT_DIGITS)) >= MIN_DIGITS)
         for i, j, kind in _find(run, plus, ctx, amount_after):
             # Later numbers take their opening bracket along: "… (024) 3825 1234".
             start = m.start() if i == 0 else run.spans[i][0] - run.seps[i - 1].endswith("(")

@@ -181,10 +181,11 @@ class TextMaker:
         text = row.text
         for secret in row.secrets:
             # Two numbers joined by "/" ("0912345678/0987654321") stay as written: with
-            # other gaps inside them, no reader could tell where one ends. So does a
-            # number before "/word", which numbers.py reads as a document number.
-            if secret.isdigit() and rng.random() < 0.7 and not re.search(r"\d/\w", text):
-                text = self.regroup_in(text, secret)
+            # other gaps inside them, no reader could tell where one ends. A number
+            # before "/word" is regrouped without "/": "09/1234/5678/zalo" reads as a
+            # document number ("118/2025/NĐ-CP") to a person too.
+            if secret.isdigit() and rng.random() < 0.7 and not re.search(r"\d/\d", text):
+                text = self.regroup_in(text, secret, slash=not re.search(r"\d/\w", text))
         if "email" in row.kinds and rng.random() < 0.7:
             text = EMAIL_RE.sub(self._obfuscated_email, text, count=1)
         before = without_digits(self.mixed()) if rng.random() < 0.6 else ""
@@ -194,18 +195,19 @@ class TextMaker:
         text = before + rng.choice(AROUND) + text + rng.choice(AROUND) + after
         return Sample(text, "personal", row.secrets)
 
-    def regroup_in(self, text: str, secret: str) -> str:
+    def regroup_in(self, text: str, secret: str, *, slash: bool = True) -> str:
         """``secret`` written with other gaps, where it stands alone in ``text``."""
         match = re.search(rf"(?<!\d){secret}(?!\d)", text)
         if match is None:
             return text
-        return text[:match.start()] + self.regroup(secret) + text[match.end():]
+        return text[:match.start()] + self.regroup(secret, slash=slash) + text[match.end():]
 
-    def regroup(self, number: str) -> str:
+    def regroup(self, number: str, *, slash: bool = True) -> str:
         rng = self.rng
-        if len(number) >= 13:  # a card is written in fours, with visible gaps
+        gaps = DIGIT_GAPS if slash else [g for g in DIGIT_GAPS if "/" not in g]
+        if len(number) >= 13:  # a card is written in fours (pasting may add invisible gaps)
             groups = [number[k:k + 4] for k in range(0, len(number), 4)]
-            return rng.choice([" ", ".", "-", " - "]).join(groups)
+            return rng.choice([" ", ".", "-", " - ", "\u200b", "\u00a0"]).join(groups)
         elif rng.random() < 0.2:  # read out digit by digit
             return rng.choice([" ", ".", "-", "\u00a0"]).join(number)
         else:
@@ -217,11 +219,11 @@ class TextMaker:
             groups.append(number[at:at + size])
             at += size
         groups = [g for g in groups if g]
-        same = rng.choice(DIGIT_GAPS)
+        same = rng.choice(gaps)
         mixed = rng.random() < 0.5
         out = groups[0]
         for group in groups[1:]:
-            out += (rng.choice(DIGIT_GAPS) if mixed else same) + group
+            out += (rng.choice(gaps) if mixed else same) + group
         return out
 
     def _obfuscated_email(self, match: re.Match[str]) -> str:
