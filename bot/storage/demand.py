@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.demo_data import DEMO_USER_PREFIX
 from bot.storage.models import Event, Feedback, Followup, Triage, UptakeFigure
+from bot.storage.uptake import StoredFigure
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,23 +57,13 @@ class StoredFollowupAnswer:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredUptake:
-    topic_id: str
-    period_start: dt.date
-    period_end: dt.date
-    online: int
-    total: int
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
 class StoredWeek:
     """Everything the weekly report reads, in insertion order."""
 
     events: list[StoredEvent]
     votes: list[StoredVote]
     followups: list[StoredFollowupAnswer]
-    uptake: list[StoredUptake]  # demo figures included: the report counts and filters them
+    uptake: list[StoredFigure]  # demo figures included: the report counts and filters them
     demo_events: int  # demo events in the range, whether included or not
 
 
@@ -136,9 +127,10 @@ class DemandFigures:
 
             stmt = (select(UptakeFigure.topic_id, UptakeFigure.period_start,
                            UptakeFigure.period_end, UptakeFigure.online_count,
-                           UptakeFigure.total_count, UptakeFigure.source)
+                           UptakeFigure.total_count, UptakeFigure.source,
+                           UptakeFigure.imported_at)
                     .where(UptakeFigure.period_start < end.date()))
-            uptake = [StoredUptake(*r) for r in
+            uptake = [StoredFigure(*r) for r in
                       (await session.execute(stmt.order_by(UptakeFigure.id))).all()]
         return StoredWeek(events, votes, followups, uptake, int(demo_events or 0))
 

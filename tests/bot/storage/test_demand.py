@@ -6,9 +6,10 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage.demand import DemandFigures, StoredUptake
+from bot.storage.demand import DemandFigures
 from bot.storage.demo_data import DEMO_SOURCE, DEMO_USER_PREFIX
 from bot.storage.models import Event, Feedback, Followup, Triage, UptakeFigure
+from bot.storage.uptake import StoredFigure
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -67,11 +68,12 @@ async def test_week_reads_the_range_and_leaves_demo_out(
     assert [(v.event_id, v.helpful, v.decision, v.candidates) for v in week.votes] == [
         ("in1", True, "suggest", suggest)]
     assert [(f.id, f.event_id, f.answer) for f in week.followups] == [(1, "in2", "online")]
-    assert week.uptake == [  # demo figures are returned: the report counts and filters them
-        StoredUptake("khai-sinh", dt.date(2026, 10, 1), dt.date(2026, 10, 30), 2, 9,
-                     "portal.csv"),
-        StoredUptake("ket-hon", dt.date(2026, 10, 1), dt.date(2026, 10, 30), 2, 9,
-                     DEMO_SOURCE)]
+    # Demo figures are returned: the report counts and filters them.
+    assert [(u.topic_id, u.period_start, u.period_end, u.online, u.total, u.source)
+            for u in week.uptake] == [
+        ("khai-sinh", dt.date(2026, 10, 1), dt.date(2026, 10, 30), 2, 9, "portal.csv"),
+        ("ket-hon", dt.date(2026, 10, 1), dt.date(2026, 10, 30), 2, 9, DEMO_SOURCE)]
+    assert all(isinstance(u, StoredFigure) and u.imported_at for u in week.uptake)
     assert week.demo_events == 1
 
     with_demo = await figures.week(NOW - 7 * DAY, NOW, followups_since=NOW - 28 * DAY,
