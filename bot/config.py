@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
 import time
 from functools import cached_property
@@ -15,10 +16,13 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.loader import DEFAULT_CONTENT_DIR
+
+# An absolute http(s) address with no spaces, quotes or angle brackets (it ends up in links).
+_PUBLIC_URL = re.compile(r"^https?://[^\s/?#<>\"'`]+(/[^\s?#<>\"'`]*)?$", re.IGNORECASE)
 
 
 class Settings(BaseSettings):
@@ -61,6 +65,29 @@ class Settings(BaseSettings):
     # Behind a reverse proxy (deploy/nginx.conf): take the client address for the
     # sign-in rate limit from X-Forwarded-For and https from X-Forwarded-Proto.
     staff_behind_proxy: bool = False
+    # Public address where staff open this server, e.g. https://bot.example.gov.vn: links
+    # in the weekly summary (summary.html/.md, the Telegram staff post) are made absolute
+    # with it. Empty: WEBHOOK_BASE_URL if set, else the summary says where to click
+    # instead of linking (a relative link breaks once the file is opened from disk).
+    public_base_url: str = ""
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _check_public_base_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not _PUBLIC_URL.match(value):
+            raise ValueError("PUBLIC_BASE_URL must be an http(s):// address such as "
+                             "https://bot.example.gov.vn")
+        return value
+
+    @property
+    def public_url(self) -> str:
+        """``PUBLIC_BASE_URL``, else ``WEBHOOK_BASE_URL`` (when it is a usable address), else
+        empty: the base of absolute links to the staff workspace."""
+        if self.public_base_url:
+            return self.public_base_url
+        fallback = self.webhook_base_url.strip().rstrip("/")
+        return fallback if _PUBLIC_URL.match(fallback) else ""
 
     # --- Telegram (bot/channels/telegram, bot/turns/handoff.py) -------------------------------
     # The channel runs in `citizen-bot serve` only when a token is set.

@@ -15,7 +15,19 @@ from typing import Any
 from bot.reports import formatting as f
 from bot.reports.gaps import GAP_DETAILS, GAP_EXPLANATION, TopicGap
 from bot.reports.model import FOLLOWUP_ANSWERS, QUESTION_DECISIONS, StaleTopic, WeekStats
-from bot.reports.outreach import COMPOSE_HINT, COMPOSE_LABEL, CampaignWeek, Outcome, compose_url
+from bot.reports.outreach import (
+    CAMPAIGN_HINT,
+    CAMPAIGN_LINK,
+    COMPOSE_HINT,
+    COMPOSE_HINT_LEAD,
+    COMPOSE_HINT_LINK,
+    COMPOSE_HINT_TAIL,
+    COMPOSE_LABEL,
+    CampaignWeek,
+    Outcome,
+    campaign_url,
+    compose_url,
+)
 
 TOP_N = 5  # lines per list: the phone summary stays short, the CSVs have everything
 TOP_GROUPS = 6
@@ -31,6 +43,7 @@ PRIVACY_NOTE = ("Báo cáo chỉ có số liệu tổng hợp; ví dụ câu h�
 class Span:
     text: str
     bold: bool = False
+    url: str | None = None  # an absolute link (a staff page); never a relative one
 
 
 Line = tuple[Span, ...]
@@ -44,12 +57,17 @@ def b(value: str) -> Span:
     return Span(value, bold=True)
 
 
+def link(text: str, url: str) -> Span:
+    return Span(text, url=url)
+
+
 @dataclass(frozen=True, slots=True)
 class Section:
     """A heading, optional lead paragraphs, a list and an optional chart file name.
 
-    ``links`` pairs items with a staff-site URL: only the HTML file can carry a link
-    (Markdown is read as plain text on a phone, so it gets a hint in ``notes``).
+    ``links`` pairs items with an absolute staff-site URL (None: no link), shown as an
+    action after the item in the HTML file only; the Markdown is read as plain text on a
+    phone, so the section says the same in a note.
     """
 
     title: str
@@ -71,8 +89,10 @@ class Document:
 
 
 def build_document(stats: WeekStats, ranked: Sequence[TopicGap], unknown: Sequence[TopicGap],
-                   suggestions: Sequence[str], charts: dict[str, str]) -> Document:
-    """The whole summary. ``charts`` maps a chart key to its file name."""
+                   suggestions: Sequence[str], charts: dict[str, str], *,
+                   base_url: str = "") -> Document:
+    """The whole summary. ``charts`` maps a chart key to its file name; ``base_url`` is the
+    public address of the staff workspace (empty: no links, only where to find things)."""
     title = f"Báo cáo {f.week_title(stats.week)}".replace("Báo cáo Tuần", "Báo cáo tuần")
     if stats.commune:
         title += f" — {stats.commune}"
@@ -87,10 +107,10 @@ def build_document(stats: WeekStats, ranked: Sequence[TopicGap], unknown: Sequen
     if not stats.is_empty:
         sections.append(_top_topics(stats, charts.get("top_topics")))
         sections.append(_unanswered(stats, charts.get("decisions")))
-    gap_section = _gaps(ranked, unknown, charts.get("uptake_gap"))
+    gap_section = _gaps(ranked, unknown, charts.get("uptake_gap"), base_url)
     if gap_section:
         sections.append(gap_section)
-    sections.extend(_campaign(c) for c in stats.campaigns[:TOP_N])
+    sections.extend(_campaign(c, base_url) for c in stats.campaigns[:TOP_N])
     for build in (_followups, _helpful, _disputed, _stale):
         section = build(stats)
         if section:
@@ -177,12 +197,12 @@ def _unanswered_detail(count: int, unanswered: int) -> str:
 
 
 def _gaps(ranked: Sequence[TopicGap], unknown: Sequence[TopicGap],
-          chart: str | None) -> Section | None:
+          chart: str | None, base_url: str) -> Section | None:
     if not ranked and not unknown:
         return None
     items, links = [], []
     for g in ranked[:TOP_N]:
-        links.append(compose_url(g.topic_id))
+        links.append(compose_url(g.topic_id, base_url))
         source = "hồ sơ" if g.source == "official" else "hỏi lại"
         items.append(line(f.one_line(g.title, 90), ": ", b(f.num(g.demand)), " câu hỏi của ",
                           b(f.num(g.people)), " người, ", b(f.pct(g.online_share)),
@@ -197,16 +217,19 @@ def _gaps(ranked: Sequence[TopicGap], unknown: Sequence[TopicGap],
         more = f" và {f.num(len(unknown) - 5)} chủ đề khác" if len(unknown) > 5 else ""
         notes.append(line("Chưa có số liệu kết quả: ", names, more, "."))
     notes.extend(line(detail) for detail in GAP_DETAILS)
+    form = compose_url(None, base_url)
     if ranked:
-        notes.append(line(COMPOSE_HINT))
+        notes.append(line(COMPOSE_HINT_LEAD, link(COMPOSE_HINT_LINK, form), COMPOSE_HINT_TAIL)
+                     if form else line(COMPOSE_HINT))
     return Section("Nơi nhiều người hỏi nhưng ít người làm trực tuyến",
                    lead=(line(GAP_EXPLANATION),), items=tuple(items), ordered=True,
                    chart=chart if ranked else None, notes=tuple(notes),
                    links=tuple(links), link_label=COMPOSE_LABEL)
 
 
-def _campaign(c: CampaignWeek) -> Section:
-    """One campaign: what was sent, then each outcome in both groups and its verdict."""
+def _campaign(c: CampaignWeek, base_url: str) -> Section:
+    """One campaign: what was sent, then each outcome in both groups and its verdict, and
+    where its page is."""
     about = f" (chủ đề: {f.one_line(c.topic_title, 60)})" if c.topic_title else ""
     title = f"Thông báo “{f.one_line(c.title, 70)}”{about} — gửi {f.day_short(c.started)}"
     sent: list[str | Span] = ["Đã gửi ", b(f.num(c.sent)), " người: đến nơi ",
@@ -214,10 +237,14 @@ def _campaign(c: CampaignWeek) -> Section:
     if c.unknown:
         sent += [", chưa rõ ", b(f.num(c.unknown))]
     sent += (["; ", b(f.num(c.taps)), " người bấm “Xem hướng dẫn”."] if c.has_link else ["."])
+    page = campaign_url(c.campaign_id, base_url) if c.campaign_id is not None else None
+    where = (line(link(CAMPAIGN_LINK, page), ".") if page
+             else line(CAMPAIGN_HINT) if c.campaign_id is not None else None)
     if c.topic_title is None:  # nothing to measure the effect against
-        return Section(title, items=(line(*sent),), notes=(line(
-            "Thông báo không gắn với thủ tục nào, nên không đo được ai hỏi thêm hay đã làm "
-            "trực tuyến."),))
+        notes = [line("Thông báo không gắn với thủ tục nào, nên không đo được ai hỏi thêm "
+                      "hay đã làm trực tuyến.")]
+        return Section(title, items=(line(*sent),),
+                       notes=tuple(notes + ([where] if where else [])))
     items = (line(*sent), _outcome(c.asked), _outcome(c.online))
     notes = [line(f"Nhóm đối chiếu: {f.num(c.held_back)} người cùng đối tượng, chọn ngẫu nhiên, "
                   "không được gửi — để xem thông báo có tác dụng hay không.") if c.held_back
@@ -226,6 +253,8 @@ def _campaign(c: CampaignWeek) -> Section:
     if c.measuring_until:
         notes.append(line(f"Đang đo đến {f.day_short(c.measuring_until)}: các con số còn "
                           "có thể tăng."))
+    if where:
+        notes.append(where)
     return Section(title, items=items, notes=tuple(notes))
 
 

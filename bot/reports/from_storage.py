@@ -175,8 +175,11 @@ def commune_label(name: str) -> str:
 
 async def generate_report(storage: Storage, knowledge: KnowledgeService, week: str | None,
                           out_dir: Path, *, include_demo: bool = False, tz: str = DEFAULT_TZ,
-                          now: dt.datetime | None = None) -> list[Path]:
+                          now: dt.datetime | None = None, base_url: str = "") -> list[Path]:
     """Write the summary of ``week`` (default: the last full week in ``tz``) to ``out_dir``.
+
+    ``base_url`` is the public address of the staff workspace (``Settings.public_url``):
+    with it the summary links to its pages, without it it only names them.
 
     Raises ``ValueError`` with a Vietnamese message for a malformed week.
     """
@@ -197,7 +200,8 @@ async def generate_report(storage: Storage, knowledge: KnowledgeService, week: s
     # Drawing charts is CPU work; keep the event loop answering (it may run inside serve).
     today = (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(tz)).date()
     todo = upkeep(kb.topics.values(), today)
-    return await asyncio.to_thread(write_report, stats, Path(out_dir), todo)
+    return await asyncio.to_thread(write_report, stats, Path(out_dir), todo,
+                                   base_url=base_url)
 
 
 async def campaign_weeks(storage: Storage, titles: dict[str, str], start: dt.datetime,
@@ -231,7 +235,7 @@ async def campaign_weeks(storage: Storage, titles: dict[str, str], start: dt.dat
             asked=_outcome(effect.asked), online=_outcome(effect.online),
             measuring_until=((closes - dt.timedelta(seconds=1)).astimezone(zone).date()
                              if now < closes else None),
-            has_link=info.topic_id is not None))
+            has_link=info.topic_id is not None, campaign_id=info.id))
     return tuple(out)
 
 
@@ -351,7 +355,8 @@ async def report_command(settings: Settings, week: str | None, out: str | None,
     out_dir = Path(out) if out else settings.data_dir / "reports" / week
     async with open_live(settings) as (storage, knowledge):
         paths = await generate_report(storage, knowledge, week, out_dir,
-                                      include_demo=include_demo, tz=tz)
+                                      include_demo=include_demo, tz=tz,
+                                      base_url=settings.public_url)
         demo = await count_demo_events(storage)
     print(f"Báo cáo {week}{' (có dữ liệu mẫu)' if include_demo and demo else ''}:")
     for path in paths:

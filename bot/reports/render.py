@@ -34,11 +34,13 @@ def _redacted(stats: WeekStats) -> WeekStats:
     return replace(stats, unanswered=groups)
 
 
-def write_report(stats: WeekStats, out_dir: Path | str, upkeep: Sequence[str] = ()
-                 ) -> list[Path]:
+def write_report(stats: WeekStats, out_dir: Path | str, upkeep: Sequence[str] = (), *,
+                 base_url: str = "") -> list[Path]:
     """Write summary.md, summary.html, the PNG charts and the CSVs; return their paths.
 
     Existing files of the same names are overwritten, so re-running a week is safe.
+    ``base_url`` (the public address of the staff workspace) makes its links absolute;
+    empty, the summary has no links and says where to find each page instead.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -47,7 +49,8 @@ def write_report(stats: WeekStats, out_dir: Path | str, upkeep: Sequence[str] = 
     charts = render_charts(stats, ranked)
     images = {CHART_FILES[key]: png for key, png in charts.items()}
     actions = suggest(stats, ranked, unknown, upkeep=upkeep)
-    document = build_document(stats, ranked, unknown, actions, CHART_FILES)
+    document = build_document(stats, ranked, unknown, actions, CHART_FILES,
+                              base_url=base_url)
 
     written: list[Path] = []
     for name, png in images.items():

@@ -11,7 +11,7 @@ import base64
 from html import escape
 
 from bot.reports.charts import MAX_CSS_WIDTH
-from bot.reports.content import Document, Line, Section
+from bot.reports.content import Document, Line, Section, Span
 
 CSS = """
 *{box-sizing:border-box}
@@ -33,9 +33,14 @@ footer{color:#4a5568;font-size:.88em;margin:18px 4px}
 """.replace("MAXpx", f"{MAX_CSS_WIDTH}px")
 
 
+def _span(part: Span) -> str:
+    if part.url:
+        return f'<a href="{escape(part.url)}">{escape(part.text)}</a>'
+    return f"<strong>{escape(part.text)}</strong>" if part.bold else escape(part.text)
+
+
 def _line(parts: Line) -> str:
-    return "".join(f"<strong>{escape(p.text)}</strong>" if p.bold else escape(p.text)
-                   for p in parts)
+    return "".join(_span(p) for p in parts)
 
 
 def _link(url: str | None, label: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bot.reports.content import Document, Line, Section
+from bot.reports.content import Document, Line, Section, Span
 
 _SPECIAL_RE = re.compile(r"([\\`*_\[\]<>#|~])")
 _SPACE_RE = re.compile(r"\s+")
@@ -20,8 +20,16 @@ def escape(text: str) -> str:
     return _SPECIAL_RE.sub(r"\\\1", _SPACE_RE.sub(" ", text))
 
 
+def _span(part: Span) -> str:
+    """A link is its text and the bare absolute address (chat apps make it tappable; the
+    address is not escaped — a backslash would break it — and is a checked http(s) URL)."""
+    if part.url:
+        return f"{escape(part.text)} ({part.url})"
+    return f"**{escape(part.text)}**" if part.bold else escape(part.text)
+
+
 def _line(parts: Line) -> str:
-    return "".join(f"**{escape(p.text)}**" if p.bold else escape(p.text) for p in parts)
+    return "".join(_span(p) for p in parts)
 
 
 def _section(section: Section) -> list[str]:

@@ -174,8 +174,10 @@ class StaffDesk:
             return False
         with tempfile.TemporaryDirectory(prefix="citizen-bot-report-") as tmp:
             try:
+                settings = self.channel.settings
                 files = await generate_report(storage, self.channel.knowledge, week, Path(tmp),
-                                              tz=self.channel.settings.timezone)
+                                              tz=settings.timezone,
+                                              base_url=settings.public_url)
             except Exception:
                 log.exception("weekly report could not be generated")
                 await bot.send_message(chat_id, REPORT_FAILED)

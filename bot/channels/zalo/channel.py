@@ -59,7 +59,13 @@ SECRET_HEADER = "X-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 MAX_BODY_BYTES = 256 * 1024
 CHOICES_TTL = dt.timedelta(days=14)  # follow-ups arrive days later and are answered by number
 LEASE_NAME = "zalo-polling"
-UNREACHABLE_CODES = frozenset({403, 404})  # blocked the bot / no such user (outreach stops)
+# Zalo's error table (docs.zaloplatforms.com/docs/BOT/error_code; docs/zalo-api.md) has no
+# "the user blocked the bot" code: 400 bad request, 401 bad token, 403 *internal server
+# error*, 404 not found, 408 timeout, 429 quota exceeded. No code therefore ends a
+# subscription — a server error or a wrong URL would unsubscribe everyone a campaign
+# reaches. Only a description (where the docs say the details are) that says in words
+# that the user blocked the bot does (folded: "user … block", "người dùng … chặn").
+_GONE_RE = re.compile(r"\b(?:user|nguoi dung)\b.*\b(?:block(?:ed|s)?|chan)\b")
 MEMORY_ENTRIES = 2000
 
 # "2", " 2 ", "2.", "số 2", "chọn 2", "#2" (matched on the folded, lower-case text).
@@ -94,6 +100,11 @@ def stale_choice_reply(number: int) -> Reply:
     return Reply(ReplyKind.ERROR,
                  (Block(BlockKind.PARAGRAPH, text=STALE_CHOICE.format(number=number)),),
                  (Choice(BUTTON_MENU, "menu"),))
+
+
+def recipient_gone(exc: ZaloApiError) -> bool:
+    """Does Zalo say this chat is gone for good? Only in words (see :data:`_GONE_RE`)."""
+    return exc.error_code is not None and bool(_GONE_RE.search(fold(exc.description).lower()))
 
 
 class _Backoff:
@@ -173,13 +184,14 @@ class ZaloChannel:
 
     async def push(self, chat_ref: str, reply: Reply) -> None:
         """Send a follow-up, a staff answer or an announcement; its choices become this
-        chat's numbers. Zalo documents no error codes: 403/404 (or a description saying
-        blocked / not found) is taken as "this user cannot be reached"."""
+        chat's numbers. 429 ("quota exceeded") is :class:`SendLater`; a description saying
+        the user blocked the bot is :class:`RecipientGone`; any other error (403 is
+        Zalo's "internal server error") is raised as it is: the recipient failed, the
+        subscription stays."""
         try:
             await self._send(chat_ref, reply)
         except ZaloApiError as exc:
-            text = exc.description.lower()
-            if exc.error_code in UNREACHABLE_CODES or "block" in text or "not found" in text:
+            if recipient_gone(exc):
                 raise RecipientGone(exc.description) from exc
             if exc.error_code == 429:
                 raise SendLater(exc.retry_after or 5.0) from exc

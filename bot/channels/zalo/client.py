@@ -6,7 +6,8 @@ and an HTTP 200 can still carry ``ok: false``, which becomes :class:`ZaloApiErro
 Retries (exponential backoff with full jitter, ``Retry-After`` honoured):
 
 * idempotent calls (getMe, getUpdates, set/delete/getWebhook…, sendChatAction) are
-  retried on network errors, HTTP 429 and 5xx (or the same ``error_code``);
+  retried on network errors, HTTP 429 and 5xx (or the same ``error_code``), and on 403,
+  which Zalo's error table calls "Internal server error" (docs/zalo-api.md);
 * ``sendMessage`` is retried only when the message certainly did not go out: the
   connection was never made, or the server refused it with 429. A read timeout or a
   5xx after the request was sent is ambiguous (the citizen may already have the
@@ -48,7 +49,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://bot-api.zaloplatforms.com"
 POLL_TIMEOUT_CODE = 408
-RETRYABLE_CODES = frozenset({429, 500, 502, 503, 504})
+RETRYABLE_CODES = frozenset({403, 429, 500, 502, 503, 504})  # 403: Zalo's server error
 # The request never reached the server: safe to repeat even for sendMessage.
 NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 IDEMPOTENT = frozenset({"getMe", "getUpdates", "setWebhook", "deleteWebhook",

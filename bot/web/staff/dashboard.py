@@ -134,7 +134,8 @@ class Dashboard:
             fresh = summary.exists() and time.time() - summary.stat().st_mtime < FRESH_SECONDS
             if force or not fresh:
                 await generate_report(storage, self.runtime.knowledge, week, out,
-                                      include_demo=demo, tz=self.runtime.settings.timezone)
+                                      include_demo=demo, tz=self.runtime.settings.timezone,
+                                      base_url=self.runtime.settings.public_url)
         return out
 
     async def demo_events(self) -> int:

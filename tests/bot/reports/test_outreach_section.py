@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import AsyncIterator
+from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -23,7 +24,14 @@ from bot.reports.content import build_document
 from bot.reports.from_storage import generate_report
 from bot.reports.gaps import TopicGap
 from bot.reports.model import WeekStats
-from bot.reports.outreach import COMPOSE_HINT, COMPOSE_URL
+from bot.reports.outreach import (
+    CAMPAIGN_HINT,
+    CAMPAIGN_LINK,
+    CAMPAIGN_URL,
+    COMPOSE_HINT,
+    COMPOSE_HINT_LEAD,
+    COMPOSE_URL,
+)
 from bot.reports.summary_html import render_html
 from bot.reports.summary_md import render_markdown
 from bot.storage import Storage
@@ -163,16 +171,79 @@ async def test_a_week_without_campaigns_has_no_outreach_section(
     assert "Nhóm đối chiếu" not in md
 
 
-def test_each_uptake_gap_offers_to_compose_a_campaign(stats: WeekStats) -> None:
+BASE = "https://xa.example.gov.vn/tro-ly"
+
+
+class Anchors(HTMLParser):
+    """Every link of an HTML page: (href, text)."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str]] = []
+        self._href: str | None = None
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._href = dict(attrs).get("href") or ""
+            self.found.append((self._href, ""))
+
+    def handle_data(self, data: str) -> None:
+        if self._href is not None:
+            href, text = self.found[-1]
+            self.found[-1] = (href, text + data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._href = None
+
+
+def gap_document(stats: WeekStats, base_url: str) -> tuple[str, str]:
     gap = TopicGap("khai-sinh", "Liên thông khai sinh", "full", 12, 0.25, "official", 1, 4,
                    people=9)
-    document = build_document(stats, [gap], [], [], {})
-    html = render_html(document, {})
-    md = render_markdown(document)
-    assert f'<a class="action" href="{COMPOSE_URL}khai-sinh">✉ soạn thông báo</a></li>' in html
-    assert html.count('class="action"') == 1  # only the gap line, no other list
-    assert "/staff/campaigns" not in md and "soạn thông báo" in md.lower()
-    assert COMPOSE_HINT.split(":")[0] in md
+    document = build_document(stats, [gap], [], [], {}, base_url=base_url)
+    return render_html(document, {}), render_markdown(document)
+
+
+def test_each_uptake_gap_links_to_the_campaign_form_at_the_public_address(
+        stats: WeekStats) -> None:
+    html, md = gap_document(stats, BASE)
+    form = f"{BASE}{COMPOSE_URL}"
+    assert Anchors(html).found == [(f"{form}khai-sinh", "✉ soạn thông báo"),
+                                   (form, "soạn thông báo")]
+    assert f'{COMPOSE_HINT_LEAD}<a href="{form}">soạn thông báo</a>' in html
+    # Markdown is read as text (a phone, the Telegram post): the bare address, unescaped.
+    assert f"{COMPOSE_HINT_LEAD}soạn thông báo ({form}) và chọn chủ đề đó." in md
+
+
+def test_without_a_public_address_the_gap_list_says_where_to_compose(stats: WeekStats) -> None:
+    html, md = gap_document(stats, "")
+    assert Anchors(html).found == []  # no link that would break once the file is saved
+    assert "/staff" not in html and "/staff" not in md
+    assert COMPOSE_HINT in html and COMPOSE_HINT in md
+
+
+async def test_the_written_summary_links_each_campaign_page_only_when_it_can(
+        storage: Storage, knowledge: KnowledgeService, tmp_path: Path) -> None:
+    await build_fixture(storage)
+    ids = {c.title: c.id for c in await storage.campaigns.all()}
+    await generate_report(storage, knowledge, WEEK, tmp_path / "linked", now=at(30, 9),
+                          base_url=BASE)
+    await generate_report(storage, knowledge, WEEK, tmp_path / "plain", now=at(30, 9))
+    html = (tmp_path / "linked" / "summary.html").read_text(encoding="utf-8")
+    md = (tmp_path / "linked" / "summary.md").read_text(encoding="utf-8")
+    pages = [f"{BASE}{CAMPAIGN_URL}{ids[title]}"
+             for title in ("Đăng ký định danh", "Họp thôn 2", "Lịch tiếp dân")]
+    links = Anchors(html).found
+    assert [href for href, _ in links if CAMPAIGN_URL in href and "new" not in href] == pages
+    assert all(href.startswith(f"{BASE}/staff/") for href, _ in links)  # absolute, ours
+    for page in pages:
+        assert f"{CAMPAIGN_LINK} ({page})." in md
+
+    html = (tmp_path / "plain" / "summary.html").read_text(encoding="utf-8")
+    md = (tmp_path / "plain" / "summary.md").read_text(encoding="utf-8")
+    assert Anchors(html).found == [] and "/staff" not in html + md
+    assert md.count(CAMPAIGN_HINT) == html.count(CAMPAIGN_HINT) == 3
 
 
 def test_the_compose_link_is_the_staff_campaign_form() -> None:
@@ -182,5 +253,6 @@ def test_the_compose_link_is_the_staff_campaign_form() -> None:
 
     site = SimpleNamespace(guard=lambda f: f, bind=lambda f: f)
     paths = {getattr(r, "path", None) for r in routes(site)}  # type: ignore[arg-type]
-    assert "/campaigns/new" in paths
+    assert "/campaigns/new" in paths and "/campaigns/{campaign_id:int}" in paths
     assert f"{PREFIX}/campaigns/new?topic=" == COMPOSE_URL
+    assert f"{PREFIX}/campaigns/" == CAMPAIGN_URL

@@ -1,7 +1,8 @@
 """A fake Telegram Bot API server on loopback, for python-telegram-bot's real HTTP stack.
 
 ``POST /bot<token>/<method>`` with form, multipart or JSON bodies, as PTB sends them.
-Every call is recorded (method and decoded parameters; uploaded files as name and size).
+Every call is recorded (method and decoded parameters; uploaded files as name, size and
+bytes).
 It answers the methods the bot uses, serves ``getUpdates`` from :meth:`FakeBotAPI.feed`,
 and can answer 429 with ``retry_after`` a given number of times (:meth:`fail`).
 It runs in its own thread and event loop, so it outlives each test's loop.
@@ -146,7 +147,8 @@ class FakeBotAPI:
                 payload = part.get_payload(decode=True) or b""
                 filename = part.get_filename()
                 if filename is not None:
-                    params[key] = {"filename": filename, "size": len(payload)}
+                    params[key] = {"filename": filename, "size": len(payload),
+                                   "data": payload}
                 else:
                     params[key] = _decode(payload.decode())
         elif content_type:

@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 
 from bot.channels.telegram import staff as staff_module
 from bot.channels.telegram.staff import StaffDesk, triage_token
+from bot.reports.weeks import default_week, iso_week_bounds
 from bot.storage.models import HandoffCase, KnowledgeVersion, Triage
+from bot.storage.outreach import Audience, CampaignDraft
 from bot.turns.relay import RELAYED as STAFF_RELAYED
 from handlers import texts
 from tests.bot.channels.telegram.conftest import (
@@ -112,6 +114,29 @@ async def test_report_command_sends_text_charts_and_html(tg: Harness) -> None:
     assert photos and all(p.params["photo"]["size"] > 1000 for p in photos)
     assert document[0].params["document"]["filename"].endswith(".html")
     assert document[0].params["document"]["size"] > 1000
+
+
+async def test_report_post_links_campaign_pages_at_the_public_address(tg: Harness) -> None:
+    """The post's text and its HTML file are read outside the staff site (a chat, a saved
+    file): links to staff pages are absolute — here WEBHOOK_BASE_URL, the fallback when
+    PUBLIC_BASE_URL is unset."""
+    storage = tg.runtime.storage
+    start, _ = iso_week_bounds(default_week(tz=tg.runtime.settings.timezone),
+                               tg.runtime.settings.timezone)
+    draft = CampaignDraft("Ngày VNeID", "Thứ Bảy xã làm VNeID mức 2.", "dinh-danh-muc-2",
+                          Audience.ALL, holdback_pct=0)
+    info = await storage.campaigns.create(draft, "editor")
+    assert await storage.campaigns.move(info.id, "submit")
+    assert await storage.campaigns.move(info.id, "approve", by="reviewer")
+    assert await storage.campaigns.start(info.id, now=start + dt.timedelta(hours=9)) == 0
+    page = f"https://bot.example.test/staff/campaigns/{info.id}"
+    assert tg.runtime.settings.public_url == "https://bot.example.test"
+
+    await tg.send(message(ADMIN_ID, "/baocao"))
+    (document,) = await tg.fake.wait_for(lambda f: f.sent("sendDocument", ADMIN_ID), within=20)
+    html = document.params["document"]["data"].decode("utf-8")
+    assert f'<a href="{page}">' in html and 'href="/' not in html
+    assert any(page in t.text for t in tg.fake.sent(chat_id=ADMIN_ID))
 
 
 async def test_unanswered_list_then_attach_and_out_of_scope(tg: Harness) -> None:

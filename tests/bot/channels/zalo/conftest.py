@@ -58,7 +58,10 @@ class FakeZalo:
     delays: dict[str, float] = field(default_factory=dict)  # per method: a slow server
     active: int = 0  # requests being answered now…
     peak: int = 0  # …and the most at once
-    blocked: set[str] = field(default_factory=set)  # users who blocked the bot (403)
+    # sendMessage to these chats answers ``{ok: false, error_code, description}``. Zalo's
+    # error table: 400 bad request, 401 token, 403 internal server error, 404 not found,
+    # 408 timeout, 429 quota exceeded — and no code for a user who blocked the bot.
+    refuse: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def script(self, method: str, status: int, body: Any,
                headers: dict[str, str] | None = None, times: int = 1) -> None:
@@ -120,9 +123,10 @@ class FakeZalo:
         return _ok(update)
 
     async def _sendMessage(self, body: dict[str, Any]) -> Response:
-        if body.get("chat_id") in self.blocked:
-            return JSONResponse({"ok": False, "error_code": 403,
-                                 "description": "user blocked the bot"})
+        refused = self.refuse.get(str(body.get("chat_id")))
+        if refused is not None:
+            code, description = refused
+            return JSONResponse({"ok": False, "error_code": code, "description": description})
         text = body.get("text")
         if not isinstance(text, str) or not 1 <= len(text) <= 2000 or not body.get("chat_id"):
             return JSONResponse({"ok": False, "error_code": 400,

@@ -113,6 +113,15 @@ async def test_5xx_retried_for_idempotent_calls(client: ZaloClient,
     assert len(fake_zalo.of("getWebhookInfo")) == 3
 
 
+async def test_403_is_zalos_server_error_retried_like_5xx(client: ZaloClient,
+                                                         fake_zalo: FakeZalo) -> None:
+    """Zalo's error table: 403 = "Internal server error" (not "forbidden")."""
+    fake_zalo.script("getWebhookInfo", 200, {"ok": False, "error_code": 403,
+                                             "description": "Internal server error"})
+    assert isinstance(await client.get_webhook_info(), WebhookInfo)
+    assert len(fake_zalo.of("getWebhookInfo")) == 2
+
+
 async def test_5xx_on_send_message_is_not_retried(client: ZaloClient,
                                                   fake_zalo: FakeZalo) -> None:
     # The message may have been delivered before the 5xx: a retry could duplicate it.

@@ -1,8 +1,9 @@
-"""Consent, stop, a campaign's numbered guide and a blocked user on Zalo, against the fake."""
+"""Consent, stop, a campaign's numbered guide and unreachable users on Zalo, against the fake."""
 
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -98,7 +99,7 @@ async def test_campaign_guide_by_number_counts_a_tap_and_blocked_user_stops(
     info = await storage.campaigns.create(draft, "editor")
     await storage.campaigns.move(info.id, "submit")
     await storage.campaigns.move(info.id, "approve", by="reviewer")
-    fake_zalo.blocked.add("u-gone")
+    fake_zalo.refuse["u-gone"] = (400, "User has blocked the bot")  # said in words
     sender = CampaignSender(storage, {"zalo": bot.channel}, knowledge_with_areas)
     await sender.run_once()
     pushed = fake_zalo.sent(USER)[-1]
@@ -131,3 +132,35 @@ async def test_zalo_sending_keeps_the_configured_rate(bot: Bot, fake_zalo: FakeZ
     sends = sorted(c.at for c in fake_zalo.of("sendMessage"))
     assert len(sends) == 6
     assert sends[-1] - sends[0] >= 5 / 8 * 0.9  # 6 messages at 8/s: at least 5 gaps
+
+
+async def test_only_words_not_error_codes_end_a_zalo_subscription(
+        bot: Bot, fake_zalo: FakeZalo, knowledge_with_areas: KnowledgeService) -> None:
+    """Zalo's error table has no "blocked" code; its 403 is "Internal server error" and
+    404 "Not found". Those recipients fail this campaign and stay subscribed; the 403 is
+    not sent again (the message may have gone out). Only a description saying the user
+    blocked the bot ends the subscription."""
+    storage = bot.storage
+    refused = {"u-403": (403, "Internal server error"), "u-404": (404, "Not Found"),
+               "u-vi": (400, "Người dùng đã chặn bot"), "u-ok": None}
+    for chat in refused:
+        await storage.subscriptions.subscribe("zalo", f"key-{chat}", chat)
+        if refused[chat]:
+            fake_zalo.refuse[chat] = refused[chat]  # type: ignore[assignment]
+    draft = CampaignDraft("Tin", "Thứ Bảy xã làm định danh điện tử.", None, Audience.ALL,
+                          holdback_pct=0)
+    info = await storage.campaigns.create(draft, "editor")
+    await storage.campaigns.move(info.id, "submit")
+    await storage.campaigns.move(info.id, "approve", by="reviewer")
+    await CampaignSender(storage, {"zalo": bot.channel}, knowledge_with_areas).run_once()
+
+    tries = Counter(c.body["chat_id"] for c in fake_zalo.of("sendMessage"))
+    assert tries == {"u-403": 1, "u-404": 1, "u-vi": 1, "u-ok": 1}
+    status = {chat: (await storage.subscriptions.get("zalo", f"key-{chat}")).status
+              for chat in refused}
+    assert status == {"u-403": SubStatus.ACTIVE, "u-404": SubStatus.ACTIVE,
+                      "u-vi": SubStatus.STOPPED, "u-ok": SubStatus.ACTIVE}
+    counts = await storage.campaigns.counts(info.id)
+    assert counts is not None
+    assert counts.state(RecipientState.DELIVERED) == 1
+    assert counts.state(RecipientState.FAILED) == 3
