@@ -199,7 +199,8 @@ class Conversation:
     def _reply_for(self, snap: Snapshot, result: MatchResult, event_id: str,
                    aspects: tuple[Aspect, ...] = ()) -> Reply:
         if result.decision is Decision.ANSWER and result.topic:
-            return self._answer(snap.kb, result.topic, event_id, aspects)
+            reply = self._answer(snap.kb, result.topic, event_id, aspects)
+            return _with_also(reply, snap.kb, result.also)
         if result.decision is Decision.SMALLTALK:
             return self._smalltalk(snap, result.smalltalk or "greeting")
         if result.decision is Decision.SUGGEST and result.candidates:
@@ -273,7 +274,10 @@ class Conversation:
         if kind in META_REPLIES:
             return Reply(ReplyKind.SMALLTALK, (_para(META_REPLIES[kind]),),
                          (*_menu_choice(), Choice(texts.BUTTON_HANDOFF, "handoff")))
-        return self._welcome(snap, kind=ReplyKind.SMALLTALK)
+        # A greeting gets the welcome, with a person one tap away as in every social reply.
+        welcome = self._welcome(snap, kind=ReplyKind.SMALLTALK)
+        return Reply(welcome.kind, welcome.blocks,
+                     (*welcome.choices, Choice(texts.BUTTON_HANDOFF, "handoff")))
 
     def _welcome(self, snap: Snapshot, kind: ReplyKind = ReplyKind.INFO) -> Reply:
         blocks = (
@@ -359,6 +363,17 @@ def _aspects(values: tuple[str, ...]) -> tuple[Aspect, ...]:
     return tuple(Aspect(v) for v in values if v in Aspect._value2member_map_)
 
 
+def _with_also(reply: Reply, kb: KnowledgeBase, also: str | None) -> Reply:
+    """The answer, then the second procedure the question names, one tap away."""
+    topic = kb.topics.get(also) if also else None
+    if topic is None or also == reply.topic_id:
+        return reply
+    note = Block(BlockKind.NOTE, text=texts.ALSO.format(title=topic.title))
+    choice = Choice(texts.BUTTON_ALSO.format(title=topic.title), f"topic:{topic.id}")
+    return Reply(reply.kind, (*reply.blocks, note), (choice, *reply.choices), reply.topic_id,
+                 reply.actions)
+
+
 def _pending(result: MatchResult, aspects: tuple[Aspect, ...]) -> ChatContext | None:
     """Aspects asked while choices are offered wait for the pick (a marker, not a context)."""
     if result.decision is Decision.SUGGEST and aspects:
@@ -375,7 +390,9 @@ def _next_context(turn: Turn, live: ChatContext | None, now: dt.datetime) -> Cha
         return ctx.answered(reply.topic_id, now)
     if reply.kind is ReplyKind.SUGGEST and offered:
         pending = turn.context.aspects if turn.context else ()
-        return ctx.offered(offered, now, pending, live.topic_id if live else None)
+        # One topic offered: "mất mấy ngày?" next can only be about it.
+        topic = offered[0] if len(offered) == 1 else live.topic_id if live else None
+        return ctx.offered(offered, now, pending, topic)
     if reply.kind is ReplyKind.MENU or (reply.kind is ReplyKind.INFO and turn.match is None
                                         and any(c.action.startswith("cat:")
                                                 for c in reply.choices)):

@@ -15,6 +15,7 @@ An off-topic message stays off-topic: it adds words the topic never uses.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from knowledge.aspects import detect as detect_aspects
 from knowledge.aspects import folded_words, refers_back, residual_words
@@ -87,7 +88,10 @@ def follow_up(text: str, result: MatchResult, topic_id: str, kb: KnowledgeBase) 
     rest = residual_words(text)
     if not rest:
         return pointed
-    explained = all(w in topic_words(kb, topic_id) for w in rest)
+    words = topic_words(kb, topic_id)
+    # Abbreviations and typos are read as the matcher read them: "cccd" is "căn cước".
+    explained = all(w in words for w in rest) or (
+        bool(result.normalized) and all(w in words for w in residual_words(result.normalized)))
     if result.decision is Decision.ANSWER and result.topic is not None \
             and result.topic != topic_id:
         # Another topic wins when the added words name it ("thế còn đăng ký tạm trú"),
@@ -97,25 +101,40 @@ def follow_up(text: str, result: MatchResult, topic_id: str, kb: KnowledgeBase) 
         return pointed and explained and (names_this or not names_other)
     if result.decision is Decision.ANSWER:
         return True
-    if pointed:
-        return explained
-    # No aspect, no pointer, and the matcher is not sure of any topic: still a follow-up
-    # when every word it adds is one the topic in context uses and none names the
-    # topic the matcher leans to instead ("dùng ngân hàng nào cũng được à").
-    lean = result.candidates[0].topic if result.candidates else None
-    names_other = lean is not None and lean != topic_id and lean in kb.topics and any(
-        w in title_words(kb, lean) and w not in title_words(kb, topic_id) for w in rest)
-    return explained and not names_other
+    # Without an aspect or a pointer back, a message is a new question: off-topic chat
+    # ("tối nay đội tuyển đá mấy giờ") shares enough everyday words with any entry.
+    return pointed and explained
 
 
 def title_words(kb: KnowledgeBase, topic_id: str) -> frozenset[str]:
     """Folded words of a topic's title and keywords: the words that name it."""
     topic = kb.topics[topic_id]
-    return frozenset(folded_words(" ".join([topic.title, *topic.keywords])).split())
+    return _words(kb, topic_id, "title", lambda: [topic.title, *topic.keywords])
 
 
 def topic_words(kb: KnowledgeBase, topic_id: str) -> frozenset[str]:
-    """Folded words a topic's title, keywords and example questions use."""
+    """Folded words of the topic's title, keywords, example questions and documents.
+
+    A follow-up may name a document the entry lists ("có cần mang căn cước không"). Not
+    the summary or the steps: their prose holds so many everyday words ("tối", "giờ",
+    "đã") that an off-topic message would pass for a follow-up.
+    """
     topic = kb.topics[topic_id]
-    text = " ".join([topic.title, *topic.keywords, *topic.questions])
-    return frozenset(folded_words(text).split())
+    return _words(kb, topic_id, "all", lambda: [
+        topic.title, *topic.keywords, *topic.questions, *topic.documents])
+
+
+# (knowledge version — a content hash —, topic, which words) → the folded words.
+_WORDS: dict[tuple[str, str, str], frozenset[str]] = {}
+_WORDS_MAX = 2048
+
+
+def _words(kb: KnowledgeBase, topic_id: str, which: str,
+           texts: Callable[[], list[str]]) -> frozenset[str]:
+    key = (kb.version, topic_id, which)
+    found = _WORDS.get(key)
+    if found is None:
+        if len(_WORDS) >= _WORDS_MAX:
+            _WORDS.clear()
+        found = _WORDS[key] = frozenset(folded_words(" ".join(texts())).split())
+    return found

@@ -23,6 +23,9 @@ BYE = "Chào bạn, chúc bạn làm thủ tục thuận lợi!"
 MENU_TITLE = "Bạn muốn hỏi về nhóm thủ tục nào?"
 CATEGORY_TITLE = "{label} — chọn thủ tục bạn cần:"
 SUGGEST_TITLE = "Mình chưa chắc bạn hỏi về thủ tục nào. Có phải bạn muốn hỏi:"
+# After an answer, when the question also names a second procedure.
+ALSO = "Có thể bạn cũng cần: {title}."
+BUTTON_ALSO = "➕ {title}"
 SUGGEST_NONE = "Không phải các mục trên"
 FALLBACK_TITLE = "Xin lỗi, mình chưa tìm thấy hướng dẫn phù hợp với câu hỏi này."
 FALLBACK_BODY = (

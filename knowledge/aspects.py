@@ -37,9 +37,15 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"le phi", r"phi", r"bao nhieu tien", r"may tien", r"mat tien", r"ton tien",
         r"tien le phi", r"mien phi", r"gia bao nhieu", r"het bao nhieu", r"dong tien",
         r"tra tien", r"nop tien (?:gi|bao nhieu)", r"ton bao nhieu", r"tien gi",
+        r"het nhieu", r"nhieu tien",
     ),
     Aspect.TIME: (
-        r"bao lau", r"may ngay", r"bao nhieu ngay", r"may hom", r"may tuan",
+        # "mấy ngày" is the processing time after "mất", "chờ"… or before "thì có", not
+        # the length of a stay ("ở nhờ mấy hôm").
+        r"(?:mat|doi|cho|trong|sau|het|ton|la|thi) (?:may|bao nhieu) (?:ngay|hom|tuan)",
+        r"(?:may|bao nhieu) (?:ngay|hom|tuan) (?:thi |la |moi )?(?:co(?! phai)|xong|nhan|lay"
+        r"|duoc)",
+        r"^(?:may|bao nhieu) (?:ngay|hom|tuan)", r"bao lau",
         r"thoi gian(?: giai quyet| xu ly| lam| cho| tra)?", r"thoi han giai quyet",
         r"bao gio (?:co|xong|nhan|lay)", r"khi nao (?:co|xong|nhan|lay)", r"lau khong",
         r"lau ko", r"lau k", r"co lien", r"lay ngay", r"nhanh khong", r"hen tra",
@@ -54,18 +60,24 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"o dau", r"cho nao", r"noi nao", r"tai dau", r"den dau", r"di dau", r"len dau",
         r"co quan nao", r"dia chi", r"phong nao", r"ra dau",
         r"(?:o|tai|len|ra) (?:xa|phuong|huyen|tinh|uy ban|ubnd|cong an|mot cua)"
-        r" (?:lam|nop|duoc|co)",
+        r" (?:lam|nop|duoc|co|hay)",
+        r"(?:phai|can) (?:ra|len|den|toi|di) (?:xa|phuong|huyen|tinh|uy ban|ubnd|cong an"
+        r"|mot cua)",
     ),
     Aspect.ONLINE: (
         r"online", r"onl", r"truc tuyen", r"tren mang", r"qua mang", r"tren dien thoai",
-        r"qua dien thoai", r"bang dien thoai", r"tai nha", r"o nha", r"khong can (?:den|di|len)",
+        r"qua dien thoai", r"bang dien thoai", r"khong can (?:den|di|len)",
+        # "làm tại nhà được không", not "mở quán ở nhà"
+        r"(?:tai|o) nha (?:duoc|dc|lam|nop|khai|dang ky|khong|ko|k)\b",
+        r"(?:lam|nop|khai|dang ky) (?:\w+ ){0,2}(?:tai|o) nha",
         r"khong phai (?:den|di|len)", r"tren vneid", r"qua vneid", r"tren app",
         r"tren ung dung", r"dich vu cong truc tuyen", r"qua mang internet",
     ),
     Aspect.WHO: (
         rf"(?:lam|nop|di|khai|dang ky|xin) (?:ho{_NOT_HO}|thay|giup)",
         r"nho (?:nguoi|ai|con|chau|vo|chong|anh|chi|em|bo|me)",
-        r"uy quyen", r"nguoi khac", r"ai (?:duoc|co the|phai|di|lam|nop)",
+        r"(?<!giay )(?<!ban )(?<!hop dong )uy quyen",  # not the document "giấy ủy quyền"
+        r"nguoi khac", r"ai (?:duoc|co the|phai|di|lam|nop)",
         r"dieu kien", r"doi tuong", r"co duoc (?:lam|cap|huong)", r"du tuoi",
         r"nguoi than", r"nguoi nha", r"dai dien",
     ),
@@ -89,7 +101,7 @@ _FILLER = frozenset("""
     viec vu ne day do tien da xong ok oke nua con dang ky de ai
     chu nhi hen nghen ha ak uh ma moi doi lay nhan ra ve vao luc khi sau truoc chi rang
     biet hieu muon cam on nhieu it lan nay kia ay vay nguoi
-    cung dung duyet xet
+    cung dung duyet xet neu
 """.split())
 
 _COMPILED = {aspect: re.compile(r"\b(?:" + "|".join(p) + r")\b")

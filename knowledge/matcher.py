@@ -175,8 +175,12 @@ class Matcher:
         self._example_texts = {t: [e.folded for e in ex] for t, ex in index.examples.items()}
         # A topic's title and keywords name a procedure even when each of their words is
         # generic ("nộp hồ sơ trực tuyến"; "so do" typed without accents looks like "sơ").
-        self._names = frozenset(" ".join(e.folded.split()) for ex in index.examples.values()
-                                for e in ex if e.field in ("title", "keywords"))
+        names: dict[str, set[str]] = {}
+        for topic_id, examples in index.examples.items():
+            for e in examples:
+                if e.field in ("title", "keywords"):
+                    names.setdefault(" ".join(e.folded.split()), set()).add(topic_id)
+        self._names = {name: frozenset(ids) for name, ids in names.items()}
         self._longest_name = max((n.count(" ") + 1 for n in self._names), default=0)
         if trained is None:
             folded = tuple(self.normalize(q).folded for q in negatives)
@@ -219,10 +223,32 @@ class Matcher:
 
     def _names_procedure(self, folded: str) -> bool:
         """Does a run of the question's words equal a topic's title or keyword?"""
+        return bool(self._named(folded))
+
+    def _named(self, folded: str) -> dict[str, frozenset[str]]:
+        """Each title or keyword the question contains → the topics it names."""
         words = folded.split()
-        return any(" ".join(words[i:i + n]) in self._names
-                   for n in range(1, min(self._longest_name, len(words)) + 1)
-                   for i in range(len(words) - n + 1))
+        found = {}
+        for n in range(1, min(self._longest_name, len(words)) + 1):
+            for i in range(len(words) - n + 1):
+                phrase = " ".join(words[i:i + n])
+                if phrase in self._names:
+                    found[phrase] = self._names[phrase]
+        return found
+
+    def _second_named(self, folded: str, cands: tuple[Candidate, ...]) -> str | None:
+        """A runner-up the question names by a title or keyword of its own, when the
+        first topic is named by another one ("chứng thực bản sao sổ đỏ")."""
+        named = self._named(folded)
+        if len(named) < 2 or not cands:
+            return None
+        first = cands[0].topic
+        own = [p for p, ids in named.items() if first in ids]
+        for cand in cands[1:3]:
+            theirs = [p for p, ids in named.items() if cand.topic in ids and first not in ids]
+            if own and any(p not in q and q not in p for p in theirs for q in own):
+                return cand.topic
+        return None
 
     def _candidates(self, ranked: Ranked) -> tuple[Candidate, ...]:
         """Up to three topics with a softmax share of the scores (best first, sums ≤ 1)."""
@@ -238,14 +264,16 @@ class Matcher:
                 confidence: float) -> MatchResult:
         conf = self.confidence
         cands = self._candidates(ranked)
-        two = len(cands) > 1 and ranked.scores[1] >= conf.also
-        if confidence >= conf.answer and two and confidence < (1 + conf.answer) / 2:
+        second = self._second_named(norm.folded, cands) if len(cands) > 1 else None
+        if second is None and len(cands) > 1 and ranked.scores[1] >= conf.also:
+            second = cands[1].topic
+        pair = (cands[0], *(c for c in cands if c.topic == second))
+        if confidence >= conf.answer and second and confidence < (1 + conf.answer) / 2:
             # Two topics claimed, the lead not decisive: offer both rather than guess.
-            return MatchResult(text, Decision.SUGGEST, None, confidence, cands[:2],
-                               norm.folded)
+            return MatchResult(text, Decision.SUGGEST, None, confidence, pair, norm.folded)
         if confidence >= conf.answer:
             return MatchResult(text, Decision.ANSWER, cands[0].topic, confidence, cands,
-                               norm.folded, also=cands[1].topic if two else None)
+                               norm.folded, also=second)
         if confidence >= conf.suggest:
             best = cands[0].score
             close = tuple(c for c in cands if c.score >= best * self.config.suggest_ratio)

@@ -41,6 +41,11 @@ class _Phrase:
         return True
 
 
+# "để …" after the request introduces its purpose (typed without accents, "de" is
+# nearly always "để" in a question).
+_PURPOSE = frozenset({"để", "de", "đặng"})
+
+
 class ScopeGuard:
     def __init__(self, phrases: list[str], normalizer: Normalizer,
                  generic_words: list[str] | None = None) -> None:
@@ -79,6 +84,10 @@ class ScopeGuard:
         tokens = tuple(t for t in norm.tokens if t.core)
         found = []
         for i, token in enumerate(tokens):
+            if i > 0 and token.text in _PURPOSE:
+                # "xin giấy độc thân để làm hồ sơ vay vốn": what follows is what the
+                # citizen needs it for, not what they ask about.
+                break
             for phrase in self._by_first.get(token.folded, ()):
                 if phrase.matches_at(tokens, i):
                     found.append((phrase.label, " ".join(w.folded for w in phrase.words)))

@@ -17,9 +17,10 @@ SMALLTALK_FILE = "smalltalk.yaml"
 # Politeness particles that may surround a social message without changing it.
 PARTICLES = frozenset(
     "a ah ạ à ơi nhé nhe nha nhá với đi luôn hen nghen ha hả vậy dạ vâng bạn ad admin bot "
-    "em anh chị cháu bác tôi mình tui thế cả chút tí mãi sao gì".split()
+    "em anh chị cháu bác tôi mình tui thế cả chút tí mãi sao gì gấp lắm quá thật hết mà"
+    .split()
 )
-MAX_TOKENS = 8
+MAX_TOKENS = 10
 # A message made of several social phrases ("chào bạn, cho hỏi chút") takes the kind
 # that asks the most of the bot; later kinds lose to earlier ones.
 PRIORITY = ("complaint", "confused", "help", "presence", "bye", "thanks", "ack", "greeting")

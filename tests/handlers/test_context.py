@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from handlers.context import ChatContext
-from handlers.conversation import Conversation, Turn
-from handlers.messages import Incoming, MessageKind, ReplyKind
+from handlers.conversation import Conversation, Turn, _next_context
+from handlers.messages import Choice, Incoming, MessageKind, Reply, ReplyKind
 from knowledge.aspects import Aspect
 from knowledge.service import KnowledgeService
 from tests.handlers.helpers import led_with
@@ -125,12 +125,29 @@ def test_an_out_of_range_ordinal_is_not_a_pick(chat: Conversation) -> None:
 def test_a_suggestion_is_remembered_with_the_asked_aspect(knowledge: KnowledgeService) -> None:
     chat = Conversation(knowledge)
     snap = knowledge.current
-    # Whatever the matcher decides, a suggestion stores exactly the topics it offered.
+    # A vague question gets choices; the chat stores exactly the topics offered.
     turn = say(chat, "lệ phí bao nhiêu", None)
-    if turn.reply.kind is ReplyKind.SUGGEST:
-        offered = tuple(c.action[6:] for c in turn.reply.choices if c.action.startswith("topic:"))
-        assert turn.context == ChatContext(None, offered, T0, ("fee",))
-        assert all(t in snap.kb.topics for t in offered)
+    assert turn.reply.kind is ReplyKind.SUGGEST
+    offered = tuple(c.action[6:] for c in turn.reply.choices if c.action.startswith("topic:"))
+    assert offered
+    # One topic offered is the only thing a follow-up can be about.
+    topic = offered[0] if len(offered) == 1 else None
+    assert turn.context == ChatContext(topic, offered, T0, ("fee",))
+    assert all(t in snap.kb.topics for t in offered)
+
+
+def test_a_single_offered_topic_takes_the_follow_up(chat: Conversation) -> None:
+    """One topic offered: "mất mấy ngày?" next can only be about it."""
+    one = Turn("e1", Reply(ReplyKind.SUGGEST, (), (Choice("Đổi bằng lái", "topic:doi-gplx"),
+                                                    Choice("Không phải", "menu"))))
+    offered = _next_context(one, None, T0)
+    assert offered is not None and offered.offered_topics == ("doi-gplx",)
+    two = Turn("e2", Reply(ReplyKind.SUGGEST, (), (Choice("a", "topic:doi-gplx"),
+                                                    Choice("b", "topic:dang-ky-xe"))))
+    assert _next_context(two, None, T0).topic_id is None  # type: ignore[union-attr]
+    snap_reply = say(chat, "mất mấy ngày", offered).reply
+    assert snap_reply.kind is ReplyKind.ANSWER and snap_reply.topic_id == "doi-gplx"
+    assert led_with(snap_reply, Aspect.TIME)
 
 
 def test_context_round_trips_and_tolerates_bad_data() -> None:

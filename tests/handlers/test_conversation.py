@@ -161,3 +161,20 @@ def test_handoff_with_and_without_staff(knowledge: KnowledgeService) -> None:
 def test_smalltalk_replies(chat: Conversation) -> None:
     assert say(chat, "cảm ơn nhé").blocks[0].text == texts.THANKS
     assert say(chat, "chào bạn").kind is ReplyKind.SMALLTALK
+
+
+def test_an_answer_offers_the_second_topic_the_question_names(chat: Conversation) -> None:
+    reply = say(chat, "chứng thực bản sao sổ đỏ")
+    if reply.kind is ReplyKind.ANSWER:
+        other = ({"chung-thuc-ban-sao", "dat-dai-so-do"} - {reply.topic_id}).pop()
+        assert reply.choices[0].action == f"topic:{other}"
+        assert reply.blocks[-1].kind is BlockKind.NOTE
+        assert reply.blocks[-1].text.startswith("Có thể bạn cũng cần:")
+    else:
+        assert reply.kind is ReplyKind.SUGGEST
+
+
+def test_a_greeting_gets_the_welcome_and_a_person(chat: Conversation) -> None:
+    reply = say(chat, "chào bạn")
+    assert reply.kind is ReplyKind.SMALLTALK
+    assert "handoff" in actions(reply) and any(a.startswith("cat:") for a in actions(reply))

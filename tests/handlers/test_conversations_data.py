@@ -36,6 +36,12 @@ def test_there_are_enough_conversations() -> None:
 
 @pytest.mark.parametrize("conversation", CONVERSATIONS, ids=[c["name"] for c in CONVERSATIONS])
 def test_conversation(knowledge: KnowledgeService, conversation: dict[str, Any]) -> None:
+    replay(knowledge, conversation)
+
+
+def replay(knowledge: KnowledgeService, conversation: dict[str, Any]) -> None:
+    """Say each turn to one chat, a minute apart unless ``after`` says otherwise, carrying
+    the context over, and check each reply against its ``expect``."""
     chat = Conversation(knowledge)
     now, context = START, None
     previous: Reply | None = None

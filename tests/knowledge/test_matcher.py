@@ -140,3 +140,16 @@ def test_off_topic_questions_are_learned_as_such(knowledge: KnowledgeService) ->
     for question in ["mua phân bón cho lúa loại nào tốt", "tối nay xem phim gì trên tivi"]:
         result = matcher.match(question)
         assert result.decision is not Decision.ANSWER, result
+
+
+def test_a_question_naming_two_topics_never_answers_one_alone(knowledge: KnowledgeService
+                                                              ) -> None:
+    """"chứng thực bản sao sổ đỏ" names copy certification and the land title by their
+    own keywords: both are offered, or one is answered with the other as ``also``."""
+    result = knowledge.current.matcher.match("chứng thực bản sao sổ đỏ")
+    named = {"chung-thuc-ban-sao", "dat-dai-so-do"}
+    if result.decision is Decision.ANSWER:
+        assert {result.topic, result.also} == named
+    else:
+        assert result.decision is Decision.SUGGEST
+        assert named <= {c.topic for c in result.candidates}

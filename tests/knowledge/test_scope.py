@@ -21,3 +21,12 @@ def test_whole_words_only() -> None:
     guard = ScopeGuard(["visa"], n)
     assert guard.gap(n.normalize("thẻ visa debit")) == "visa"
     assert guard.gap(n.normalize("visas")) is None
+
+
+def test_a_gap_named_as_the_purpose_does_not_count() -> None:
+    """"… để làm hồ sơ vay vốn": the loan is what the paper is for, not the question."""
+    n = Normalizer.from_directory()
+    guard = ScopeGuard(["vay vốn"], n)
+    assert guard.gap(n.normalize("xin giấy độc thân để làm hồ sơ vay vốn")) is None
+    assert guard.gap(n.normalize("xin giay doc than de vay von")) is None
+    assert guard.gap(n.normalize("vay vốn để làm nhà")) == "vay vốn"

@@ -16,6 +16,9 @@ from knowledge.service import KnowledgeService
     ("chưa hiểu, giải thích lại", "confused"),
     ("chào bot, trả lời sai rồi", "complaint"),
     ("dở quá", "complaint"),
+    ("alo alo", "presence"),  # "are you there", not a greeting: it wants a person
+    ("tôi cần hỗ trợ gấp", "help"),  # an intensifier does not make it a question
+    ("trả lời khó hiểu quá, nói lại đi", "confused"),
 ])
 def test_meta_messages(knowledge: KnowledgeService, text: str, kind: str) -> None:
     result = knowledge.current.match(text)
