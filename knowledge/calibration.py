@@ -290,8 +290,11 @@ def _thresholds(p_scope: np.ndarray, p_right: np.ndarray, right: np.ndarray,
 
 def _answer_threshold(p: np.ndarray, right: np.ndarray, in_scope: np.ndarray) -> float:
     """The lowest threshold with at most ``MAX_WRONG`` of in-scope questions wrong."""
-    for t in np.unique(np.concatenate([[0.5], np.round(p, 4)])):
-        wrong = ((p >= t) & in_scope & ~right).sum() / max(1, in_scope.sum())
-        if wrong <= MAX_WRONG:
-            return float(max(t, 0.3))
-    return 0.99
+    thresholds = np.unique(np.concatenate([[0.5], np.round(p, 4)]))  # ascending
+    wrong = np.sort(p[in_scope & ~right])
+    # Wrong answers at each threshold: the wrong ones scoring at least that much.
+    answered_wrong = len(wrong) - np.searchsorted(wrong, thresholds, side="left")
+    ok = answered_wrong / max(1, int(in_scope.sum())) <= MAX_WRONG
+    if not ok.any():
+        return 0.99
+    return float(max(thresholds[int(np.argmax(ok))], 0.3))
