@@ -110,6 +110,8 @@ def explain_terms(blocks: list[Block]) -> tuple[Block, ...]:
 
     def gloss(text: str) -> str:
         for term in list(pending):
+            if term not in text:  # the pattern needs the term itself: no search needed
+                continue
             pattern = _GLOSS_PATTERNS[term]
             if pattern.search(text):
                 text = pattern.sub(f"{term} ({pending.pop(term)})", text, count=1)

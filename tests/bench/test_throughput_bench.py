@@ -20,6 +20,9 @@ def test_a_tiny_run_prints_the_documented_json(tmp_path: Path) -> None:
          "--dev", str(dev)], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     figures = json.loads(done.stdout)
-    assert set(figures) == {"ceiling_ups", "sqlite_ups", "postgres_ups", "p99_ms_at_200ups"}
+    assert set(figures) == {"ceiling_ups", "sqlite_ups", "postgres_ups", "p99_ms_at_200ups",
+                            "ceiling_cpu_ms", "sqlite_cpu_ms", "postgres_cpu_ms"}
     assert figures["ceiling_ups"] > 0 and figures["sqlite_ups"] > 0
-    assert figures["postgres_ups"] is None and figures["p99_ms_at_200ups"] > 0
+    assert figures["ceiling_cpu_ms"] > 0 and figures["sqlite_cpu_ms"] > 0
+    assert figures["postgres_ups"] is None and figures["postgres_cpu_ms"] is None
+    assert figures["p99_ms_at_200ups"] > 0

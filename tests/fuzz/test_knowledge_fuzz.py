@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import knowledge.matcher as matcher_module
 from knowledge.matcher import Decision, Matcher
 from knowledge.service import KnowledgeService
-from knowledge.vietnamese import fold
+from knowledge.vietnamese import _fold, fold
 from tests.fuzz.strategies import FUZZ, hostile_text, vietnamese_soup
 
 HUNDRED_KB = ("Làm căn cước <script>alert(1)</script> ở đâu?\u202e '; DROP TABLE events; -- "
@@ -27,6 +27,16 @@ def matcher(knowledge: KnowledgeService) -> Matcher:
 
 def _invisible(ch: str) -> bool:
     return unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} or ch.isspace()
+
+
+@FUZZ
+@given(text=hostile_text | vietnamese_soup)
+def test_folding_word_by_word_is_folding_the_whole_text(text: str) -> None:
+    # fold() memoises words of long texts; marks right after a space and words too long
+    # for the memo must come out exactly as the whole text folded at once.
+    for variant in (text, unicodedata.normalize("NFD", text), " \u0301" + text + " \u0301" * 3,
+                    "Đường" * 10 + " " + text):
+        assert fold(variant) == _fold(variant)
 
 
 @FUZZ

@@ -46,3 +46,28 @@ async def test_stale_state_is_ignored_and_purged(
     assert await store.get("zalo", "new", max_age=dt.timedelta(hours=1)) == {"choices": ["y"]}
     assert await store.purge(dt.timedelta(days=1)) == 1
     assert await store.get("zalo", "old") is None
+
+
+async def test_recall_and_remember_batched_per_chat(
+        sessions: async_sessionmaker[AsyncSession]) -> None:
+    """The per-turn context path: many chats at once share transactions, yet each chat
+    gets its own row back, a chat written twice in one batch keeps the later write, and
+    another store (another worker) reads what was written."""
+    store = ConversationStateStore(sessions)
+    chats = [f"c{i}" for i in range(30)]
+    await asyncio.gather(*(store.remember("ctx:web", chat, {"topic": chat}) for chat in chats),
+                         store.remember("ctx:zalo", "c0", {"topic": "first"}),
+                         store.remember("ctx:zalo", "c0", {"topic": "second"}))
+    other = ConversationStateStore(sessions)
+    found = await asyncio.gather(*(other.recall("ctx:web", chat) for chat in chats),
+                                 other.recall("ctx:zalo", "c0"), other.recall("ctx:zalo", "c1"),
+                                 other.recall("ctx:web", "nobody"))
+    assert found[:30] == [{"topic": chat} for chat in chats]
+    assert found[30:] == [{"topic": "second"}, None, None]
+    async with sessions() as session, session.begin():
+        await session.execute(update(ConversationState)
+                              .where(ConversationState.user_key == "c1")
+                              .values(updated_at=utcnow() - dt.timedelta(minutes=31)))
+    ttl = dt.timedelta(minutes=30)
+    assert await other.recall("ctx:web", "c1", max_age=ttl) is None
+    assert await other.recall("ctx:web", "c2", max_age=ttl) == {"topic": "c2"}
