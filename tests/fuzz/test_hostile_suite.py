@@ -68,7 +68,9 @@ from tests.fuzz.hostile.harness import (
 )
 from tests.fuzz.hostile.texts import Sample
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# Times every request: `make test` runs this module on its own, after the parallel part
+# (the "serial" marker, pyproject.toml).
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.serial]
 
 SCALE = float(os.environ.get("HOSTILE_SCALE", "1"))  # local experiments only; CI runs 1
 COUNTS = {"web": 4000, "telegram": 2200, "zalo": 2200, "staff-login": 450,
