@@ -5,6 +5,12 @@ BIN := $(VENV)/bin
 PORT ?= 8080
 HOST ?= 127.0.0.1
 CHROMIUM ?= /usr/bin/chromium
+# The suite runs in two parts: every test not marked "serial", spread over TEST_WORKERS
+# pytest-xdist processes (whole files per worker; TEST_WORKERS=0 runs them in this one),
+# then the "serial" ones (server processes, timed requests) alone on the machine.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL = $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not serial"
+PYTEST_SERIAL = $(BIN)/pytest -q -m serial
 
 .PHONY: run test test-postgres lint bench eval install install-dev browser clean
 
@@ -39,11 +45,13 @@ test: install-dev browser
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/citizen-bot kb validate
-	$(BIN)/pytest -q
+	$(PYTEST_PARALLEL)
+	$(PYTEST_SERIAL)
 
 # The whole suite again with every test's database on PostgreSQL (CI runs both).
 test-postgres: install-dev browser
-	TEST_DATABASE=postgres $(BIN)/pytest -q
+	TEST_DATABASE=postgres $(PYTEST_PARALLEL)
+	TEST_DATABASE=postgres $(PYTEST_SERIAL)
 
 lint: install-dev
 	$(BIN)/ruff check .

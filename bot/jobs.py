@@ -23,6 +23,7 @@ RETENTION_EVERY_S = 6 * 3600
 FOLLOWUPS_EVERY_S = 60
 HOUSEKEEPING_EVERY_S = 600
 CAMPAIGNS_EVERY_S = 5  # due campaigns are started and sent by every worker
+STOP_GRACE_S = 2.0  # how long shutdown waits for a job's run in progress
 # Telegram retries a webhook for up to a day; a week of claims covers any redelivery.
 KEEP_UPDATE_KEYS = dt.timedelta(days=7)
 
@@ -68,17 +69,39 @@ async def send_due_followups(storage: Storage, channels: Mapping[str, Channel],
 
 
 def every(seconds: float, job: Callable[[], Awaitable[object]], name: str) -> asyncio.Task[None]:
-    """Run ``job`` now and then every ``seconds``; a failure is logged, not fatal."""
+    """Run ``job`` now and then every ``seconds``; a failure is logged, not fatal.
+
+    Cancelling the task (shutdown) lets a run in progress finish for up to
+    :data:`STOP_GRACE_S` first: a database call cancelled midway makes SQLAlchemy drop its
+    connection, and on SQLite that connection keeps the write lock until it is garbage
+    collected, so the next start on the same file waited out the busy timeout.
+    """
 
     async def loop() -> None:
         while True:
+            run = asyncio.ensure_future(job())
             try:
-                await job()
+                await asyncio.shield(run)
+            except asyncio.CancelledError:
+                await _finish(run, name)
+                raise
             except Exception:
                 log.exception("job %s failed; retrying later", name)
             await asyncio.sleep(seconds)
 
     return asyncio.create_task(loop(), name=name)
+
+
+async def _finish(run: asyncio.Future[object], name: str) -> None:
+    """Wait for a cancelled job's run in progress, then cancel what is left of it."""
+    try:
+        await asyncio.wait_for(run, STOP_GRACE_S)
+    except TimeoutError:
+        log.warning("job %s still running at shutdown; cancelled", name)
+    except asyncio.CancelledError:
+        pass
+    except Exception:
+        log.exception("job %s failed while stopping", name)
 
 
 async def cancel(tasks: list[asyncio.Task[None]]) -> None:

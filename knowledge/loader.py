@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from knowledge import yaml_text
 from knowledge.schema import Category, CommuneProfile, Topic
 from knowledge.validity import WATCH_DAYS, needs_review, upcoming
 
@@ -97,7 +98,7 @@ def _read_yaml(path: Path, label: str) -> tuple[Any, list[Problem]]:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             return None, [Problem(label, "(tệp)", f"tệp quá lớn (> {MAX_FILE_BYTES} byte)")]
-        return yaml.safe_load(path.read_text(encoding="utf-8")), []
+        return yaml_text.safe_load(path.read_text(encoding="utf-8")), []
     except FileNotFoundError:
         return None, [Problem(label, "(tệp)", "không tìm thấy tệp")]
     except UnicodeDecodeError:

@@ -13,8 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from knowledge import yaml_text
 from knowledge.vietnamese import clean, fold, has_diacritics, normalise_tones, words
 
 DEFAULT_DICTIONARY_DIR = Path(__file__).parent / "data"
@@ -115,7 +114,7 @@ class Normalizer:
 def _read_mapping(path: Path) -> dict[str, str]:
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yaml_text.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path.name}: phải là các dòng 'từ viết tắt: nghĩa đầy đủ'")
     return {str(k): str(v) for k, v in data.items() if v is not None}

@@ -14,8 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from knowledge import yaml_text
 from knowledge.normalize import DEFAULT_DICTIONARY_DIR, Normalized, Normalizer, Token
 
 NOT_COVERED_FILE = "not_covered.yaml"
@@ -64,9 +63,9 @@ class ScopeGuard:
     def from_directory(cls, normalizer: Normalizer, directory: Path | None = None
                        ) -> ScopeGuard:
         path = (directory or DEFAULT_DICTIONARY_DIR) / NOT_COVERED_FILE
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else []
+        data = yaml_text.safe_load(path.read_text(encoding="utf-8")) if path.exists() else []
         generic_path = (directory or DEFAULT_DICTIONARY_DIR) / GENERIC_WORDS_FILE
-        generic = (yaml.safe_load(generic_path.read_text(encoding="utf-8"))
+        generic = (yaml_text.safe_load(generic_path.read_text(encoding="utf-8"))
                    if generic_path.exists() else [])
         if not isinstance(data, list) or not isinstance(generic, list):
             raise ValueError(f"{NOT_COVERED_FILE}, {GENERIC_WORDS_FILE}: phải là danh sách")

@@ -114,9 +114,13 @@ class KnowledgeService:
         return []
 
     def install(self, kb: KnowledgeBase, stored_version: int | None = None) -> None:
-        """Serve an already validated knowledge base (e.g. the newest database version)."""
-        snapshot = build_snapshot(kb, self._dictionary_dir)
-        self._current = snapshot
+        """Serve an already validated knowledge base (e.g. the newest database version).
+
+        The same content as the one being served (its hash: e.g. the starter files, just
+        stored as the first version) keeps the snapshot: a rebuild would come out equal.
+        """
+        if kb.version != self._current.version:
+            self._current = build_snapshot(kb, self._dictionary_dir)
         self.stored_version = stored_version
         log.info("knowledge version %s (stored #%s) is live", kb.version, stored_version)
 

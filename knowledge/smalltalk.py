@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
+from knowledge import yaml_text
 from knowledge.normalize import DEFAULT_DICTIONARY_DIR, Normalized, Normalizer
 from knowledge.vietnamese import fold
 
@@ -44,7 +43,7 @@ class SmalltalkDetector:
     def from_directory(cls, normalizer: Normalizer, directory: Path | None = None
                        ) -> SmalltalkDetector:
         path = (directory or DEFAULT_DICTIONARY_DIR) / SMALLTALK_FILE
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+        data = yaml_text.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
         return cls(data or {}, normalizer)
 
     @staticmethod

@@ -2,17 +2,19 @@
 
 A test that sends a few messages must not straddle a minute boundary, or the count
 restarts half-way and more messages pass than the limit allows — a flaky failure, not
-a bug. Waiting is cheaper than faking the clock inside the database counters.
+a bug. The counters' clock is frozen for the test instead (restarting each minute is
+``tests/bot/storage/test_counters.py``'s); waiting for a new minute cost up to 20 s.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
+import pytest
+
+from bot.storage import counters
 
 
-async def away_from_minute_edge(seconds_needed: float = 20.0) -> None:
-    """Return once at least ``seconds_needed`` remain in the current minute."""
-    left = 60 - time.time() % 60
-    if left < seconds_needed:
-        await asyncio.sleep(left + 0.05)  # the next minute has just begun
+def freeze_minute(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Count every message of the test in the minute it started in; that minute."""
+    minute = counters.current_minute()
+    monkeypatch.setattr(counters, "current_minute", lambda now=None: minute)
+    return minute

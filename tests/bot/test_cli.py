@@ -1,4 +1,8 @@
-"""The command line, run as a real process: the `match` contract and `eval` floors."""
+"""The command line: the `match` contract and `eval` floors.
+
+Most calls run ``bot.cli.main`` in this process (``tests/bot/cli_process.py``); the
+help and ``ask`` tests start ``python -m bot.cli`` as a real process.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +13,27 @@ from pathlib import Path
 
 import pytest
 
+from tests.bot.cli_process import run_cli
 from tests.conftest import REPO, shared_file
 
 CLI = [sys.executable, "-m", "bot.cli"]
 
 
-def run(args: list[str], stdin: str = "", tmp_path: Path | None = None, timeout: int = 120
+def _env(tmp_path: Path | None) -> dict[str, str]:
+    return {"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path or REPO / "data"),
+            "LOG_LEVEL": "WARNING"}
+
+
+def run(args: list[str], stdin: str = "", tmp_path: Path | None = None
         ) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path or REPO / "data"),
-           "LOG_LEVEL": "WARNING"}
-    return subprocess.run(CLI + args, input=stdin, capture_output=True, text=True, cwd=REPO,
-                          env=env, timeout=timeout, check=False)
+    return run_cli(args, env=_env(tmp_path), cwd=REPO, stdin=stdin)
+
+
+def run_process(args: list[str], tmp_path: Path | None = None, timeout: int = 120
+                ) -> subprocess.CompletedProcess[str]:
+    """The real command: a new interpreter running this checkout's ``bot.cli``."""
+    return subprocess.run(CLI + args, capture_output=True, text=True, cwd=REPO,
+                          env=_env(tmp_path), timeout=timeout, check=False)
 
 
 def test_match_contract_plain_lines_and_json_objects(tmp_path: Path) -> None:
@@ -42,7 +56,7 @@ def test_match_contract_plain_lines_and_json_objects(tmp_path: Path) -> None:
 
 
 def test_ask_prints_steps_and_sources(tmp_path: Path) -> None:
-    out = run(["ask", "làm căn cước cho con ở đâu"], tmp_path=tmp_path)
+    out = run_process(["ask", "làm căn cước cho con ở đâu"], tmp_path=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "1. " in out.stdout and "VNeID" in out.stdout
     assert "https://" in out.stdout
@@ -90,7 +104,7 @@ CV_CEILINGS = {"confidently_wrong": 0.03, "out_of_scope_answered": 0.04,
 
 
 def test_eval_cv_on_unseen_questions_meets_floors(tmp_path: Path) -> None:
-    out = run(["eval", "--cv", "--json"], tmp_path=tmp_path, timeout=900)  # 25 model fits
+    out = run(["eval", "--cv", "--json"], tmp_path=tmp_path)  # 25 model fits
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     counts = report["counts"]
@@ -114,7 +128,7 @@ def test_eval_needs_a_file_or_cv(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("args", [["--help"], ["kb", "--help"]])
 def test_help_works(args: list[str]) -> None:
-    assert run(args).returncode == 0
+    assert run_process(args).returncode == 0
 
 
 def test_prepare_prints_a_short_summary_with_where_to_fix(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -27,9 +26,9 @@ from knowledge.workbook import (
     TOPICS_SHEET,
     export_xlsx,
 )
+from tests.bot.cli_process import run_cli
 from tests.knowledge.workbook.staff_edits import edit, headers, set_topic
 
-CLI = [sys.executable, "-m", "bot.cli"]
 NEW_FEE = "Miễn phí hoàn toàn (thử nghiệm 4242)"
 FEE_QUESTION = "làm giấy khai sinh có mất tiền không"
 
@@ -39,8 +38,7 @@ def run(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
            "USER": "tester"}
     if os.environ.get("DATABASE_URL"):  # the PostgreSQL run of the suite
         env["DATABASE_URL"] = os.environ["DATABASE_URL"]
-    return subprocess.run(CLI + args, capture_output=True, text=True, cwd=data_dir, env=env,
-                          timeout=120, check=False)
+    return run_cli(args, env=env, cwd=data_dir)
 
 
 @pytest.fixture

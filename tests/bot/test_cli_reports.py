@@ -1,5 +1,6 @@
-"""`report`, `uptake import`, `demo-data` and `retention`, run as real processes with
-DATA_DIR in a temporary directory (and DATABASE_URL on the PostgreSQL run)."""
+"""`report`, `uptake import`, `demo-data` and `retention` as commands (``bot.cli.main``
+in this process, see ``tests/bot/cli_process.py``) with DATA_DIR in a temporary
+directory (and DATABASE_URL on the PostgreSQL run)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import datetime as dt
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from bot.config import Settings
 from bot.storage import Storage
 from bot.storage.models import Event, UptakeFigure
+from tests.bot.cli_process import run_cli
 from tests.conftest import REPO
 
-CLI = [sys.executable, "-m", "bot.cli"]
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -26,8 +26,7 @@ def run(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING"}
     if os.environ.get("DATABASE_URL"):
         env["DATABASE_URL"] = os.environ["DATABASE_URL"]
-    return subprocess.run(CLI + args, capture_output=True, text=True, cwd=REPO, env=env,
-                          timeout=180, check=False)
+    return run_cli(args, env=env, cwd=REPO)
 
 
 def in_db(data_dir: Path, work):  # run one coroutine against the CLI's database

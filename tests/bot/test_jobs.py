@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
 from sqlalchemy import select, update
 
+from bot import jobs
 from bot.jobs import housekeeping, run_retention
 from bot.storage import Storage
 from bot.storage.models import HandoffCase, utcnow
@@ -60,3 +62,44 @@ async def test_housekeeping_drops_old_claims_and_quiet_counters(
     assert await storage.dedup.claim("telegram", "new") is False  # still remembered
     assert await storage.counters.hit("telegram:active") == 2
     assert await storage.counters.hit("telegram:quiet") == 1  # started afresh
+
+
+async def test_stopping_lets_a_run_in_progress_finish(storage: Storage) -> None:
+    """A run that is writing when the job is stopped commits; the next start on the same
+    database is not left waiting for a lock (a cancelled database call could keep it)."""
+    writing, release = asyncio.Event(), asyncio.Event()
+    runs: list[str] = []
+
+    async def job() -> None:
+        async with storage.sessions() as session, session.begin():
+            await session.execute(update(HandoffCase).values(topic_id="x"))
+            writing.set()
+            await release.wait()
+        runs.append("committed")
+
+    task = jobs.every(3600, job, "test-job")
+    await writing.wait()
+    stopping = asyncio.create_task(jobs.cancel([task]))
+    await asyncio.sleep(0)
+    assert not stopping.done()  # waits for the run in progress
+    release.set()
+    await stopping
+    assert runs == ["committed"] and task.cancelled()
+
+
+async def test_stopping_cancels_a_run_that_outlasts_the_grace(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jobs, "STOP_GRACE_S", 0.01)
+    started, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def job() -> None:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cancelled.set()
+
+    task = jobs.every(3600, job, "stuck-job")
+    await started.wait()
+    await jobs.cancel([task])
+    assert cancelled.is_set() and task.cancelled()

@@ -59,6 +59,10 @@ from tests.bot.channels.zalo.conftest import TOKEN as ZALO_TOKEN
 from tests.bot.channels.zalo.conftest import FakeZalo
 from tests.bot.storage.conftest import pg_outage
 
+# Uvicorn and 48 concurrent clients: `make test` runs this module on its own, after the
+# parallel part (the "serial" marker, pyproject.toml).
+pytestmark = pytest.mark.serial
+
 RECORDED = Path(__file__).parent / "data" / "recorded"
 TG_PATH, TG_HEADER = "/telegram/webhook", "X-Telegram-Bot-Api-Secret-Token"
 ZALO_PATH, ZALO_HEADER = "/zalo/webhook", "X-Bot-Api-Secret-Token"

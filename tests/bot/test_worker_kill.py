@@ -57,6 +57,10 @@ from knowledge.service import KnowledgeService
 from tests.bot.channels.telegram.fake_api import FakeBotAPI
 from tests.conftest import REPO
 
+# Three `serve` processes and a load generator: `make test` runs this module on its own,
+# after the parallel part (the "serial" marker, pyproject.toml).
+pytestmark = pytest.mark.serial
+
 TOKEN = "123456789:AAEfakeTokenForTestsOnly_0123456789"
 SECRET = "s3cret-Webhook_token-for-tests-0123456789"
 SALT = "worker-kill-test-salt-0123456789"

@@ -22,6 +22,10 @@ from bot.storage.models import Event
 from knowledge.service import KnowledgeService
 from tests.conftest import REPO
 
+# A `serve --workers 2` process tree: `make test` runs this module on its own, after the
+# parallel part (the "serial" marker, pyproject.toml).
+pytestmark = pytest.mark.serial
+
 NEW_WORDING = "xin cái thẻ chíp cho đứa nhỏ mới đẻ ở đâu"
 
 

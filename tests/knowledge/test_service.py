@@ -27,3 +27,24 @@ def test_the_cache_keeps_only_the_most_recent_questions(
     assert snap.match("đăng ký tạm trú") is kept  # touched: now the most recent
     snap.match("chào bạn")  # evicts "gia hạn bhyt", the least recent
     assert list(snap._cache) == ["đăng ký tạm trú", "chào bạn"]
+
+
+def test_installing_the_content_being_served_keeps_its_snapshot() -> None:
+    """A worker starting on a new database stores the starter files as version 1 and
+    installs it: the same content, so no second index and model build."""
+    from knowledge.loader import Documents, parse
+
+    service = KnowledgeService.from_directory()
+    served = service.current
+    kb = served.kb
+    assert kb.documents is not None
+    stored = parse(Documents.from_json(kb.documents.to_json()))  # as read back from storage
+    service.install(stored, 1)
+    assert service.current is served and service.stored_version == 1
+
+    doc = dict(kb.documents.topics["topics/khai-sinh.yaml"])
+    doc["questions"] = [*doc["questions"], "khai sinh cho cháu ngoại thì làm sao"]
+    service.install(parse(kb.documents.with_topic(doc)), 2)
+    assert service.current is not served and service.stored_version == 2
+    assert "khai sinh cho cháu ngoại thì làm sao" in service.current.kb.topics[
+        "khai-sinh"].questions

@@ -19,7 +19,7 @@ from handlers import texts
 from handlers.conversation import Conversation
 from handlers.messages import Incoming, MessageKind, ReplyKind
 from knowledge.service import KnowledgeService
-from tests.bot.minute import away_from_minute_edge
+from tests.bot.minute import freeze_minute
 from tests.bot.turns.test_handoff import RecordingChannel
 
 QUESTION = "làm căn cước cho con ở đâu, số em 0912 345 678"
@@ -60,9 +60,9 @@ async def test_without_a_database_duplicates_are_still_caught(
 
 
 async def test_flood_limit_one_notice_then_silence_staff_exempt(
-        storage: Storage, knowledge: KnowledgeService) -> None:
+        storage: Storage, knowledge: KnowledgeService, monkeypatch: pytest.MonkeyPatch) -> None:
     pipeline, _ = pipeline_for(knowledge, storage, rate_limit=2)
-    await away_from_minute_edge()
+    freeze_minute(monkeypatch)
     outcomes = [await pipeline.handle(text("hộ chiếu")) for _ in range(5)]
     assert [o.limited for o in outcomes] == [False, False, True, True, True]
     notice = outcomes[2].reply

@@ -484,3 +484,27 @@ def staff_query_probes(count: int, seed: int, *, topics: list[str], categories: 
         probes.append(Probe("staff-query", sample.kind, "GET", path, params=params,
                             expect=frozenset({200, 303, 307, 400, 404})))
     return probes
+
+
+# --- the default sample ---------------------------------------------------------------------
+
+KEEP_PER_KIND = 3
+
+
+def sample(probes: list[Probe], share: float, seed: int) -> list[Probe]:
+    """A seeded subset of ``probes`` that still holds every kind among them.
+
+    The first :data:`KEEP_PER_KIND` probes of each kind are always kept (rare kinds, such
+    as a body that is not UTF-8, turn up only a few times in thousands), the others with
+    probability ``share``; the order of sending is kept. ``share >= 1``: all of them.
+    """
+    if share >= 1:
+        return list(probes)
+    rng = random.Random(seed)
+    seen: dict[str, int] = {}
+    kept = []
+    for probe in probes:
+        seen[probe.kind] = seen.get(probe.kind, 0) + 1
+        if rng.random() < share or seen[probe.kind] <= KEEP_PER_KIND:
+            kept.append(probe)
+    return kept

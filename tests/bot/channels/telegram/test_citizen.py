@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from bot.channels.telegram import callbacks
 from bot.channels.telegram.bot import ChatOrderedProcessor
 from handlers import followup, texts
@@ -16,7 +18,7 @@ from tests.bot.channels.telegram.conftest import (
     next_id,
     raw_message,
 )
-from tests.bot.minute import away_from_minute_edge
+from tests.bot.minute import freeze_minute
 
 
 def markup_of(call: Any) -> dict[str, Any]:
@@ -270,11 +272,12 @@ async def test_follow_up_push_has_inline_choices_and_the_answer_is_recorded(tg: 
     assert "handoff:khai-sinh" in [d for _, d in thanks.buttons]
 
 
-async def test_flood_limit_notices_once_and_drops_the_rest(tg: Harness) -> None:
+async def test_flood_limit_notices_once_and_drops_the_rest(
+        tg: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     uid = next_id()
     pipeline = tg.runtime.pipeline
     pipeline.rate_limit = 3
-    await away_from_minute_edge()
+    freeze_minute(monkeypatch)
     try:
         for _ in range(6):
             await tg.send(message(uid, "/help"))

@@ -23,7 +23,7 @@ from handlers import followup, texts
 from handlers.messages import Block, BlockKind, Choice, Reply, ReplyKind
 from knowledge.service import KnowledgeService
 from tests.bot.channels.zalo.conftest import SALT, SECRET, TOKEN, Bot, FakeZalo, message
-from tests.bot.minute import away_from_minute_edge
+from tests.bot.minute import freeze_minute
 
 USER = "u-citizen-1"
 MakeBot = Callable[..., Any]
@@ -538,11 +538,12 @@ def test_no_token_no_channel_and_polling_needs_no_address(tmp_path: Any) -> None
 
 
 async def test_flood_limit_notices_once_across_workers_and_drops_the_rest(
-        make_bot: Callable[..., Any], fake_zalo: FakeZalo) -> None:
+        make_bot: Callable[..., Any], fake_zalo: FakeZalo,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.channels.zalo.updates import parse_update
 
     workers = [await make_bot(rate_limit_per_minute=3) for _ in range(2)]
-    await away_from_minute_edge()
+    freeze_minute(monkeypatch)
     for i in range(6):  # one citizen's messages land on two workers in turn
         update = parse_update(message("menu", user="u-flood"))
         assert update is not None
