@@ -13,11 +13,11 @@ from seeded generators (``tests/fuzz/hostile``), so every run sends the same one
 * staff forms — 1,800: sign-in (unauthenticated), posts without a session, the topic
   form and its preview/try APIs as an editor (with CSRF), search and filter queries.
 
-By default a seeded sample of about 2,000 of them is sent (``inputs.sample``: every kind
-of input each generator makes is kept, at least its first three, and a fixed share of
+By default a seeded sample of about 2,400 of them is sent (``inputs.sample``: the first
+three inputs of every kind each generator makes, and a fixed share of 2,000 / 10,200 of
 the rest), which keeps ``make test`` short; ``HOSTILE_INPUTS=full`` sends all 10,200
-and ``HOSTILE_INPUTS=<n>`` about n. The generators and their seeds are the same either
-way, so the sample is a subset of the full run.
+and ``HOSTILE_INPUTS=<n>`` a share of n / 10,200. The generators and their seeds are the
+same either way, so the sample is a subset of the full run.
 
 Asserted for every input: no 5xx and the contract's status; its own time under 1 s
 (see :mod:`tests.fuzz.hostile.harness` for the re-timing of outliers); for each webhook
