@@ -24,6 +24,7 @@ async def test_retention_job_forgets_old_handoff_questions(storage: Storage) -> 
                                      "khai-sinh", "khai sinh cho con, nhà ở thôn 3")
     new_no = await service.open_case(Incoming("telegram", "u-new", text="…", chat_ref="502"),
                                      "tam-tru", "đăng ký tạm trú")
+    await service.drain()  # both cases posted to the staff chat ("open"), not still "pending"
     async with storage.sessions() as session, session.begin():
         await session.execute(update(HandoffCase).where(HandoffCase.case_no == old_no)
                               .values(created_at=utcnow() - dt.timedelta(days=181)))
