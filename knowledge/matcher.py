@@ -181,7 +181,11 @@ class Matcher:
                 if e.field in ("title", "keywords"):
                     names.setdefault(" ".join(e.folded.split()), set()).add(topic_id)
         self._names = {name: frozenset(ids) for name, ids in names.items()}
-        self._longest_name = max((n.count(" ") + 1 for n in self._names), default=0)
+        # First word of a name → the most words a name starting with it has.
+        self._name_starts: dict[str, int] = {}
+        for name in self._names:
+            first, length = name.split(" ", 1)[0], name.count(" ") + 1
+            self._name_starts[first] = max(length, self._name_starts.get(first, 0))
         if trained is None:
             folded = tuple(self.normalize(q).folded for q in negatives)
             trained = train(TrainingSet.from_index(index, folded), self.config.folds)
@@ -229,8 +233,8 @@ class Matcher:
         """Each title or keyword the question contains → the topics it names."""
         words = folded.split()
         found = {}
-        for n in range(1, min(self._longest_name, len(words)) + 1):
-            for i in range(len(words) - n + 1):
+        for i, word in enumerate(words):
+            for n in range(1, min(self._name_starts.get(word, 0), len(words) - i) + 1):
                 phrase = " ".join(words[i:i + n])
                 if phrase in self._names:
                     found[phrase] = self._names[phrase]
