@@ -211,6 +211,7 @@ class Matcher:
         if not norm.folded.strip() or not self.ranker.topic_ids:
             return MatchResult(text, Decision.FALLBACK, None, 0.0, (), norm.folded)
         ranked = self.ranker.rank(" ".join(norm.folded.split()[:MAX_MODEL_WORDS]))
+        named = self._named(norm.folded)  # titles and keywords the question contains
         confidence = self.confidence(ranked.evidence)
         best = self.ranker.topic_ids[ranked.order[0]]
         gap = None
@@ -218,16 +219,12 @@ class Matcher:
             gap = ScopeGuard.first_gap(self.scope.find(norm), self.topic_text(best))
             if gap:
                 confidence = min(confidence, self.confidence.answer - 1e-3)
-            elif self.scope.vague(norm) and not self._names_procedure(norm.folded):
+            elif self.scope.vague(norm) and not named:
                 # which procedure? offer the closest ones
                 confidence = max(self.confidence.suggest,
                                  min(confidence, self.confidence.answer - 1e-3))
-        result = self._decide(text, norm, ranked, confidence)
+        result = self._decide(text, norm, ranked, confidence, named)
         return replace(result, gap=gap) if gap else result
-
-    def _names_procedure(self, folded: str) -> bool:
-        """Does a run of the question's words equal a topic's title or keyword?"""
-        return bool(self._named(folded))
 
     def _named(self, folded: str) -> dict[str, frozenset[str]]:
         """Each title or keyword the question contains → the topics it names."""
@@ -240,10 +237,11 @@ class Matcher:
                     found[phrase] = self._names[phrase]
         return found
 
-    def _second_named(self, folded: str, cands: tuple[Candidate, ...]) -> str | None:
+    @staticmethod
+    def _second_named(named: dict[str, frozenset[str]], cands: tuple[Candidate, ...]
+                      ) -> str | None:
         """A runner-up the question names by a title or keyword of its own, when the
         first topic is named by another one ("chứng thực bản sao sổ đỏ")."""
-        named = self._named(folded)
         if len(named) < 2 or not cands:
             return None
         first = cands[0].topic
@@ -264,11 +262,11 @@ class Matcher:
         return tuple(Candidate(ids[i], e / total) for i, e in
                      zip(ranked.order[: self.config.max_suggestions], exps, strict=False))
 
-    def _decide(self, text: str, norm: Normalized, ranked: Ranked,
-                confidence: float) -> MatchResult:
+    def _decide(self, text: str, norm: Normalized, ranked: Ranked, confidence: float,
+                named: dict[str, frozenset[str]]) -> MatchResult:
         conf = self.confidence
         cands = self._candidates(ranked)
-        second = self._second_named(norm.folded, cands) if len(cands) > 1 else None
+        second = self._second_named(named, cands) if len(cands) > 1 else None
         if second is None and len(cands) > 1 and ranked.scores[1] >= conf.also:
             second = cands[1].topic
         pair = (cands[0], *(c for c in cands if c.topic == second))

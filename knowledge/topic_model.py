@@ -160,19 +160,10 @@ class TopicModel:
 
     def scores_of(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
         """:meth:`scores` of a question already featurized (:meth:`Featurizer.one`)."""
-        if not len(idx):
-            return self._bias.copy()
-        if isinstance(self._weights, np.ndarray):
-            return vals @ self._weights[idx] + self._bias
-        # scipy's sparse product: single-threaded C++, its cost the posting lengths of the
-        # question's features. A dense BLAS product over the common features' rows was
-        # faster on average but spiked past 10 ms when BLAS threads share one busy core.
-        question = sparse.csr_matrix((vals, idx, [0, len(idx)]),
-                                     shape=(1, self._weights.shape[0]))
-        return (question @ self._weights).toarray().ravel().astype(np.float64) + self._bias
+        return sum(self.part_scores(idx, vals), self._bias.copy())
 
     def part_scores(self, idx: np.ndarray, vals: np.ndarray) -> list[np.ndarray]:
-        """Each featurizer part's share of :meth:`scores_of`; their sum + :attr:`bias` is it.
+        """Each featurizer part's share of the score; their sum + :attr:`bias` is the score.
 
         The character and the word n-grams are two views of one question; where they
         disagree on the best topic, the answer is less sure (knowledge/ranker.py).
@@ -213,9 +204,7 @@ class TopicModel:
         """:meth:`scores` of many questions at once (cross-validation)."""
         if matrix is None:
             matrix = self.featurizer.transform(texts)
-        out = matrix @ self._weights
-        out = out.toarray() if sparse.issparse(out) else np.asarray(out)
-        return out.astype(np.float64) + self._bias
+        return sum(self.part_scores_many(matrix), self._bias.copy())
 
     def nbytes(self) -> int:
         w = self._weights
