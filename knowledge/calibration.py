@@ -177,7 +177,7 @@ def held_out_scores(texts: Sequence[str], labels: Sequence[str], trainable: Sequ
         ranker = fold.train(train)
         out.extend(fold.score(ranker, test), [position[labels[i]] for i in test], "in")
         out.extend(fold.score(ranker, test_off), [None] * len(test_off), "off")
-    for group in _topic_groups(topic_ids, folds):
+    for group in topic_groups(topic_ids, folds):
         left_out = set(group)
         train = [i for i in range(n) if labels[i] not in left_out] + off_fold
         if len({labels[i] for i in train if i < n}) < 2:
@@ -224,9 +224,10 @@ def _at_most(rows: list[int], limit: int) -> list[int]:
     return sorted(random.Random(SEED).sample(rows, limit))  # noqa: S311 - fixed sample, not crypto
 
 
-def _topic_groups(topic_ids: Sequence[str], folds: int) -> list[list[str]]:
+def topic_groups(topic_ids: Sequence[str], folds: int, seed: int = SEED) -> list[list[str]]:
+    """Topics dealt into ``folds`` groups after a fixed shuffle (to be left out together)."""
     order = list(topic_ids)
-    random.Random(SEED).shuffle(order)  # noqa: S311 - fixed groups, not crypto
+    random.Random(seed).shuffle(order)  # noqa: S311 - fixed groups, not crypto
     return [order[g::folds] for g in range(folds)]
 
 

@@ -9,12 +9,11 @@ the questions typed without diacritics, so a regression shows in CI.
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.calibration import stratified_folds
+from knowledge.calibration import stratified_folds, topic_groups
 from knowledge.matcher import TRAINING_FIELDS, Decision, Matcher, MatchResult, TrainingSet, train
 from knowledge.vietnamese import fold, has_diacritics
 
@@ -224,7 +223,7 @@ def cross_validate(matcher: Matcher, negatives: Sequence[str], folds: int = CV_F
             (originals[i], full.labels[i]) for i in question_rows if held_fold[i] == k]
         asked += [(q, None) for j, q in enumerate(negatives) if j % folds == k]
         _ask(report, fold_matcher, asked)
-    for group in _topic_groups(full.topic_ids, folds):
+    for group in map(set, topic_groups(full.topic_ids, folds, seed=CV_SEED)):
         keep = [i for i in range(len(full.texts)) if full.labels[i] not in group]
         data = TrainingSet(tuple(full.texts[i] for i in keep),
                            tuple(full.labels[i] for i in keep),
@@ -240,13 +239,6 @@ def _ask(report: CvReport, matcher: Matcher, asked: list[tuple[str, str | None]]
     for question, label in asked:
         report.with_diacritics.add(label, matcher.match(question))
         report.no_diacritics.add(label, matcher.match(fold(question)))
-
-
-def _topic_groups(topic_ids: Sequence[str], folds: int) -> list[set[str]]:
-    """Topics dealt into ``folds`` groups after a fixed shuffle."""
-    order = list(topic_ids)
-    random.Random(CV_SEED).shuffle(order)  # noqa: S311 - fixed groups, not crypto
-    return [set(order[g::folds]) for g in range(folds)]
 
 
 CV_SEED = 2026
