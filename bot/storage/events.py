@@ -252,9 +252,13 @@ class EventLog:
         return left
 
     async def flush(self) -> bool:
-        """Write everything queued now (tests, CLI jobs); False if the database failed."""
-        while self._pending:
-            if not await self._write_batch():
+        """Write everything queued now (tests, CLI jobs); False if the database failed.
+
+        A batch the background writer has already taken off the queue counts too:
+        returning while it is still being committed let a report (or a count) run
+        before those rows were visible."""
+        while self._pending or self._inflight:
+            if not await self._write_batch():  # waits for the writer's batch first
                 return False
         return True
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.storage.engine import create_engine, migrate
 from bot.storage.events import EventLog, EventRecord
 from bot.storage.models import Event, Feedback
+from bot.storage.transactions import Transactions
 from tests.bot.storage.conftest import pg_outage
 
 FAST = {"flush_interval": 0.02, "retry_initial": 0.02, "retry_max": 0.1}
@@ -174,6 +175,38 @@ async def test_stop_flushes_without_waiting_for_the_interval(
     assert await log.stop() == 0
     assert time.monotonic() - started < 5
     assert await count(sessions, Event) == 25
+
+
+class GatedTransactions(Transactions):
+    """The real transaction runner, held at the door until the test opens it: the
+    background writer's batch is then off the queue but not yet committed."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        super().__init__(sessions)
+        self.entered = asyncio.Event()
+        self.gate = asyncio.Event()
+
+    async def run(self, work: Callable[..., object]) -> object:  # type: ignore[override]
+        self.entered.set()
+        await self.gate.wait()
+        return await super().run(work)
+
+
+async def test_flush_waits_for_the_batch_the_writer_has_in_hand(
+        sessions: async_sessionmaker[AsyncSession]) -> None:
+    tx = GatedTransactions(sessions)
+    log = EventLog(sessions, batch_size=5, flush_interval=0.02, transactions=tx)
+    log.start()
+    for i in range(5):
+        log.record(make_event(i))
+    await asyncio.wait_for(tx.entered.wait(), 5)
+    flushing = asyncio.create_task(log.flush())
+    await asyncio.sleep(0.05)
+    assert not flushing.done()  # the rows are not written yet: flush must not say so
+    tx.gate.set()
+    assert await asyncio.wait_for(flushing, 5)
+    assert await count(sessions, Event) == 5
+    assert await log.stop() == 0
 
 
 async def test_stop_during_an_outage_reports_what_is_unwritten(
