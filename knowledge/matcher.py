@@ -87,7 +87,10 @@ class MatchConfig:
     """What is not learned: how many choices to offer, and which ones are close enough."""
 
     max_suggestions: int = 3
-    suggest_ratio: float = 0.5
+    # A suggestion offers the candidates whose share is at least this part of the first
+    # one's. Under cross-validation (`citizen-bot eval --cv`) the right topic was among
+    # those offered for 98.9% of questions at 0.5 and 99.2% at 0.2 (and at 0).
+    suggest_ratio: float = 0.2
     folds: int = 4
 
 
@@ -262,6 +265,11 @@ class Matcher:
         return tuple(Candidate(ids[i], e / total) for i, e in
                      zip(ranked.order[: self.config.max_suggestions], exps, strict=False))
 
+    def _close(self, cands: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
+        """The candidates worth offering: those near enough to the first."""
+        best = cands[0].score
+        return tuple(c for c in cands if c.score >= best * self.config.suggest_ratio)
+
     def _decide(self, text: str, norm: Normalized, ranked: Ranked, confidence: float,
                 named: dict[str, frozenset[str]]) -> MatchResult:
         conf = self.confidence
@@ -269,15 +277,17 @@ class Matcher:
         second = self._second_named(named, cands) if len(cands) > 1 else None
         if second is None and len(cands) > 1 and ranked.scores[1] >= conf.also:
             second = cands[1].topic
-        pair = (cands[0], *(c for c in cands if c.topic == second))
         if confidence >= conf.answer and second and confidence < (1 + conf.answer) / 2:
-            # Two topics claimed, the lead not decisive: offer both rather than guess.
-            return MatchResult(text, Decision.SUGGEST, None, confidence, pair, norm.folded)
+            # Two topics claimed, the lead not decisive: offer both rather than guess
+            # (and a third as close as any suggestion must be).
+            both = (cands[0], *(c for c in cands if c.topic == second))
+            rest = tuple(c for c in self._close(cands) if c not in both)
+            return MatchResult(text, Decision.SUGGEST, None, confidence, both + rest,
+                               norm.folded)
         if confidence >= conf.answer:
             return MatchResult(text, Decision.ANSWER, cands[0].topic, confidence, cands,
                                norm.folded, also=second)
         if confidence >= conf.suggest:
-            best = cands[0].score
-            close = tuple(c for c in cands if c.score >= best * self.config.suggest_ratio)
-            return MatchResult(text, Decision.SUGGEST, None, confidence, close, norm.folded)
+            return MatchResult(text, Decision.SUGGEST, None, confidence, self._close(cands),
+                               norm.folded)
         return MatchResult(text, Decision.FALLBACK, None, confidence, cands, norm.folded)
