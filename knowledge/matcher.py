@@ -184,11 +184,11 @@ class Matcher:
                 if e.field in ("title", "keywords"):
                     names.setdefault(" ".join(e.folded.split()), set()).add(topic_id)
         self._names = {name: frozenset(ids) for name, ids in names.items()}
-        # First word of a name → the most words a name starting with it has.
-        self._name_starts: dict[str, int] = {}
-        for name in self._names:
-            first, length = name.split(" ", 1)[0], name.count(" ") + 1
-            self._name_starts[first] = max(length, self._name_starts.get(first, 0))
+        # Every run of words a name starts with: the lookup extends a phrase only while
+        # some name still starts that way (one or two steps, not every length).
+        self._name_prefixes = frozenset(
+            " ".join(words[:n]) for words in (name.split() for name in self._names)
+            for n in range(1, len(words) + 1))
         if trained is None:
             folded = tuple(self.normalize(q).folded for q in negatives)
             trained = train(TrainingSet.from_index(index, folded), self.config.folds)
@@ -233,11 +233,16 @@ class Matcher:
         """Each title or keyword the question contains → the topics it names."""
         words = folded.split()
         found = {}
-        for i, word in enumerate(words):
-            for n in range(1, min(self._name_starts.get(word, 0), len(words) - i) + 1):
-                phrase = " ".join(words[i:i + n])
-                if phrase in self._names:
-                    found[phrase] = self._names[phrase]
+        prefixes, names = self._name_prefixes, self._names
+        for i, phrase in enumerate(words):
+            end = i + 1
+            while phrase in prefixes:
+                if phrase in names:
+                    found[phrase] = names[phrase]
+                if end == len(words):
+                    break
+                phrase = f"{phrase} {words[end]}"
+                end += 1
         return found
 
     @staticmethod

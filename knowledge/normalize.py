@@ -64,6 +64,7 @@ class Normalizer:
             self._add_rule(rules, key, value, keep_original=True)
         self._rules = rules
         self._max_len = max((len(k) for k in rules), default=1)
+        self._firsts = frozenset(k[0] for k in rules)  # most words start no rule
 
     @staticmethod
     def _add_rule(rules: dict[tuple[str, ...], _Rule], key: str, value: str,
@@ -95,6 +96,10 @@ class Normalizer:
     def _expand(self, raw: list[str]) -> Iterable[Token]:
         i = 0
         while i < len(raw):
+            if raw[i] not in self._firsts:
+                yield Token(raw[i], fold(raw[i]))
+                i += 1
+                continue
             for size in range(min(self._max_len, len(raw) - i), 0, -1):
                 rule = self._rules.get(tuple(raw[i : i + size]))
                 if rule is None:

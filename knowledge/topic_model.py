@@ -72,12 +72,14 @@ class _Part:
     offset: int
 
     def indices_values(self, text: str) -> tuple[list[int], list[float]]:
-        counts = Counter(g for g in self.analyze(text) if g in self.vocabulary)
-        if not counts:
+        vocabulary = self.vocabulary
+        # Count every n-gram in C, then look up the distinct ones only.
+        known = [(vocabulary[g], c) for g, c in Counter(self.analyze(text)).items()
+                 if g in vocabulary]
+        if not known:
             return [], []
-        idx = [self.vocabulary[g] for g in counts]
-        vals = [(1.0 + math.log(c)) * float(self.idf[i]) for i, c in
-                zip(idx, counts.values(), strict=True)]
+        idx = [i for i, _ in known]
+        vals = [(1.0 + math.log(c)) * float(self.idf[i]) for i, c in known]
         norm = math.sqrt(sum(v * v for v in vals))
         return [i + self.offset for i in idx], [v / norm for v in vals]
 
