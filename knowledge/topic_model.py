@@ -25,7 +25,7 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -62,6 +62,11 @@ def _vectorizers() -> list[TfidfVectorizer]:
     ]
 
 
+# Words whose character n-grams a featurizer part remembers (a folded Vietnamese text is
+# made of a few thousand distinct syllables, so nearly every word of a question is known).
+WORD_CACHE_MAX = 50_000
+
+
 @dataclass(frozen=True)
 class _Part:
     """One fitted vectorizer, unpacked for fast single-question use."""
@@ -70,18 +75,38 @@ class _Part:
     vocabulary: dict[str, int]
     idf: np.ndarray
     offset: int
+    # char_wb n-grams never cross a space, so a text's are the sum of its words': each
+    # word's known n-gram indices are remembered instead of cut and looked up again.
+    per_word: bool = False
+    _words: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False,
+                                              repr=False)
 
-    def indices_values(self, text: str) -> tuple[list[int], list[float]]:
-        vocabulary = self.vocabulary
-        # Count every n-gram in C, then look up the distinct ones only.
-        known = [(vocabulary[g], c) for g, c in Counter(self.analyze(text)).items()
-                 if g in vocabulary]
-        if not known:
-            return [], []
-        idx = [i for i, _ in known]
-        vals = [(1.0 + math.log(c)) * float(self.idf[i]) for i, c in known]
-        norm = math.sqrt(sum(v * v for v in vals))
-        return [i + self.offset for i in idx], [v / norm for v in vals]
+    def indices_values(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The text's TF-IDF row of this part: (feature indices, weights), L2-normalised."""
+        if self.per_word:
+            found = np.fromiter(itertools.chain.from_iterable(
+                self._word_indices(w) for w in text.split()), dtype=np.int64)
+            idx, counts = np.unique(found, return_counts=True)
+        else:  # count every n-gram in C, then look up the distinct ones only
+            vocabulary = self.vocabulary
+            known = {vocabulary[g]: c for g, c in Counter(self.analyze(text)).items()
+                     if g in vocabulary}
+            idx = np.fromiter(known, dtype=np.int64, count=len(known))
+            counts = np.fromiter(known.values(), dtype=np.int64, count=len(known))
+        if not len(idx):
+            return idx, np.zeros(0)
+        vals = (1.0 + np.log(counts)) * self.idf[idx]
+        return idx + self.offset, vals / math.sqrt(float(vals @ vals))
+
+    def _word_indices(self, word: str) -> tuple[int, ...]:
+        found = self._words.get(word)
+        if found is None:
+            vocabulary = self.vocabulary
+            found = tuple(vocabulary[g] for g in self.analyze(word) if g in vocabulary)
+            if len(self._words) >= WORD_CACHE_MAX:
+                self._words.clear()
+            self._words[word] = found
+        return found
 
 
 class Featurizer:
@@ -95,7 +120,8 @@ class Featurizer:
             vec.fit(texts)
             vocab = dict(vec.vocabulary_)
             self.parts.append(_Part(vec.build_analyzer(), vocab,
-                                    np.asarray(vec.idf_, dtype=np.float64), offset))
+                                    np.asarray(vec.idf_, dtype=np.float64), offset,
+                                    per_word=vec.analyzer == "char_wb"))
             offset += len(vocab)
         self.size = offset
 
@@ -119,13 +145,9 @@ class Featurizer:
 
     def one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """One text: (feature indices, weights), equal to a row of :meth:`transform`."""
-        idx: list[int] = []
-        vals: list[float] = []
-        for part in self.parts:
-            i, v = part.indices_values(text)
-            idx += i
-            vals += v
-        return np.asarray(idx, dtype=np.int64), np.asarray(vals, dtype=np.float32)
+        rows = [part.indices_values(text) for part in self.parts]
+        return (np.concatenate([i for i, _ in rows]),
+                np.concatenate([v for _, v in rows]).astype(np.float32))
 
 
 class TopicModel:

@@ -20,7 +20,8 @@ TOPICS = ["can-cuoc", "tam-tru", "khai-sinh", "empty"]
 
 def test_one_question_is_featurized_as_scikit_learn_would() -> None:
     featurizer = Featurizer(TEXTS)
-    for text in ["lam can cuoc cho be", "tam tru tam tru o dau", "xyz"]:
+    texts = ["lam can cuoc cho be", "tam tru tam tru o dau", "xyz", " Lam\tCAN  cuoc\n"]
+    for text in texts * 2:  # the second time from the parts' remembered words
         idx, vals = featurizer.one(text)
         expected = featurizer.transform([text]).toarray()[0]
         got = np.zeros(featurizer.size)
