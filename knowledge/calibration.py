@@ -33,13 +33,17 @@ from knowledge.ranker import EVIDENCE, OFF_TOPIC, Ranked, Ranker
 from knowledge.topic_model import Featurizer
 
 FOLDS = 4
-MAX_WRONG = 0.03
+# Under the issue's 3% ceiling with a margin: the threshold is fitted on inner folds, and
+# on new questions the wrong share came out higher (`citizen-bot eval --cv`: at 0.03,
+# 2.7% / 2.9% without diacritics; at 0.025, 2.1% / 2.2% for half a point fewer answered).
+MAX_WRONG = 0.025
 MAX_OFF_TOPIC = 0.06
 # Questions of a left-out topic answered at most (with some neighbour: always wrong). Not
 # 0: a subject close to a covered one is often truly ambiguous, and holding the threshold
-# to them costs many right answers. Chosen by cross-validation (`citizen-bot eval --cv`):
-# at 0.15, 84% of held-out in-scope questions answered right, 2% wrong, and 22% of a
-# left-out topic's questions answered; with no limit 87%, 2.4% and 35%.
+# to them costs many right answers. Chosen by cross-validation (`citizen-bot eval --cv`),
+# with 790 example questions: at 0.15, 84% of held-out in-scope questions answered right,
+# 2% wrong, and 22% of a left-out topic's questions answered; with no limit 87%, 2.4% and
+# 35%. With 1,465 (harder) ones: at 0.15, 81% right, 2.1% wrong, 20% of left-out answered.
 MAX_UNSEEN = 0.15
 # Each held-out topic contributes at most this many questions as "unseen subject" negatives.
 UNSEEN_PER_TOPIC = 4
@@ -164,7 +168,7 @@ def held_out_scores(texts: Sequence[str], labels: Sequence[str], trainable: Sequ
     fold_of = dict(zip(questions, stratified_folds([labels[i] for i in questions], folds),
                        strict=True))
     folds_of = [fold_of.get(i, -1) for i in range(len(texts))]
-    fold = _Folds(texts, labels, topic_ids, negatives)
+    fold = _Folds(texts, labels, topic_ids, negatives, [not ok for ok in trainable])
     n = len(texts)
     off_fold = [n + j for j in range(len(negatives))]
     out = HeldOut([], [], [])
@@ -196,8 +200,10 @@ class _Folds:
     """
 
     def __init__(self, texts: Sequence[str], labels: Sequence[str],
-                 topic_ids: Sequence[str], negatives: Sequence[str]) -> None:
+                 topic_ids: Sequence[str], negatives: Sequence[str],
+                 names: Sequence[bool]) -> None:
         self.texts = [*texts, *negatives]
+        self.names = [*names, *[False] * len(negatives)]
         self.labels = [*labels, *[OFF_TOPIC] * len(negatives)]
         self.topic_ids = topic_ids
         self.featurizer = Featurizer(self.texts)
@@ -207,7 +213,8 @@ class _Folds:
     def train(self, rows: list[int]) -> Ranker:
         self.columns = np.asarray(self.matrix[rows].getnnz(axis=0) > 0)
         return Ranker([self.texts[i] for i in rows], [self.labels[i] for i in rows],
-                      self.topic_ids, featurizer=self.featurizer,
+                      self.topic_ids, names=[self.names[i] for i in rows],
+                      featurizer=self.featurizer,
                       matrix=self.featurizer.restrict(self.matrix[rows], self.columns))
 
     def score(self, ranker: Ranker, rows: list[int]) -> list[Ranked]:

@@ -22,6 +22,7 @@ from enum import StrEnum
 
 from knowledge.calibration import Confidence, fit_confidence, held_out_scores
 from knowledge.index import SearchIndex
+from knowledge.names import Names
 from knowledge.normalize import Normalized
 from knowledge.ranker import OFF_TOPIC, Ranked, Ranker
 from knowledge.repair import Repairer
@@ -37,6 +38,8 @@ MAX_MODEL_WORDS = 60
 LARGE_KB = 10_000
 # Fields of a topic the model learns from (the summary is prose, not a question).
 TRAINING_FIELDS = ("title", "keywords", "questions")
+# Fields that name a topic (the rest of the training texts are questions).
+NAME_FIELDS = ("title", "keywords")
 
 
 class Decision(StrEnum):
@@ -155,7 +158,8 @@ def train(data: TrainingSet, folds: int) -> Trained:
     held = held_out_scores(data.texts, data.labels, data.questions, data.topic_ids,
                            data.negatives, folds)
     ranker = Ranker([*data.texts, *data.negatives],
-                    [*data.labels, *[OFF_TOPIC] * len(data.negatives)], data.topic_ids)
+                    [*data.labels, *[OFF_TOPIC] * len(data.negatives)], data.topic_ids,
+                    names=[*(not q for q in data.questions), *[False] * len(data.negatives)])
     trained = Trained(ranker, fit_confidence(held))
     with _TRAINED_LOCK:
         _TRAINED[key] = trained
@@ -178,17 +182,8 @@ class Matcher:
         self._example_texts = {t: [e.folded for e in ex] for t, ex in index.examples.items()}
         # A topic's title and keywords name a procedure even when each of their words is
         # generic ("nộp hồ sơ trực tuyến"; "so do" typed without accents looks like "sơ").
-        names: dict[str, set[str]] = {}
-        for topic_id, examples in index.examples.items():
-            for e in examples:
-                if e.field in ("title", "keywords"):
-                    names.setdefault(" ".join(e.folded.split()), set()).add(topic_id)
-        self._names = {name: frozenset(ids) for name, ids in names.items()}
-        # Every run of words a name starts with: the lookup extends a phrase only while
-        # some name still starts that way (one or two steps, not every length).
-        self._name_prefixes = frozenset(
-            " ".join(words[:n]) for words in (name.split() for name in self._names)
-            for n in range(1, len(words) + 1))
+        self._names = Names((e.folded, topic_id) for topic_id, examples in index.examples.items()
+                            for e in examples if e.field in NAME_FIELDS)
         if trained is None:
             folded = tuple(self.normalize(q).folded for q in negatives)
             trained = train(TrainingSet.from_index(index, folded), self.config.folds)
@@ -231,19 +226,7 @@ class Matcher:
 
     def _named(self, folded: str) -> dict[str, frozenset[str]]:
         """Each title or keyword the question contains → the topics it names."""
-        words = folded.split()
-        found = {}
-        prefixes, names = self._name_prefixes, self._names
-        for i, phrase in enumerate(words):
-            end = i + 1
-            while phrase in prefixes:
-                if phrase in names:
-                    found[phrase] = names[phrase]
-                if end == len(words):
-                    break
-                phrase = f"{phrase} {words[end]}"
-                end += 1
-        return found
+        return self._names.find(folded.split())
 
     @staticmethod
     def _second_named(named: dict[str, frozenset[str]], cands: tuple[Candidate, ...]
@@ -279,20 +262,28 @@ class Matcher:
                 named: dict[str, frozenset[str]]) -> MatchResult:
         conf = self.confidence
         cands = self._candidates(ranked)
-        second = self._second_named(named, cands) if len(cands) > 1 else None
+        named_second = self._second_named(named, cands) if len(cands) > 1 else None
+        second = named_second
         if second is None and len(cands) > 1 and ranked.scores[1] >= conf.also:
             second = cands[1].topic
-        if confidence >= conf.answer and second and confidence < (1 + conf.answer) / 2:
-            # Two topics claimed, the lead not decisive: offer both rather than guess
-            # (and a third as close as any suggestion must be).
-            both = (cands[0], *(c for c in cands if c.topic == second))
-            rest = tuple(c for c in self._close(cands) if c not in both)
-            return MatchResult(text, Decision.SUGGEST, None, confidence, both + rest,
-                               norm.folded)
+        if second and conf.answer <= confidence < (1 + conf.answer) / 2:
+            # Two topics claimed, the lead not decisive: offer both rather than guess.
+            return self._both(text, norm, cands, second, confidence)
         if confidence >= conf.answer:
             return MatchResult(text, Decision.ANSWER, cands[0].topic, confidence, cands,
                                norm.folded, also=second)
+        if named_second:
+            # Each of two topics named by its own title or keyword: whatever the ranker's
+            # doubt about which comes first, both are worth offering.
+            return self._both(text, norm, cands, named_second, confidence)
         if confidence >= conf.suggest:
             return MatchResult(text, Decision.SUGGEST, None, confidence, self._close(cands),
                                norm.folded)
         return MatchResult(text, Decision.FALLBACK, None, confidence, cands, norm.folded)
+
+    def _both(self, text: str, norm: Normalized, cands: tuple[Candidate, ...], second: str,
+              confidence: float) -> MatchResult:
+        """The first two topics offered, and a third as close as any suggestion must be."""
+        both = (cands[0], *(c for c in cands if c.topic == second))
+        rest = tuple(c for c in self._close(cands) if c not in both)
+        return MatchResult(text, Decision.SUGGEST, None, confidence, both + rest, norm.folded)

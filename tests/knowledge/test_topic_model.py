@@ -100,3 +100,12 @@ def test_centroid_parts_equal_scipys_public_product(monkeypatch: pytest.MonkeyPa
     slow = model.part_scores(*model.featurizer.one("lam can cuoc tam tru"))
     assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(fast, slow, strict=True))
     assert any(p.any() for p in fast)
+
+
+def test_training_twice_gives_the_same_model() -> None:
+    """The solver's example order is seeded: figures and answers repeat from run to run."""
+    texts = [f"{t} {w}" for t in TEXTS for w in ("o dau", "bao nhieu tien", "can gi", "")]
+    labels = [label for label in LABELS for _ in range(4)]
+    first, second = TopicModel(texts, labels, TOPICS), TopicModel(texts, labels, TOPICS)
+    for question in ("can cuoc cho be", "tam tru bao nhieu tien", "khai sinh"):
+        assert np.array_equal(first.scores(question), second.scores(question))
