@@ -20,7 +20,7 @@ def test_a_question_holding_a_topics_title_says_so_in_its_evidence() -> None:
     ranker = Ranker(TEXTS, LABELS, ["thuong-tru", "tam-tru"], names=NAMES)
     assert named(ranker, "dang ky thuong tru o dau") == ("thuong-tru", 1.0, 0.0)
     # Both topics named: the runner-up's name counts as well.
-    first, first_named, second_named = named(ranker, "dang ky thuong tru hay dang ky tam tru")
+    _, first_named, second_named = named(ranker, "dang ky thuong tru hay dang ky tam tru")
     assert (first_named, second_named) == (1.0, 1.0)
     # The same words in an example question are not a name.
     assert named(ranker, "nhap khau cho con")[1:] == (0.0, 0.0)
