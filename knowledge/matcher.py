@@ -208,7 +208,11 @@ class Matcher:
             return MatchResult(text, Decision.SMALLTALK, None, 1.0, (), norm.folded, kind)
         if not norm.folded.strip() or not self.ranker.topic_ids:
             return MatchResult(text, Decision.FALLBACK, None, 0.0, (), norm.folded)
-        ranked = self.ranker.rank(" ".join(norm.folded.split()[:MAX_MODEL_WORDS]))
+        model_text = " ".join(norm.folded.split()[:MAX_MODEL_WORDS])
+        ranked = self.ranker.rank(model_text)
+        known = self.ranker.known(model_text)
+        if known is not None:
+            return self._known_answer(text, norm, ranked, known)
         named = self._named(norm.folded)  # titles and keywords the question contains
         confidence = self.confidence(ranked.evidence)
         best = self.ranker.topic_ids[ranked.order[0]]
@@ -223,6 +227,16 @@ class Matcher:
                                  min(confidence, self.confidence.answer - 1e-3))
         result = self._decide(text, norm, ranked, confidence, named)
         return replace(result, gap=gap) if gap else result
+
+    def _known_answer(self, text: str, norm: Normalized, ranked: Ranked, topic: int
+                      ) -> MatchResult:
+        """An example question of one topic, asked word for word: that topic, answered."""
+        cands = self._candidates(ranked)
+        topic_id = self.ranker.topic_ids[topic]
+        first = next((c for c in cands if c.topic == topic_id), Candidate(topic_id, 1.0))
+        ordered = (first, *(c for c in cands if c.topic != topic_id))
+        return MatchResult(text, Decision.ANSWER, topic_id, 1.0,
+                           ordered[: self.config.max_suggestions], norm.folded)
 
     def _named(self, folded: str) -> dict[str, frozenset[str]]:
         """Each title or keyword the question contains → the topics it names."""

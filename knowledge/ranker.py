@@ -84,6 +84,7 @@ class Ranker:
         self.names = Names((text, position[label]) for text, label, is_name in
                            zip(texts, labels, names or [False] * len(texts), strict=True)
                            if is_name and label != OFF_TOPIC)
+        self._known = _known_texts(texts, labels, position)
         self.vocabulary = frozenset(w for text in texts for w in text.split())
         self._topic_words = [frozenset(w for text in ex for w in text.split())
                              for ex in self.examples]
@@ -94,6 +95,15 @@ class Ranker:
         trained = self.model.training_rows
         self._rows = [_Rows(trained[r]) if r else None for r in rows]
         self._size = self.model.featurizer.size
+
+    def known(self, folded: str) -> int | None:
+        """The topic one of whose own training texts this question is, word for word.
+
+        A question a staff member attached to a topic (or any example) is answered with
+        that topic from the next knowledge version on, whatever the model's margin: the
+        confidence is learned on new wordings, and an exact example is not one.
+        """
+        return self._known.get(" ".join(folded.split()))
 
     def rank(self, folded: str, k: int = SHORTLIST) -> Ranked:
         idx, vals = self.model.featurizer.one(folded)
@@ -188,3 +198,13 @@ class Ranker:
         """How closely one of the topic's examples resembles the question (0–1)."""
         found = process.extractOne(folded, self.examples[topic], scorer=fuzz.token_set_ratio)
         return found[1] / 100.0 if found else 0.0
+
+
+def _known_texts(texts: Sequence[str], labels: Sequence[str],
+                 position: dict[str, int]) -> dict[str, int]:
+    """Training text → its topic, for texts only one topic has (none off-topic)."""
+    owners: dict[str, set[str]] = {}
+    for text, label in zip(texts, labels, strict=True):
+        owners.setdefault(" ".join(text.split()), set()).add(label)
+    return {text: position[next(iter(ids))] for text, ids in owners.items()
+            if len(ids) == 1 and OFF_TOPIC not in ids}

@@ -29,3 +29,14 @@ def test_a_question_holding_a_topics_title_says_so_in_its_evidence() -> None:
 def test_without_names_nothing_is_named() -> None:
     ranker = Ranker(TEXTS, LABELS, ["thuong-tru", "tam-tru"])
     assert named(ranker, "dang ky thuong tru o dau")[1:] == (0.0, 0.0)
+
+
+def test_a_training_text_of_one_topic_is_known_word_for_word() -> None:
+    texts = [*TEXTS, "thu tuc cu tru", "thu tuc cu tru", "gia vang hom nay"]
+    labels = [*LABELS, "thuong-tru", "tam-tru", "_off_topic"]
+    ranker = Ranker(texts, labels, ["thuong-tru", "tam-tru"])
+    assert ranker.known("nhap khau  cho con vao nha ong ba") == 0
+    assert ranker.known("thue nha o tinh khac") == 1
+    assert ranker.known("thue nha o tinh khac khong") is None  # not word for word
+    assert ranker.known("thu tuc cu tru") is None  # two topics own it
+    assert ranker.known("gia vang hom nay") is None  # off-topic is not a topic
