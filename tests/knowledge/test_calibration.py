@@ -7,6 +7,7 @@ from collections import Counter
 import numpy as np
 
 from knowledge.calibration import (
+    FALLBACK,
     MAX_OFF_TOPIC,
     MAX_UNSEEN,
     MAX_WRONG,
@@ -50,3 +51,20 @@ def test_thresholds_keep_the_limits_on_held_out_questions(
     assert (answered & (kind == "unseen")).sum() <= MAX_UNSEEN * (kind == "unseen").sum()
     assert (answered & (kind == "in") & right).sum() > 0.5 * (kind == "in").sum()
     assert 0 < conf.suggest < conf.answer < 1
+
+
+def test_without_an_off_topic_list_the_other_limits_still_hold(
+        knowledge: KnowledgeService) -> None:
+    """A knowledge base with no off-topic questions is still calibrated, not left with
+    the "nearly certain only" fallback: only the off-topic model lets everything through."""
+    matcher = knowledge.current.matcher
+    data = TrainingSet.from_index(matcher.index)
+    held = held_out_scores(data.texts, data.labels, data.questions, data.topic_ids, (),
+                           folds=3)
+    assert "off" not in held.kind
+    conf = fit_confidence(held)
+    assert conf is not FALLBACK and conf.covered > 0
+    kind = np.array(held.kind)
+    answered = np.array([conf(r.evidence) >= conf.answer for r in held.ranked])
+    assert (answered & (kind == "unseen")).sum() <= MAX_UNSEEN * (kind == "unseen").sum()
+    assert answered[kind == "in"].mean() > 0.5
