@@ -51,7 +51,7 @@ from bot.reports.outreach import CampaignWeek, Outcome
 from bot.reports.render import write_report
 from bot.reports.suggestions import upkeep
 from bot.reports.weeks import DEFAULT_TZ, default_week, iso_week_bounds
-from bot.storage.demand import UnmatchedQuestion
+from bot.storage.demand import TopicOpened, UnmatchedQuestion
 from bot.storage.demo_data import DEMO_SOURCE
 from bot.storage.models import utcnow
 from bot.storage.outreach import ANSWER_WINDOW, FOLLOWUP_WINDOW
@@ -67,6 +67,8 @@ MAX_KEY_CHARS = 500  # triage.text_normalized
 # few dozen to a few hundred; a flood of thousands must not make the pages slow.
 MAX_GROUPED_QUESTIONS = 600
 MAX_CANDIDATES = 3
+# A topic opened from a suggestion's choices this soon after it answers that question.
+PICK_WINDOW = dt.timedelta(minutes=10)
 _LOCAL_UNITS = ("xã ", "phường ", "thị trấn ", "đặc khu ")
 
 
@@ -101,6 +103,9 @@ class UnansweredGroup:
     count: int
     candidates: tuple[str, ...] = ()
     unanswered: int = 0  # how many got no suggestion at all (fallback)
+    # Topics citizens opened from the choices offered, most picked first, with how often:
+    # their own label for the question (the inbox proposes the first).
+    picked: tuple[tuple[str, int], ...] = ()
 
 
 def _best_candidate(candidates: Any) -> str | None:
@@ -269,6 +274,26 @@ def _top_candidates(rows: Iterable[tuple[str, Any]], members: set[str],
     return tuple(ranked[:MAX_CANDIDATES])
 
 
+def _picks(rows: list[UnmatchedQuestion], opened: list[TopicOpened]) -> list[str | None]:
+    """Per question, the offered topic its asker opened within ``PICK_WINDOW`` after it.
+
+    Only a suggestion's own candidates count: a topic opened from the menu afterwards
+    may be a new question altogether.
+    """
+    by_user: dict[str, list[TopicOpened]] = {}
+    for o in opened:
+        by_user.setdefault(o.user_key, []).append(o)
+    out: list[str | None] = []
+    for r in rows:
+        offered = set(_candidate_topics(r.candidates)) if r.decision == "suggest" else set()
+        asked = r.created_at
+        out.append(next((o.topic_id for o in by_user.get(r.user_key, ())
+                         if offered and asked is not None
+                         and asked < o.created_at <= asked + PICK_WINDOW
+                         and o.topic_id in offered), None))
+    return out
+
+
 def _group_unmatched(rows: list[UnmatchedQuestion]
                      ) -> tuple[list[tuple[str, Any]], list[QuestionGroup]]:
     texts = [safe_texts(r.text_normalized, r.text_redacted) for r in rows]
@@ -297,15 +322,23 @@ async def unanswered_groups(storage: Storage, knowledge: KnowledgeService, *, da
     # over a bounded number of questions, so a flood of distinct questions can't stall
     # the staff pages or the worker (found by the hostile-input suite).
     keyed, groups = await asyncio.to_thread(_group_unmatched, rows)
+    opened = await storage.demand.topics_opened_since(
+        since, {r.user_key for r in rows if r.decision == "suggest"})
+    picks = _picks(rows, opened)
     topics = knowledge.current.kb.topics
     out: list[UnansweredGroup] = []
     for group in groups:
         if any(m[:MAX_KEY_CHARS] in triaged for m in group.members):
             continue
+        members = set(group.members)
+        picked = Counter(p for (key, _), p in zip(keyed, picks, strict=True)
+                         if key in members and p is not None and p in topics)
+        candidates = _top_candidates(keyed, members, topics)
+        most = tuple(t for t, _ in picked.most_common())
         out.append(UnansweredGroup(
             key=group.sample[:MAX_KEY_CHARS], example=group.example, count=group.count,
-            candidates=_top_candidates(keyed, set(group.members), topics),
-            unanswered=group.unanswered))
+            candidates=(*most, *(c for c in candidates if c not in most))[:MAX_CANDIDATES],
+            unanswered=group.unanswered, picked=tuple(picked.most_common())))
         if len(out) >= limit:
             break
     return out

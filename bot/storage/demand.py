@@ -9,6 +9,7 @@ Demo data is left out unless ``include_demo`` (see :mod:`bot.storage.demo_data`)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +76,17 @@ class UnmatchedQuestion:
     text_redacted: str | None
     decision: str
     candidates: Any
+    user_key: str = ""
+    created_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicOpened:
+    """A citizen opened a topic by a button or a numbered choice."""
+
+    user_key: str
+    created_at: dt.datetime
+    topic_id: str
 
 
 def _not_demo_event() -> ColumnElement[bool]:
@@ -146,7 +158,7 @@ class DemandFigures:
         """Suggest/fallback questions with text since ``since``, oldest first; only the
         ``latest`` most recent ones when given."""
         stmt = (select(Event.text_normalized, Event.text_redacted, Event.decision,
-                       Event.candidates)
+                       Event.candidates, Event.user_key, Event.created_at)
                 .where(Event.created_at >= since, Event.decision.in_(("suggest", "fallback")),
                        Event.text_redacted.is_not(None))
                 .order_by(Event.created_at.desc(), Event.id.desc()))
@@ -157,6 +169,20 @@ class DemandFigures:
         async with self._sessions() as session:
             rows = (await session.execute(stmt)).all()
         return [UnmatchedQuestion(*r) for r in reversed(rows)]
+
+    async def topics_opened_since(self, since: dt.datetime, user_keys: Collection[str]
+                                  ) -> list[TopicOpened]:
+        """Topics these citizens opened by a button or numbered choice since ``since``,
+        oldest first: after a suggestion, the one they picked is the question's label."""
+        if not user_keys:
+            return []
+        stmt = (select(Event.user_key, Event.created_at, Event.topic_id)
+                .where(Event.created_at >= since, Event.kind == "action",
+                       Event.topic_id.is_not(None), Event.user_key.in_(sorted(user_keys)))
+                .order_by(Event.created_at, Event.id))
+        async with self._sessions() as session:
+            rows = (await session.execute(stmt)).all()
+        return [TopicOpened(user, at, str(topic)) for user, at, topic in rows]
 
     async def triaged_keys(self, action: str | None = None) -> set[str]:
         """Normalised texts staff already triaged (as stored, not yet folded); only

@@ -170,6 +170,14 @@ async def add_event(storage: Storage, when: dt.datetime, decision: str, topic: s
     return event_id
 
 
+async def add_opened(storage: Storage, when: dt.datetime, topic: str, user: str) -> None:
+    """A citizen opening a topic by a button or a numbered choice."""
+    async with storage.sessions() as session, session.begin():
+        session.add(Event(id=uuid.uuid4().hex, created_at=when, channel="zalo", user_key=user,
+                          kind="action", decision="answer", topic_id=topic, score=0.0,
+                          text_redacted=f"topic:{topic}", candidates=[]))
+
+
 async def test_generate_report_writes_every_file_and_flags_demo(
         storage, knowledge: KnowledgeService, tmp_path: Path):
     for day in (23, 24, 25):
@@ -346,3 +354,22 @@ async def test_questions_marked_out_of_scope_never_reach_the_summary(
     title = knowledge.current.kb.topics["khai-sinh"].title
     assert (f"2 câu hỏi giống “giấy tờ cho đứa nhỏ mới đẻ” chỉ được gợi ý — nếu đúng là hỏi "
             f"về “{title}”, nên thêm câu này làm câu hỏi mẫu") in md
+
+
+async def test_the_topic_citizens_picked_from_the_choices_is_proposed_first(storage, knowledge):
+    offered = cands("khai-sinh", "nhan-cha-me-con", "dang-ky-thuong-tru")
+    minutes = dt.timedelta(minutes=1)
+    for user, text in [("u1", "làm giấy cho con"), ("u2", "lam giay cho con"),
+                       ("u3", "làm giấy cho con"), ("u4", "làm giấy cho con"),
+                       ("u5", "làm giấy cho con")]:
+        await add_event(storage, ago(1), "suggest", None, text, user=user, candidates=offered)
+    await add_opened(storage, ago(1) + 2 * minutes, "nhan-cha-me-con", "u1")
+    await add_opened(storage, ago(1) + 3 * minutes, "nhan-cha-me-con", "u2")
+    await add_opened(storage, ago(1) + 1 * minutes, "khai-sinh", "u3")
+    await add_opened(storage, ago(1) + 30 * minutes, "khai-sinh", "u4")  # much later
+    await add_opened(storage, ago(1) + 2 * minutes, "ket-hon", "u5")  # not among the choices
+    await add_opened(storage, ago(1) - 2 * minutes, "khai-sinh", "u5")  # before the question
+
+    [group] = await unanswered_groups(storage, knowledge, now=NOW)
+    assert group.picked == (("nhan-cha-me-con", 2), ("khai-sinh", 1))
+    assert group.candidates == ("nhan-cha-me-con", "khai-sinh", "dang-ky-thuong-tru")

@@ -113,3 +113,25 @@ async def test_unmatched_questions_and_triaged_keys(
     with_demo = await figures.unmatched_since(NOW - 7 * DAY, include_demo=True)
     assert "mẫu" in [q.text_redacted for q in with_demo]
     assert await figures.triaged_keys() == {"ly hon"}
+
+
+def opened(id: str, at: dt.datetime, user: str, topic: str | None = "khai-sinh",
+           kind: str = "action") -> Event:
+    return Event(id=id, created_at=at, channel="zalo", user_key=user, kind=kind,
+                 decision="answer", topic_id=topic, score=0.0, text_redacted=f"topic:{topic}",
+                 candidates=[])
+
+
+async def test_topics_opened_by_a_choice_for_the_users_asked(
+        sessions: async_sessionmaker[AsyncSession]) -> None:
+    await add(sessions, opened("b", NOW - DAY + dt.timedelta(minutes=2), "u1", "ket-hon"),
+              opened("a", NOW - DAY, "u1"),
+              opened("typed", NOW - DAY, "u1", kind="text"),  # a typed question, not a pick
+              opened("menu", NOW - DAY, "u1", topic=None),  # a menu page, no topic
+              opened("other", NOW - DAY, "u2"),
+              opened("old", NOW - 9 * DAY, "u1"))
+    figures = DemandFigures(sessions)
+    got = await figures.topics_opened_since(NOW - 7 * DAY, {"u1", "u3"})
+    assert [(o.user_key, o.topic_id) for o in got] == [("u1", "khai-sinh"), ("u1", "ket-hon")]
+    assert got[0].created_at < got[1].created_at
+    assert await figures.topics_opened_since(NOW - 7 * DAY, set()) == []

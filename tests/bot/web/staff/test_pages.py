@@ -197,3 +197,29 @@ async def test_dashboard_shows_the_weekly_summary_and_downloads(login: Login,
     refreshed = await editor.post("/staff/dashboard/refresh", data={"csrf": editor.csrf,
                                                                     "week": "2026-W01"})
     assert refreshed.status_code == 303
+
+
+async def test_the_inbox_proposes_the_topic_the_citizen_picked(login: Login,
+                                                             running: Runtime) -> None:
+    """A question answered with choices, then a choice tapped in the web chat: the inbox
+    shows the pick and pre-selects it as the topic to attach the question to."""
+    reviewer = await login("reviewer")
+    client = {"client_id": "inbox-pick-0001"}
+    question = "đổi bằng lái xe và đăng ký xe máy mới mua"  # two topics named: both offered
+    asked = (await reviewer.post("/api/chat", json={**client, "text": question})).json()
+    offered = [c["action"] for c in asked["reply"]["choices"]
+               if c["action"].startswith("topic:")]
+    assert len(offered) >= 2, asked
+    picked = offered[1][len("topic:"):]
+    tapped = await reviewer.post("/api/chat", json={**client, "action": offered[1]})
+    assert tapped.status_code == 200
+    assert running.storage is not None
+    await running.storage.events.flush()
+    page = await reviewer.get("/staff/inbox")
+    title = running.knowledge.current.kb.topics[picked].title
+    assert "Người dân đã chọn trong các gợi ý" in page.text
+    assert f'<option value="{picked}" selected>' in page.text
+    assert title in page.text.split("Người dân đã chọn")[1].split("</p>")[0]
+    key = page.text.split('name="key" value="')[1].split('"')[0]
+    out = await reviewer.post("/staff/inbox/out", data={"csrf": reviewer.csrf, "key": key})
+    assert out.status_code == 303
