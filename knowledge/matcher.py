@@ -17,12 +17,12 @@ import hashlib
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from knowledge.calibration import Confidence, fit_confidence, held_out_scores
 from knowledge.index import SearchIndex
-from knowledge.names import Names
 from knowledge.normalize import Normalized
 from knowledge.ranker import OFF_TOPIC, Ranked, Ranker
 from knowledge.repair import Repairer
@@ -38,8 +38,6 @@ MAX_MODEL_WORDS = 60
 LARGE_KB = 10_000
 # Fields of a topic the model learns from (the summary is prose, not a question).
 TRAINING_FIELDS = ("title", "keywords", "questions")
-# Fields that name a topic (the rest of the training texts are questions).
-NAME_FIELDS = ("title", "keywords")
 
 
 class Decision(StrEnum):
@@ -180,10 +178,6 @@ class Matcher:
         self.config = config or MatchConfig()
         self.repairer = Repairer(index.vocabulary)
         self._example_texts = {t: [e.folded for e in ex] for t, ex in index.examples.items()}
-        # A topic's title and keywords name a procedure even when each of their words is
-        # generic ("nộp hồ sơ trực tuyến"; "so do" typed without accents looks like "sơ").
-        self._names = Names((e.folded, topic_id) for topic_id, examples in index.examples.items()
-                            for e in examples if e.field in NAME_FIELDS)
         if trained is None:
             folded = tuple(self.normalize(q).folded for q in negatives)
             trained = train(TrainingSet.from_index(index, folded), self.config.folds)
@@ -213,7 +207,9 @@ class Matcher:
         known = self.ranker.known(model_text)
         if known is not None:
             return self._known_answer(text, norm, ranked, known)
-        named = self._named(norm.folded)  # titles and keywords the question contains
+        # Titles and keywords the question contains: a topic's name makes a question specific
+        # even when each of its words is generic ("nộp hồ sơ trực tuyến"; "so do").
+        named = ranked.named
         confidence = self.confidence(ranked.evidence)
         best = self.ranker.topic_ids[ranked.order[0]]
         gap = None
@@ -238,12 +234,8 @@ class Matcher:
         return MatchResult(text, Decision.ANSWER, topic_id, 1.0,
                            ordered[: self.config.max_suggestions], norm.folded)
 
-    def _named(self, folded: str) -> dict[str, frozenset[str]]:
-        """Each title or keyword the question contains → the topics it names."""
-        return self._names.find(folded.split())
-
     @staticmethod
-    def _second_named(named: dict[str, frozenset[str]], cands: tuple[Candidate, ...]
+    def _second_named(named: Mapping[str, frozenset[str]], cands: tuple[Candidate, ...]
                       ) -> str | None:
         """A runner-up the question names by a title or keyword of its own, when the
         first topic is named by another one ("chứng thực bản sao sổ đỏ")."""
@@ -273,7 +265,7 @@ class Matcher:
         return tuple(c for c in cands if c.score >= best * self.config.suggest_ratio)
 
     def _decide(self, text: str, norm: Normalized, ranked: Ranked, confidence: float,
-                named: dict[str, frozenset[str]]) -> MatchResult:
+                named: Mapping[str, frozenset[str]]) -> MatchResult:
         conf = self.confidence
         cands = self._candidates(ranked)
         named_second = self._second_named(named, cands) if len(cands) > 1 else None

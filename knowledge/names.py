@@ -1,14 +1,15 @@
 """Find the names of topics (titles and keywords) a question contains, word for word.
 
 A question that contains a topic's own name ("lam thuong tru het bao nhieu tien" holds the
-keyword "thuong tru") is about that topic far more surely than its n-gram score says: the
-matcher uses the names it finds for its two-subject and vague-question rules, and the
-ranker turns them into evidence for the answer decision (knowledge/ranker.py).
+keyword "thuong tru") is about that topic far more surely than its n-gram score says. The
+ranker finds the names once per question, among those of the topics it was trained on
+(knowledge/ranker.py): they are evidence for the answer decision, and the matcher's
+two-subject and vague-question rules read the same result.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Generic, TypeVar
 
 T = TypeVar("T", bound=Hashable)
@@ -46,7 +47,7 @@ class Names(Generic[T]):
         return found
 
     @staticmethod
-    def longest(found: dict[str, frozenset[T]], topic: T) -> int:
+    def longest(found: Mapping[str, frozenset[T]], topic: T) -> int:
         """Words in the longest of ``found`` that names ``topic`` (0: none does)."""
         return max((len(name.split()) for name, ids in found.items() if topic in ids),
                    default=0)

@@ -7,8 +7,8 @@ fold and see exactly what the live matcher would see on a question it was not tr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -30,11 +30,16 @@ NAMED_WORDS = 4
 
 @dataclass(frozen=True)
 class Ranked:
-    """The best topics (indices into ``topic_ids``), their scores, and the evidence."""
+    """The best topics (indices into ``topic_ids``), their scores, and the evidence.
+
+    ``named``: each title or keyword of a trained topic the question contains → the topic
+    ids it names (the matcher's two-subject and vague-question rules read it too).
+    """
 
     order: tuple[int, ...]
     scores: tuple[float, ...]
     evidence: tuple[float, ...]
+    named: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 _Vector = tuple[np.ndarray, np.ndarray]  # a question's feature indices and weights
@@ -81,7 +86,7 @@ class Ranker:
                 continue
             self.examples[position[label]].append(text)
             rows[position[label]].append(i)
-        self.names = Names((text, position[label]) for text, label, is_name in
+        self.names = Names((text, label) for text, label, is_name in
                            zip(texts, labels, names or [False] * len(texts), strict=True)
                            if is_name and label != OFF_TOPIC)
         self._known = _known_texts(texts, labels, position)
@@ -138,14 +143,14 @@ class Ranker:
         # The character and the word n-grams each on their own: do they pick the same topic?
         agrees = [float(np.argmax(part[:-1] + bias[:-1]) == order[0]) for part in parts]
         words = folded.split()
-        evidence = (*self._evidence(folded, order, best, vector), *agrees,
+        named = self.names.find(words)
+        evidence = (*self._evidence(folded, words, order, best, vector), *agrees,
                     self.uncovered(words, order[0]), off - best[0],
-                    *self._named(words, order[:2]))
-        return Ranked(order, tuple(best), evidence)
+                    *self._named(named, order[:2]))
+        return Ranked(order, tuple(best), evidence, named)
 
-    def _evidence(self, folded: str, order: tuple[int, ...], best: list[float],
-                  vector: _Vector) -> tuple[float, ...]:
-        words = folded.split()
+    def _evidence(self, folded: str, words: list[str], order: tuple[int, ...],
+                  best: list[float], vector: _Vector) -> tuple[float, ...]:
         second = best[1] if len(best) > 1 else best[0] - 1.0
         fuzzy = self.fuzzy(folded, order[0])
         runner_up = self.fuzzy(folded, order[1]) if len(order) > 1 else 0.0
@@ -164,7 +169,8 @@ class Ranker:
             min(1.0, len(words) / 20.0),
         )
 
-    def _named(self, words: list[str], topics: tuple[int, ...]) -> tuple[float, float]:
+    def _named(self, found: Mapping[str, frozenset[str]], topics: tuple[int, ...]
+               ) -> tuple[float, float]:
         """How fully the question names the first and the second topic (0–1 each).
 
         Held out, a question that contains its topic's name is rarely about a subject the
@@ -172,9 +178,8 @@ class Ranker:
         than the scores alone (answered right under `citizen-bot eval --cv`: 82.5% → 85%
         at the same share of uncovered subjects answered).
         """
-        found = self.names.find(words)
-        first, second = (*(min(NAMED_WORDS, Names.longest(found, t)) / NAMED_WORDS
-                           for t in topics), 0.0, 0.0)[:2]
+        first, second = (*(min(NAMED_WORDS, Names.longest(found, self.topic_ids[t]))
+                           / NAMED_WORDS for t in topics), 0.0, 0.0)[:2]
         return first, second
 
     def uncovered(self, words: list[str], topic: int) -> float:
