@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from knowledge.aspects import asks_for_proxy, folded_words, refers_back, residual_words
 from knowledge.aspects import detect as detect_aspects
-from knowledge.aspects import folded_words, refers_back, residual_words
 from knowledge.loader import KnowledgeBase
 from knowledge.matcher import Decision, MatchResult
 
@@ -86,6 +86,11 @@ def follow_up(text: str, result: MatchResult, topic_id: str, kb: KnowledgeBase) 
         return False
     pointed = bool(detect_aspects(text)) or refers_back(text)
     rest = residual_words(text)
+    if asks_for_proxy(text) and result.decision is not Decision.ANSWER:
+        # "may someone do it for me", with who and why in words of their own (a place, an
+        # illness, a job: no entry uses them): about the topic in context unless the
+        # message names another topic by its title or a keyword.
+        return result.named <= {topic_id}
     if not rest:
         return pointed
     words = topic_words(kb, topic_id)

@@ -31,6 +31,15 @@ class Aspect(StrEnum):
 # "hộ" is "on behalf" unless it starts a noun: hộ chiếu, hộ khẩu, hộ tịch, hộ kinh doanh.
 _NOT_HO = r"(?! (?:chieu|khau|tich|kinh|ngheo|gia|so|gia dinh))"
 
+# Someone acting for the person concerned, or one person alone: a verb, up to three words,
+# then "thay" / "giùm" / "hộ" ("nộp hồ sơ thay bà", "ký giùm ba"); "ủy quyền"; "người khác
+# làm"; "đi làm một mình".
+_ACT_FOR = (rf"(?:lam|nop|di|khai|dang ky|xin|ky|nhan|lay)(?: \w+){{0,3}} "
+            rf"(?:thay(?! (?:doi|the|ten)\b)(?! anh (?:the|cu|moi|chan dung)\b)|giup|gium|dum"
+            rf"|ho{_NOT_HO})"
+            r"|(?<!giay )(?<!ban )(?<!hop dong )uy quyen|nguoi khac (?:lam|nop|di|ky|nhan)"
+            r"|(?:di|lam|nop|len|ky) (?:\w+ )?mot minh")
+
 # Folded phrases per aspect (regular expressions over single-spaced folded words).
 _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
     Aspect.FEE: (
@@ -74,7 +83,8 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"tren ung dung", r"dich vu cong truc tuyen", r"qua mang internet",
     ),
     Aspect.WHO: (
-        rf"(?:lam|nop|di|khai|dang ky|xin) (?:ho{_NOT_HO}|thay|giup)",
+        rf"(?:lam|nop|di|khai|dang ky|xin) (?:ho{_NOT_HO}|thay|giup|gium|dum)",
+        _ACT_FOR,
         r"nho (?:nguoi|ai|con|chau|vo|chong|anh|chi|em|bo|me)",
         r"(?<!giay )(?<!ban )(?<!hop dong )uy quyen",  # not the document "giấy ủy quyền"
         r"nguoi khac", r"ai (?:duoc|co the|phai|di|lam|nop)",
@@ -106,6 +116,14 @@ _FILLER = frozenset("""
 
 _COMPILED = {aspect: re.compile(r"\b(?:" + "|".join(p) + r")\b")
              for aspect, p in _ASPECT_PATTERNS.items()}
+# What residual_words takes out: the same phrases, but of "someone acting for" only its
+# markers, not the words between verb and marker ("đăng ký khai sinh thay": "khai sinh"
+# names a subject and stays).
+_MARKERS = r"thay|giup|gium|dum|uy quyen|nguoi khac|mot minh"
+_STRIPPED = (*(_COMPILED[a] for a in Aspect if a is not Aspect.WHO), re.compile(
+    r"\b(?:" + "|".join(p for p in _ASPECT_PATTERNS[Aspect.WHO] if p != _ACT_FOR)
+    + rf"|{_MARKERS})\b"))
+_PROXY = re.compile(rf"\b(?:{_ACT_FOR})\b")
 _REFER = re.compile("|".join(rf"(?:{p})" for p in _REFER_PATTERNS))
 
 
@@ -123,6 +141,13 @@ def detect(text: str) -> tuple[Aspect, ...]:
         if hit:
             found.append((hit.start(), aspect))
     return tuple(aspect for _, aspect in sorted(found))
+
+
+def asks_for_proxy(text: str) -> bool:
+    """True when the message asks whether someone else may act ("nộp hồ sơ thay bà có được
+    không"). Such a follow-up names the person and why they cannot come — an open set of
+    words (places, illnesses, jobs) that no entry uses — so it is read by its form."""
+    return bool(_PROXY.search(folded_words(text)))
 
 
 def refers_back(text: str) -> bool:
@@ -143,7 +168,7 @@ def residual_words(text: str) -> tuple[str, ...]:
     An empty result means the message names no subject of its own.
     """
     folded = folded_words(text)
-    for pattern in _COMPILED.values():
+    for pattern in _STRIPPED:
         folded = pattern.sub(" ", folded)
     folded = _REFER.sub(" ", folded)
     return tuple(w for w in folded.split() if w not in _FILLER and not w.isdigit())

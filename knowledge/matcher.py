@@ -70,6 +70,7 @@ class MatchResult:
     smalltalk: str | None = None
     gap: str | None = None  # a known uncovered subject the question names
     also: str | None = None
+    named: frozenset[str] = frozenset()  # topics whose title or keyword the question holds
 
     def to_json(self) -> dict[str, object]:
         """The stable `citizen-bot match` contract."""
@@ -205,11 +206,12 @@ class Matcher:
         model_text = " ".join(norm.folded.split()[:MAX_MODEL_WORDS])
         ranked = self.ranker.rank(model_text)
         known = self.ranker.known(model_text)
-        if known is not None:
-            return self._known_answer(text, norm, ranked, known)
         # Titles and keywords the question contains: a topic's name makes a question specific
         # even when each of its words is generic ("nộp hồ sơ trực tuyến"; "so do").
         named = ranked.named
+        named_topics = frozenset(t for ids in named.values() for t in ids)
+        if known is not None:
+            return replace(self._known_answer(text, norm, ranked, known), named=named_topics)
         confidence = self.confidence(ranked.evidence)
         best = self.ranker.topic_ids[ranked.order[0]]
         gap = None
@@ -222,7 +224,7 @@ class Matcher:
                 confidence = max(self.confidence.suggest,
                                  min(confidence, self.confidence.answer - 1e-3))
         result = self._decide(text, norm, ranked, confidence, named)
-        return replace(result, gap=gap) if gap else result
+        return replace(result, gap=gap, named=named_topics)
 
     def _known_answer(self, text: str, norm: Normalized, ranked: Ranked, topic: int
                       ) -> MatchResult:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
 from handlers.context import ChatContext
 from handlers.conversation import Conversation, Turn, _next_context
 from handlers.messages import Choice, Incoming, MessageKind, Reply, ReplyKind
+from handlers.resolve import follow_up
 from knowledge.aspects import Aspect
+from knowledge.matcher import Decision, MatchResult
 from knowledge.service import KnowledgeService
 from tests.handlers.helpers import led_with
 
@@ -46,6 +49,26 @@ def test_a_follow_up_naming_only_an_aspect_stays_on_the_topic(
     assert reply.kind is ReplyKind.ANSWER and reply.topic_id == "dang-ky-thuong-tru", text
     assert led_with(reply, aspect), reply.blocks[:2]
     assert reply.choices[0].action == "full:dang-ky-thuong-tru"
+
+
+@pytest.mark.parametrize("text", [
+    "chồng tôi đang đi tàu biển mấy tháng mới về, tôi nộp hồ sơ thay anh ấy được không",
+    "mẹ tui lãng tai, mắt kém, đi không được, tui làm giùm bả được hông",
+])
+def test_someone_acting_for_a_relative_stays_on_the_topic(chat: Conversation, text: str
+                                                          ) -> None:
+    """Who and why the person cannot come are words no entry uses (a ship, deafness): the
+    form of the question ("nộp thay", "làm giùm") is what makes it a follow-up."""
+    reply = say(chat, text, answered("dang-ky-thuong-tru")).reply
+    assert reply.kind is ReplyKind.ANSWER and reply.topic_id == "dang-ky-thuong-tru", text
+    assert led_with(reply, Aspect.WHO), reply.blocks[:2]
+    assert say(chat, text, None).reply.topic_id != "dang-ky-thuong-tru"
+
+
+def test_acting_for_someone_in_another_named_procedure_is_that_procedure(
+        chat: Conversation) -> None:
+    reply = say(chat, "đăng ký khai sinh thay cho cháu được không", answered("ho-chieu")).reply
+    assert reply.kind is ReplyKind.ANSWER and reply.topic_id == "khai-sinh"
 
 
 def test_the_same_message_without_context_is_not_that_topic(chat: Conversation) -> None:
@@ -158,3 +181,20 @@ def test_context_round_trips_and_tolerates_bad_data() -> None:
     for bad in (None, [], {"at": "yesterday"}, {"at": 5}, "x"):
         assert ChatContext.from_dict(bad) is None  # type: ignore[arg-type]
     assert not ChatContext(None, (), T0).alive(T0)
+
+
+def test_acting_for_someone_follows_up_unless_another_topic_is_named(
+        knowledge: KnowledgeService) -> None:
+    """The rule on the matcher's verdict: unsure of a subject, a "làm thay" question is about
+    the topic in context — unless it holds another topic's title or keyword."""
+    kb = knowledge.current.kb
+    text = "ông nhà tôi đi biển chưa về, tôi làm thay được không"
+    unsure = MatchResult(text, Decision.FALLBACK, None, 0.1, ())
+    assert follow_up(text, unsure, "ho-chieu", kb)
+    assert follow_up(text, replace(unsure, named=frozenset({"ho-chieu"})), "ho-chieu", kb)
+    assert not follow_up(text, replace(unsure, named=frozenset({"khai-sinh"})), "ho-chieu", kb)
+
+
+def test_the_matcher_reports_the_topics_a_question_names(knowledge: KnowledgeService) -> None:
+    assert "ho-chieu" in knowledge.current.match("lệ phí làm hộ chiếu").named
+    assert knowledge.current.match("ông nhà tôi đi biển chưa về").named == frozenset()

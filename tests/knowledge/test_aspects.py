@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.aspects import Aspect, detect, refers_back, residual_words, unverified
+from knowledge.aspects import (
+    Aspect,
+    asks_for_proxy,
+    detect,
+    refers_back,
+    residual_words,
+    unverified,
+)
 
 
 @pytest.mark.parametrize(("text", "aspects"), [
@@ -47,3 +54,25 @@ def test_refers_back() -> None:
 ])
 def test_unverified(field: str, expected: bool) -> None:
     assert unverified(field) is expected
+
+
+@pytest.mark.parametrize(("text", "proxy"), [
+    ("Bà bị tai biến nằm một chỗ, tôi là con gái đi nộp hồ sơ thay bà có được không", True),
+    ("ba đang nằm viện, tui ký giùm ổng được hông", True),
+    ("nhận kết quả thay được không", True),
+    ("anh ấy đi làm xa, em đi làm một mình trước được không", True),
+    ("làm hộ chiếu ở đâu", False),  # a passport, not "on behalf"
+    ("nộp hồ sơ hộ kinh doanh", False),
+    ("làm thẻ thay thế", False), ("làm thẻ thay ảnh cũ", False),
+    ("mẹ tôi ốm nhờ ai chăm", False),
+])
+def test_asks_for_proxy(text: str, proxy: bool) -> None:
+    assert asks_for_proxy(text) is proxy
+    if proxy:
+        assert Aspect.WHO in detect(text)
+
+
+def test_residual_words_keep_the_subject_between_verb_and_marker() -> None:
+    """"đăng ký khai sinh thay cho cháu": only "thay" is the marker; "khai sinh" stays, so
+    it can name a subject of its own."""
+    assert residual_words("đăng ký khai sinh thay cho cháu được không") == ("khai", "sinh")
