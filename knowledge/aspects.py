@@ -46,7 +46,7 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"le phi", r"phi", r"bao nhieu tien", r"may tien", r"mat tien", r"ton tien",
         r"tien le phi", r"mien phi", r"gia bao nhieu", r"het bao nhieu", r"dong tien",
         r"tra tien", r"nop tien (?:gi|bao nhieu)", r"ton bao nhieu", r"tien gi",
-        r"het nhieu", r"nhieu tien",
+        r"het nhieu", r"nhieu tien", r"tinh tien", r"tinh phi",
     ),
     Aspect.TIME: (
         # "mấy ngày" is the processing time after "mất", "chờ"… or before "thì có", not
@@ -58,12 +58,15 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"thoi gian(?: giai quyet| xu ly| lam| cho| tra)?", r"thoi han giai quyet",
         r"bao gio (?:co|xong|nhan|lay)", r"khi nao (?:co|xong|nhan|lay)", r"lau khong",
         r"lau ko", r"lau k", r"co lien", r"lay ngay", r"nhanh khong", r"hen tra",
+        r"lay lien", r"(?:xong|co|lay|nhan|tra) (?:\w+ ){0,2}trong ngay",
     ),
     Aspect.DOCUMENTS: (
         r"giay to", r"ho so (?:gom|can|gi)", r"can (?:mang|chuan bi|nop|nhung) gi",
         r"mang (?:theo )?(?:nhung )?gi", r"chuan bi (?:nhung )?gi", r"can nhung gi",
         r"can gi", r"thanh phan ho so", r"mang theo", r"can mang", r"phai mang",
         r"can nhung giay",
+        # "đem" is "mang" in much of the country
+        r"dem (?:theo )?(?:nhung )?gi", r"dem theo", r"can dem", r"phai dem",
     ),
     Aspect.WHERE: (
         r"o dau", r"cho nao", r"noi nao", r"tai dau", r"den dau", r"di dau", r"len dau",

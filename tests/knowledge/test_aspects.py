@@ -23,6 +23,10 @@ from knowledge.aspects import (
     ("lam tren dien thoai duoc ko", (Aspect.ONLINE,)),
     ("nhờ con trai nộp thay có được không", (Aspect.WHO,)),
     ("phí bao nhiêu và mất mấy ngày", (Aspect.FEE, Aspect.TIME)),
+    ("chứng thực tính tiền thế nào", (Aspect.FEE,)),
+    ("nộp sáng thì chiều lấy liền được không", (Aspect.TIME,)),
+    ("có kết quả trong ngày không", (Aspect.TIME,)),
+    ("đi làm căn cước phải đem những gì", (Aspect.DOCUMENTS,)),
     ("hướng dẫn đăng ký kết hôn", ()),
     ("làm hộ chiếu", ()),  # "hộ chiếu" is a passport, not "on behalf"
     ("hộ khẩu cũ còn dùng được không", ()),
