@@ -16,7 +16,8 @@ SMALLTALK_FILE = "smalltalk.yaml"
 # Politeness particles that may surround a social message without changing it.
 PARTICLES = frozenset(
     "a ah ạ à ơi nhé nhe nha nhá với đi luôn hen nghen ha hả vậy dạ vâng bạn ad admin bot "
-    "em anh chị cháu bác tôi mình tui thế cả chút tí mãi sao gì gấp lắm quá thật hết mà"
+    "em anh chị cháu bác tôi mình tui thế cả chút tí mãi sao gì gấp lắm quá thật hết mà "
+    "ê nè hè rứa"  # central and southern "hey", "right?", "so"
     .split()
 )
 MAX_TOKENS = 10

@@ -19,6 +19,8 @@ from knowledge.service import KnowledgeService
     ("alo alo", "presence"),  # "are you there", not a greeting: it wants a person
     ("tôi cần hỗ trợ gấp", "help"),  # an intensifier does not make it a question
     ("trả lời khó hiểu quá, nói lại đi", "confused"),
+    ("anh là người thật hay máy vậy", "help"),  # about the bot itself
+    ("ê bot có hiểu tiếng miền nam không nè", "help"),
 ])
 def test_meta_messages(knowledge: KnowledgeService, text: str, kind: str) -> None:
     result = knowledge.current.match(text)
@@ -27,7 +29,8 @@ def test_meta_messages(knowledge: KnowledgeService, text: str, kind: str) -> Non
 
 @pytest.mark.parametrize("text", ["chào bạn, làm căn cước lần đầu ở đâu",
                                   "không hiểu sao vneid không đăng nhập được",
-                                  "cho hỏi lệ phí làm hộ chiếu"])
+                                  "cho hỏi lệ phí làm hộ chiếu",
+                                  "không hiểu sao máy không nhận căn cước"])
 def test_a_question_inside_is_still_a_question(knowledge: KnowledgeService, text: str) -> None:
     assert knowledge.current.match(text).decision is not Decision.SMALLTALK
 
