@@ -68,6 +68,18 @@ class SmalltalkDetector:
             return "greeting"
         return self._phrases.get(stripped) or self._segmented(stripped.split())
 
+    def after_thanks(self, norm: Normalized) -> str | None:
+        """What follows thanks or an acknowledgement that opens a longer message ("dạ cám
+        ơn nhiều, để mai em lên xã làm" → "de mai em len xa lam"), else None. The caller
+        decides whether that rest asks anything."""
+        tokens = [t.folded for t in norm.tokens]
+        for end in range(min(len(tokens) - 1, MAX_TOKENS), 0, -1):
+            head = [t for t in tokens[:end] if t not in self._particles]
+            kinds = self._split(tuple(head)) if head else None
+            if kinds and all(k in ("thanks", "ack") for k in kinds) and "thanks" in kinds:
+                return " ".join(tokens[end:])
+        return None
+
     def _segmented(self, tokens: list[str]) -> str | None:
         """The kind of a message that splits wholly into known phrases, else None."""
         kinds = self._split(tuple(tokens))

@@ -35,6 +35,20 @@ def test_a_question_inside_is_still_a_question(knowledge: KnowledgeService, text
     assert knowledge.current.match(text).decision is not Decision.SMALLTALK
 
 
+@pytest.mark.parametrize(("text", "thanks"), [
+    ("vâng cảm ơn cháu, chiều nay bác ra xã nộp luôn", True),
+    ("ok cam on nhieu, de toi bao lai ong xa nha toi", True),
+    ("cảm ơn, thế mất bao lâu", False),  # a question word
+    ("cảm ơn nhé, còn lệ phí", False),  # pointing back: a follow-up
+    ("cảm ơn, lệ phí", False),  # a short aspect
+    ("cảm ơn, tôi muốn làm căn cước cho con", False),  # a request the matcher answers
+    ("cảm ơn, chiều nay bác ra xã nộp luôn?", False),
+])
+def test_thanks_then_a_remark(knowledge: KnowledgeService, text: str, thanks: bool) -> None:
+    result = knowledge.current.match(text)
+    assert (result.decision is Decision.SMALLTALK and result.smalltalk == "thanks") is thanks
+
+
 def test_no_example_question_of_the_knowledge_base_is_smalltalk(
         knowledge: KnowledgeService) -> None:
     kb = knowledge.current.kb
