@@ -97,6 +97,7 @@ def sign_in(page: Page, base: str, name: str, path: str = "/staff/") -> None:
 
 def fits_width(page: Page) -> None:
     """Nothing sticks out sideways: no horizontal scrolling on a phone."""
+    page.wait_for_load_state()  # a page still being replaced has no document to measure
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"{page.url} is {overflow}px wider than the screen"
 
@@ -118,8 +119,10 @@ def test_edit_approve_and_the_citizen_sees_it(accounts: str, phone: Page, deskto
     phone.get_by_role("link", name="Chủ đề", exact=True).click()
     phone.get_by_label("Tìm chủ đề").fill("khai sinh cho con")
     phone.get_by_role("button", name="Tìm", exact=True).click()
+    found = phone.get_by_role("link", name=re.compile("Đăng ký khai sinh")).first
+    expect(found).to_be_visible()  # the results page, not the one being left
     shoot(phone, shots, "phone-topics")
-    phone.get_by_role("link", name=re.compile("Đăng ký khai sinh")).first.click()
+    found.click()
     expect(phone.get_by_role("heading", level=1)).to_contain_text("khai sinh")
     steps = phone.get_by_label("Các bước làm")
     steps.fill(steps.input_value() + "\n" + NEW_STEP)
