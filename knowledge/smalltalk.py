@@ -39,6 +39,9 @@ class SmalltalkDetector:
                 stripped = self._strip(norm)
                 if stripped:
                     self._phrases.setdefault(stripped, kind)
+        self._thanks_openings = frozenset(
+            phrase.split()[0] for phrase, kind in self._phrases.items()
+            if kind in ("thanks", "ack") and phrase)
 
     @classmethod
     def from_directory(cls, normalizer: Normalizer, directory: Path | None = None
@@ -73,6 +76,9 @@ class SmalltalkDetector:
         ơn nhiều, để mai em lên xã làm" → "de mai em len xa lam"), else None. The caller
         decides whether that rest asks anything."""
         tokens = [t.folded for t in norm.tokens]
+        opening = next((t for t in tokens if t not in self._particles), None)
+        if opening not in self._thanks_openings:  # most messages: one set lookup
+            return None
         for end in range(min(len(tokens) - 1, MAX_TOKENS), 0, -1):
             head = [t for t in tokens[:end] if t not in self._particles]
             kinds = self._split(tuple(head)) if head else None
