@@ -47,6 +47,9 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"tien le phi", r"mien phi", r"gia bao nhieu", r"het bao nhieu", r"dong tien",
         r"tra tien", r"nop tien (?:gi|bao nhieu)", r"ton bao nhieu", r"tien gi",
         r"het nhieu", r"nhieu tien", r"tinh tien", r"tinh phi",
+        # "mất đồng nào không", "tốn kém không", "hết nhiêu" (southern "nhiêu" = "bao nhiêu")
+        r"(?:mat|ton|het|dong) (?:\w+ )?dong nao", r"ton kem", r"nhieu dong",
+        r"bao nhieu dong", r"(?:het|ton|mat) (?:bao )?nhieu(?! ngay| hom| tuan| thang)",
     ),
     Aspect.TIME: (
         # "mấy ngày" is the processing time after "mất", "chờ"… or before "thì có", not
@@ -59,6 +62,9 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"bao gio (?:co|xong|nhan|lay)", r"khi nao (?:co|xong|nhan|lay)", r"lau khong",
         r"lau ko", r"lau k", r"co lien", r"lay ngay", r"nhanh khong", r"hen tra",
         r"lay lien", r"(?:xong|co|lay|nhan|tra) (?:\w+ ){0,2}trong ngay",
+        # regional "when": chừng nào, bữa nào, hôm nào; "lâu hông"
+        r"(?:chung|bua|hom|luc) nao (?:\w+ ){0,2}(?:co|xong|nhan|lay|cam|tra|duoc)",
+        r"(?:doi|cho) lau", r"lau (?:hong|hem|hok|khong|ko|k|ha|chua)\b", r"han chot",
     ),
     Aspect.DOCUMENTS: (
         r"giay to", r"ho so (?:gom|can|gi)", r"can (?:mang|chuan bi|nop|nhung) gi",
@@ -67,6 +73,9 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"can nhung giay",
         # "đem" is "mang" in much of the country
         r"dem (?:theo )?(?:nhung )?gi", r"dem theo", r"can dem", r"phai dem",
+        # "cầm theo cái chi", "giấy chi" (central "chi" = "gì"; "j" typed for "gì")
+        r"cam theo", r"(?:mang|dem|cam) (?:theo )?(?:nhung |cai )?(?:chi|gi|j)\b",
+        r"giay (?:to )?(?:gi|chi|j)\b",
     ),
     Aspect.WHERE: (
         r"o dau", r"cho nao", r"noi nao", r"tai dau", r"den dau", r"di dau", r"len dau",
@@ -75,6 +84,10 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r" (?:lam|nop|duoc|co|hay)",
         r"(?:phai|can) (?:ra|len|den|toi|di) (?:xa|phuong|huyen|tinh|uy ban|ubnd|cong an"
         r"|mot cua)",
+        # "ở mô" (central), "vẫn lên huyện hả", "nộp ở xã hay lên huyện"
+        r"o mo\b", r"(?:van|phai) (?:len|ra|ve|xuong) (?:xa|phuong|huyen|tinh)",
+        r"(?:xa|phuong|huyen|tinh) hay (?:van |phai )?(?:len|ra|ve|o|tai) (?:xa|phuong|huyen"
+        r"|tinh)",
     ),
     Aspect.ONLINE: (
         r"online", r"onl", r"truc tuyen", r"tren mang", r"qua mang", r"tren dien thoai",
@@ -84,6 +97,10 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"(?:lam|nop|khai|dang ky) (?:\w+ ){0,2}(?:tai|o) nha",
         r"khong phai (?:den|di|len)", r"tren vneid", r"qua vneid", r"tren app",
         r"tren ung dung", r"dich vu cong truc tuyen", r"qua mang internet",
+        # "bấm điện thoại", "qua app trên đt", "khỏi đi", "có cần lên tận nơi không"
+        r"bam (?:tren )?(?:dien thoai|dt|app|may)", r"(?:qua|tren|bang) (?:app|dt|zalo)\b",
+        r"khoi (?:phai )?(?:di|len|ra|den)\b", r"len tan noi", r"tan noi",
+        r"(?:o|tai) (?:nha|phong|tro) (?:\w+ ){0,3}(?:duoc|dc|dk)\b",
     ),
     Aspect.WHO: (
         rf"(?:lam|nop|di|khai|dang ky|xin) (?:ho{_NOT_HO}|thay|giup|gium|dum)",
@@ -115,6 +132,7 @@ _FILLER = frozenset("""
     chu nhi hen nghen ha ak uh ma moi doi lay nhan ra ve vao luc khi sau truoc chi rang
     biet hieu muon cam on nhieu it lan nay kia ay vay nguoi
     cung dung duyet xet neu
+    tui no xai
 """.split())
 
 _COMPILED = {aspect: re.compile(r"\b(?:" + "|".join(p) + r")\b")

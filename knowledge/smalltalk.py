@@ -17,7 +17,7 @@ SMALLTALK_FILE = "smalltalk.yaml"
 PARTICLES = frozenset(
     "a ah ạ à ơi nhé nhe nha nhá với đi luôn hen nghen ha hả vậy dạ vâng bạn ad admin bot "
     "em anh chị cháu bác tôi mình tui thế cả chút tí mãi sao gì gấp lắm quá thật hết mà "
-    "ê nè hè rứa"  # central and southern "hey", "right?", "so"
+    "ê nè hè rứa là đó"  # central and southern "hey", "right?", "so"; "vậy là", "hay đó"
     .split()
 )
 MAX_TOKENS = 10
@@ -37,7 +37,9 @@ class SmalltalkDetector:
                 norm = normalizer.normalize(str(phrase))
                 self._phrases.setdefault(self._key(norm), kind)
                 stripped = self._strip(norm)
-                if stripped:
+                # Not a stripped key of one short word: "dở quá" would make every "đó"
+                # (also folded "do") a complaint.
+                if stripped and (" " in stripped or len(stripped) >= 3):
                     self._phrases.setdefault(stripped, kind)
         self._thanks_openings = frozenset(
             phrase.split()[0] for phrase, kind in self._phrases.items()

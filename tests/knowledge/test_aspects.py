@@ -26,6 +26,17 @@ from knowledge.aspects import (
     ("chứng thực tính tiền thế nào", (Aspect.FEE,)),
     ("nộp sáng thì chiều lấy liền được không", (Aspect.TIME,)),
     ("có kết quả trong ngày không", (Aspect.TIME,)),
+    # regional and everyday forms
+    ("làm cái này có tốn kém gì không", (Aspect.FEE,)),
+    ("đóng có mất đồng nào không", (Aspect.FEE,)),
+    ("chừng nào thì nhận được giấy", (Aspect.TIME,)),
+    ("chờ lâu hông", (Aspect.TIME,)),
+    ("phải đem giấy chi theo", (Aspect.DOCUMENTS,)),
+    ("làm ở mô", (Aspect.WHERE,)),
+    ("nộp ở xã hay lên huyện", (Aspect.WHERE,)),
+    ("bấm trên điện thoại được không", (Aspect.ONLINE,)),
+    ("có cần lên tận nơi không", (Aspect.ONLINE,)),
+    ("mấy tháng rồi chưa về", ()),  # a stay's length, not the fee or the time
     ("đi làm căn cước phải đem những gì", (Aspect.DOCUMENTS,)),
     ("hướng dẫn đăng ký kết hôn", ()),
     ("làm hộ chiếu", ()),  # "hộ chiếu" is a passport, not "on behalf"

@@ -21,6 +21,9 @@ from knowledge.service import KnowledgeService
     ("trả lời khó hiểu quá, nói lại đi", "confused"),
     ("anh là người thật hay máy vậy", "help"),  # about the bot itself
     ("ê bot có hiểu tiếng miền nam không nè", "help"),
+    ("bot trả lời hay đó", "ack"),  # "đó" folds like "dở" (bad) but is not a complaint
+    ("chào buổi tối", "greeting"),
+    ("thôi cho gặp cán bộ", "help"),
 ])
 def test_meta_messages(knowledge: KnowledgeService, text: str, kind: str) -> None:
     result = knowledge.current.match(text)
