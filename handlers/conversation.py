@@ -26,7 +26,7 @@ from handlers.render import (
 )
 from handlers.resolve import follow_up, pick_by_position, pick_by_words
 from knowledge.aspects import Aspect
-from knowledge.aspects import detect as detect_aspects
+from knowledge.aspects import asked as asked_aspects
 from knowledge.loader import KnowledgeBase
 from knowledge.matcher import Decision, MatchResult
 from knowledge.service import KnowledgeService, Snapshot
@@ -118,7 +118,7 @@ class Conversation:
             truncated = len(text) > self.max_chars
         text = text[: self.max_chars]
         result = snap.match(text)
-        aspects = detect_aspects(text)
+        aspects = asked_aspects(text)
         resolved = self._in_context(snap, text, result, live)
         if resolved is not None:
             topic_id, pending = resolved

@@ -164,6 +164,27 @@ def detect(text: str) -> tuple[Aspect, ...]:
     return tuple(aspect for _, aspect in sorted(found))
 
 
+# A general "how do I…?" ending a message: "làm sao vậy", "đóng tiếp kiểu gì", "chỉ tui với".
+_HOW = re.compile(r"\b(?:lam sao|(?:nhu )?the nao|ra sao|kieu (?:gi|nao|j)|cach (?:nao|lam)"
+                  r"|huong dan|chi (?:tui|toi|em|minh|giup|gium|dum|cach|voi)"
+                  r"|bat dau tu dau)\b")
+_CLAUSES = re.compile(r"[,.;:!?\n]+")
+
+
+def asked(text: str) -> tuple[Aspect, ...]:
+    """The aspects a message asks for: :func:`detect`, unless its last clause asks "how"
+    in general and names no aspect. "…, khai trên VNeID một lần là có luôn…, làm sao
+    vậy" mentions doing it online on the way; it asks how to do it, so it gets the short
+    answer with steps, not one led by "online"."""
+    found = detect(text)
+    clauses = [c for c in _CLAUSES.split(text) if c.strip()]
+    if found and len(clauses) > 1:
+        last = folded_words(clauses[-1])
+        if _HOW.search(last) and not detect(last):
+            return ()
+    return found
+
+
 def asks_for_proxy(text: str) -> bool:
     """True when the message asks whether someone else may act ("nộp hồ sơ thay bà có được
     không"). Such a follow-up names the person and why they cannot come — an open set of

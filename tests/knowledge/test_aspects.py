@@ -6,6 +6,7 @@ import pytest
 
 from knowledge.aspects import (
     Aspect,
+    asked,
     asks_for_proxy,
     detect,
     refers_back,
@@ -91,3 +92,16 @@ def test_residual_words_keep_the_subject_between_verb_and_marker() -> None:
     """"đăng ký khai sinh thay cho cháu": only "thay" is the marker; "khai sinh" stays, so
     it can name a subject of its own."""
     assert residual_words("đăng ký khai sinh thay cho cháu được không") == ("khai", "sinh")
+
+
+@pytest.mark.parametrize(("text", "aspects"), [
+    # an aspect mentioned on the way, then "how?": the general question
+    ("con tôi học ở thành phố, nghe nói làm trên điện thoại cũng được, vậy làm sao", ()),
+    ("giấy tờ mất hết rồi, giờ làm lại kiểu gì", ()),
+    # the last clause itself asks the aspect, or there is no "how"
+    ("con tôi học ở thành phố, làm trên điện thoại thế nào", (Aspect.ONLINE,)),
+    ("làm trên điện thoại thế nào", (Aspect.ONLINE,)),
+    ("làm căn cước cho con, ở đâu", (Aspect.WHERE,)),
+])
+def test_asked(text: str, aspects: tuple[Aspect, ...]) -> None:
+    assert asked(text) == aspects
