@@ -38,7 +38,8 @@ _ACT_FOR = (rf"(?:lam|nop|di|khai|dang ky|xin|ky|nhan|lay)(?: \w+){{0,3}} "
             rf"(?:thay(?! (?:doi|the|ten)\b)(?! anh (?:the|cu|moi|chan dung)\b)|giup|gium|dum"
             rf"|ho{_NOT_HO})"
             r"|(?<!giay )(?<!ban )(?<!hop dong )uy quyen|nguoi khac (?:lam|nop|di|ky|nhan)"
-            r"|(?:di|lam|nop|len|ky) (?:\w+ )?mot minh")
+            r"|(?:di|lam|nop|len|ky) (?:\w+ )?mot minh"
+            r"|(?:lam|xin|nop|dang ky) (?:luon|giup|gium|dum) cho")  # "làm luôn cho nó"
 
 # Folded phrases per aspect (regular expressions over single-spaced folded words).
 _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
@@ -122,6 +123,11 @@ _REFER_PATTERNS = (
     r"con gi (?:nua|khac)", r"vay thi", r"the thi", r"neu vay",
     # "how?" about what was just said: "làm thế nào", "ra sao", "cách làm"
     r"(?:lam )?(?:nhu )?the nao", r"ra sao", r"lam sao", r"cach nao", r"cach lam",
+    # what follows from it: late, fined, refused, still valid ("trễ hạn thì có sao",
+    # "có bị phạt không", "giấy đó có thời hạn không", "để lâu quá có phải làm lại")
+    r"(?:thi )?co sao\b", r"(?:co )?bi (?:phat|sao|gi|tu choi|tru)", r"thoi han", r"het han",
+    r"(?:de )?lau (?:qua|roi)", r"tre (?:\w+ )?(?:qua han|han|hen|gan|may|lau)",
+    r"lai tu dau", r"giay (?:do|nay|ay)\b", r"(?:lo|neu) (?:de )?tre",
 )
 _FILLER = frozenset("""
     a a ah ak ha hả nhe nha nhi nhỉ voi di luon the vay thi sao nao gi khong ko k hong co
@@ -132,7 +138,7 @@ _FILLER = frozenset("""
     chu nhi hen nghen ha ak uh ma moi doi lay nhan ra ve vao luc khi sau truoc chi rang
     biet hieu muon cam on nhieu it lan nay kia ay vay nguoi
     cung dung duyet xet neu
-    tui no xai
+    tui no xai dem cam lo tinh ra thang
 """.split())
 
 _COMPILED = {aspect: re.compile(r"\b(?:" + "|".join(p) + r")\b")

@@ -38,6 +38,7 @@ from knowledge.aspects import (
     ("bấm trên điện thoại được không", (Aspect.ONLINE,)),
     ("có cần lên tận nơi không", (Aspect.ONLINE,)),
     ("mấy tháng rồi chưa về", ()),  # a stay's length, not the fee or the time
+    ("làm căn cước cho con", ()),
     ("đi làm căn cước phải đem những gì", (Aspect.DOCUMENTS,)),
     ("hướng dẫn đăng ký kết hôn", ()),
     ("làm hộ chiếu", ()),  # "hộ chiếu" is a passport, not "on behalf"
@@ -58,6 +59,10 @@ def test_residual_words(text: str, rest: tuple[str, ...]) -> None:
 
 def test_refers_back() -> None:
     assert refers_back("còn giấy tờ thì sao") and refers_back("cái đó")
+    # what follows from it: late, fined, still valid
+    assert refers_back("nộp trễ hạn thì có sao không") and refers_back("có bị phạt không")
+    assert refers_back("giấy đó có thời hạn không")
+    assert not refers_back("trẻ em có phải làm không")  # "trẻ" (child), not "trễ" (late)
     assert not refers_back("con tôi 6 tuổi làm căn cước được không")
     assert not refers_back("cách đăng ký khai sinh")
 
@@ -77,6 +82,7 @@ def test_unverified(field: str, expected: bool) -> None:
     ("ba đang nằm viện, tui ký giùm ổng được hông", True),
     ("nhận kết quả thay được không", True),
     ("anh ấy đi làm xa, em đi làm một mình trước được không", True),
+    ("chồng tôi cũng cần một bản, tôi xin luôn cho anh ấy được không", True),
     ("làm hộ chiếu ở đâu", False),  # a passport, not "on behalf"
     ("nộp hồ sơ hộ kinh doanh", False),
     ("làm thẻ thay thế", False), ("làm thẻ thay ảnh cũ", False),
