@@ -119,7 +119,8 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
 _REFER_PATTERNS = (
     r"^(?:the |vay |the thi |vay thi )?con\b", r"the con", r"vay con", r"thi sao",
     r"cai do", r"cai nay", r"thu tuc do", r"thu tuc nay", r"viec do", r"viec nay", r"vu do",
-    r"cai (?:ay|kia)", r"nhu vay", r"nhu the", r"\bnua\b", r"qua han", r"tre han",
+    r"cai (?:ay|kia)", r"nhu vay", r"nhu the", r"kieu (?:do|nay|ay)\b", r"\bnua\b",
+    r"qua han", r"tre han",
     r"con gi (?:nua|khac)", r"vay thi", r"the thi", r"neu vay",
     # "how?" about what was just said: "làm thế nào", "ra sao", "cách làm"
     r"(?:lam )?(?:nhu )?the nao", r"ra sao", r"lam sao", r"cach nao", r"cach lam",
@@ -138,7 +139,7 @@ _FILLER = frozenset("""
     chu nhi hen nghen ha ak uh ma moi doi lay nhan ra ve vao luc khi sau truoc chi rang
     biet hieu muon cam on nhieu it lan nay kia ay vay nguoi
     cung dung duyet xet neu
-    tui no xai dem cam lo tinh ra thang
+    tui no xai dem cam lo tinh ra thang rieng
 """.split())
 
 _COMPILED = {aspect: re.compile(r"\b(?:" + "|".join(p) + r")\b")
