@@ -237,8 +237,9 @@ class Matcher:
 
     def _thanks_and_a_remark(self, text: str, norm: Normalized) -> str | None:
         """"thanks" for thanks followed by a remark that asks nothing ("cám ơn nhiều, để mai
-        em lên công an làm"): no question mark, no aspect, and nothing the matcher would
-        answer or offer on its own. Thanks followed by a question stays a question."""
+        em lên công an làm"): no question mark or question word, no pointer back, no short
+        aspect, and nothing the matcher would answer or offer on its own. Thanks followed
+        by a question stays a question."""
         rest = self.smalltalk.after_thanks(norm)
         if rest is None or "?" in text or refers_back(rest):
             return None
