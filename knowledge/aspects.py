@@ -192,6 +192,22 @@ def asked(text: str) -> tuple[Aspect, ...]:
     return found
 
 
+# Folded words that make a remark a question ("… được không", "… chưa", "… ở đâu"; "bao" and
+# "may" only as "bao lâu", "mấy ngày": alone they are "báo", "máy").
+_QUESTION_WORDS = frozenset("khong ko k hong hok hem chua gi j sao nao dau ha ai".split())
+_QUESTION_PAIRS = re.compile(r"\b(?:bao|may) (?:nhieu|lau|gio|ngay|hom|tuan|thang|tien)\b")
+
+
+def asks_something(text: str) -> bool:
+    """True when a remark asks anything: a question word or pair, a pointer back, or a
+    short aspect ("cảm ơn, lệ phí"). "để mai em lên công an làm" reads as "where" but
+    states a plan: a longer remark is not a question by its aspect words alone."""
+    folded = folded_words(text)
+    words = folded.split()
+    return bool(_QUESTION_WORDS.intersection(words) or _QUESTION_PAIRS.search(folded)
+                or refers_back(text) or (detect(text) and len(words) <= 4))
+
+
 def asks_for_proxy(text: str) -> bool:
     """True when the message asks whether someone else may act ("nộp hồ sơ thay bà có được
     không"). Such a follow-up names the person and why they cannot come — an open set of

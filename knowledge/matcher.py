@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from knowledge.aspects import detect as detect_aspects
-from knowledge.aspects import refers_back
+from knowledge.aspects import asks_something
 from knowledge.calibration import Confidence, fit_confidence, held_out_scores
 from knowledge.index import SearchIndex
 from knowledge.normalize import Normalized
@@ -41,12 +39,6 @@ MAX_MODEL_WORDS = 60
 LARGE_KB = 10_000
 # Fields of a topic the model learns from (the summary is prose, not a question).
 TRAINING_FIELDS = ("title", "keywords", "questions")
-
-
-# Folded words that make a remark a question ("… được không", "… chưa", "… ở đâu"; "bao" and
-# "may" only as "bao lâu", "mấy ngày": alone they are "báo", "máy").
-_QUESTION_WORDS = frozenset("khong ko k hong hok hem chua gi j sao nao dau ha ai".split())
-_QUESTION_PAIRS = re.compile(r"\b(?:bao|may) (?:nhieu|lau|gio|ngay|hom|tuan|thang|tien)\b")
 
 
 class Decision(StrEnum):
@@ -241,13 +233,7 @@ class Matcher:
         aspect, and nothing the matcher would answer or offer on its own. Thanks followed
         by a question stays a question."""
         rest = self.smalltalk.after_thanks(norm)
-        if rest is None or "?" in text or refers_back(rest):
-            return None
-        words = rest.split()
-        # "lên công an làm" reads as "where" but states a plan; a short rest with an aspect
-        # ("cảm ơn, lệ phí") or any question word still asks.
-        if _QUESTION_WORDS.intersection(words) or _QUESTION_PAIRS.search(rest) \
-                or (detect_aspects(rest) and len(words) <= 4):
+        if rest is None or "?" in text or asks_something(rest):
             return None
         if self.match(rest).decision in (Decision.ANSWER, Decision.SUGGEST):
             return None
