@@ -106,6 +106,11 @@ def follow_up(text: str, result: MatchResult, topic_id: str, kb: KnowledgeBase) 
         return pointed and explained and (names_this or not names_other)
     if result.decision is Decision.ANSWER:
         return True
+    if pointed and result.decision is Decision.SUGGEST and result.candidates \
+            and result.candidates[0].topic == topic_id:
+        # Unsure alone, but its best guess is the topic in context and it points back: a
+        # word the entry never uses ("đổ móng") does not make it a new question.
+        return True
     # Without an aspect or a pointer back, a message is a new question: off-topic chat
     # ("tối nay đội tuyển đá mấy giờ") shares enough everyday words with any entry.
     return pointed and explained

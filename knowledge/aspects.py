@@ -119,7 +119,10 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
 _REFER_PATTERNS = (
     r"^(?:the |vay |the thi |vay thi )?con\b", r"the con", r"vay con", r"thi sao",
     r"cai do", r"cai nay", r"thu tuc do", r"thu tuc nay", r"viec do", r"viec nay", r"vu do",
-    r"cai (?:ay|kia)", r"nhu vay", r"nhu the", r"kieu (?:do|nay|ay)\b", r"\bnua\b",
+    r"cai (?:ay|kia)",
+    # "cái phép đó", "cái giấy phép ấy"; not "cái sổ đỏ"
+    r"cai (?!so do\b)(?:\w+ ){1,2}(?:do|nay|ay|kia)\b",
+    r"nhu vay", r"nhu the", r"kieu (?:do|nay|ay)\b", r"\bnua\b",
     r"qua han", r"tre han",
     r"con gi (?:nua|khac)", r"vay thi", r"the thi", r"neu vay",
     # "how?" about what was just said: "làm thế nào", "ra sao", "cách làm"

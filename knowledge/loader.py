@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from knowledge import yaml_text
 from knowledge.schema import Category, CommuneProfile, Topic
 from knowledge.validity import WATCH_DAYS, needs_review, upcoming
+from knowledge.vietnamese import fold, words
 
 DEFAULT_CONTENT_DIR = Path(__file__).parent / "content"
 TOPICS_SUBDIR = "topics"
@@ -172,6 +173,7 @@ def _cross_check(topic_docs: Mapping[str, Any], category_ids: set[str]) -> list[
 
 
 def _warnings(commune: CommuneProfile, topics: Iterable[Topic]) -> list[Problem]:
+    topics = list(topics)
     warns = [
         Problem(COMMUNE_FILE, name, "chưa có thông tin (câu trả lời sẽ bỏ qua mục này)")
         for name in commune.missing_fields()
@@ -182,7 +184,25 @@ def _warnings(commune: CommuneProfile, topics: Iterable[Topic]) -> list[Problem]
             parts = sorted({v.field.value for v in checks})
             warns.append(Problem(_topic_file(t.id), "verify",
                                  f"{len(checks)} việc cần xác minh ({', '.join(parts)})"))
-    return warns
+    return warns + _shared_questions(topics)
+
+
+def _shared_questions(topics: Iterable[Topic]) -> list[Problem]:
+    """An example question written under two topics (say, attached twice from the inbox).
+
+    The model cannot learn which topic such a question belongs to, and the matcher will not
+    answer it word for word: the staff member must keep it under the one that answers it.
+    Compared without diacritics, case or spacing, as the matcher compares questions.
+    """
+    owners: dict[str, list[str]] = {}
+    for t in topics:
+        for q in dict.fromkeys(" ".join(words(fold(q.lower()))) for q in t.questions):
+            owners.setdefault(q, []).append(t.id)
+    return [Problem(_topic_file(tid), "questions",
+                    f"câu hỏi mẫu \"{q}\" có ở cả chủ đề "
+                    f"{', '.join(o for o in ids if o != tid)}: "
+                    "giữ ở một chủ đề trả lời đúng câu đó")
+            for q, ids in owners.items() if len(ids) > 1 for tid in ids]
 
 
 def _topic_file(topic_id: str) -> str:

@@ -198,3 +198,21 @@ def test_acting_for_someone_follows_up_unless_another_topic_is_named(
 def test_the_matcher_reports_the_topics_a_question_names(knowledge: KnowledgeService) -> None:
     assert "ho-chieu" in knowledge.current.match("lệ phí làm hộ chiếu").named
     assert knowledge.current.match("ông nhà tôi đi biển chưa về").named == frozenset()
+
+
+def test_a_pointer_back_whose_best_guess_is_the_topic_follows_up(
+        knowledge: KnowledgeService) -> None:
+    """Unsure alone, ranked first on the topic in context, pointing back: a follow-up, even
+    with a word the entry never uses. Ranked first on another topic, or not pointing
+    back, it stays a question of its own."""
+    from knowledge.matcher import Candidate
+
+    kb = knowledge.current.kb
+    text = "cái hộ chiếu đó có cần trước khi đổ móng không"
+    unsure = MatchResult(text, Decision.SUGGEST, None, 0.4,
+                         (Candidate("ho-chieu", 0.5), Candidate("dvc-tai-khoan", 0.2)))
+    assert follow_up(text, unsure, "ho-chieu", kb)
+    other_first = replace(unsure, candidates=unsure.candidates[::-1])
+    assert not follow_up(text, other_first, "ho-chieu", kb)
+    plain = "hộ chiếu có cần trước khi đổ móng không"
+    assert not follow_up(plain, replace(unsure, query=plain), "ho-chieu", kb)

@@ -63,6 +63,8 @@ def test_refers_back() -> None:
     assert refers_back("nộp trễ hạn thì có sao không") and refers_back("có bị phạt không")
     assert refers_back("giấy đó có thời hạn không")
     assert refers_back("làm kiểu đó có được không")
+    assert refers_back("cái giấy phép ấy xin ở đâu") and refers_back("cai the nay het han chua")
+    assert not refers_back("làm lại cái sổ đỏ mất bao lâu")  # "đỏ" folds to "do" too
     assert not refers_back("trẻ em có phải làm không")  # "trẻ" (child), not "trễ" (late)
     assert not refers_back("con tôi 6 tuổi làm căn cước được không")
     assert not refers_back("cách đăng ký khai sinh")

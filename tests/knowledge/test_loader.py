@@ -105,3 +105,14 @@ def test_empty_commune_details_are_warnings_not_errors() -> None:
     kb = load_directory()
     fields = {w.field for w in kb.warnings if w.file == "commune.yaml"}
     assert "hotline" in fields and "centre_address" in fields
+
+
+def test_a_question_under_two_topics_is_a_warning_on_both(content: Path) -> None:
+    kb = load_directory(content)
+    assert not [w for w in kb.warnings if w.field == "questions"]  # the starter files
+    asked = kb.topics["khai-tu"].questions[0]
+    edit_topic(content, "ho-chieu",
+               questions=[*kb.topics["ho-chieu"].questions, f"  {asked.upper()} ?"])
+    shared = [w for w in load_directory(content).warnings if w.field == "questions"]
+    assert sorted(w.file for w in shared) == ["topics/ho-chieu.yaml", "topics/khai-tu.yaml"]
+    assert all("một chủ đề" in w.message for w in shared)
