@@ -41,6 +41,12 @@ KEYWORDS = {
     "menu": "menu", "danh muc": "menu", "0": "menu", "help": "help", "huong dan": "help",
     "lien he": "contact", "hoi can bo": "handoff", "gap can bo": "handoff",
 }
+# Words around a menu request that do not change it: "quay lại menu", "cho xem danh mục
+# chính", "về trang đầu đi bot".
+_NAVIGATION = frozenset(
+    "quay tro lai ve xem mo cho toi em minh tui trang cai chinh dau di nha nhe a oi bot ad "
+    "vay".split())
+_BACK = ({"quay", "tro"}, {"lai", "ve"})  # "quay lại", "trở về": back to the start
 MAX_RELATED = 3
 QUESTION_KINDS = frozenset({ReplyKind.ANSWER, ReplyKind.SUGGEST, ReplyKind.FALLBACK})
 # Social messages that get a short reply with the menu and a person, never a topic.
@@ -122,6 +128,7 @@ class Conversation:
         resolved = self._in_context(snap, text, result, live)
         if resolved is not None:
             topic_id, pending = resolved
+            aspects = asked_aspects(text, following=True)
             result = replace(result, decision=Decision.ANSWER, topic=topic_id)
             reply = self._answer(snap.kb, topic_id, event_id, aspects or pending)
         else:
@@ -160,7 +167,7 @@ class Conversation:
             name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
             return COMMANDS.get(name, "help")
         key = " ".join(fold(text.lower()).split()).strip(" .!?")
-        return KEYWORDS.get(key)
+        return KEYWORDS.get(key) or _navigation(key)
 
     def _action(self, snap: Snapshot, event_id: str, action: str, *,
                 reachable: bool = True, live: ChatContext | None = None) -> Turn:
@@ -398,3 +405,17 @@ def _next_context(turn: Turn, live: ChatContext | None, now: dt.datetime) -> Cha
                                                 for c in reply.choices)):
         return ctx.offered(offered, now) if offered else ctx.cleared(now)
     return live
+
+
+def _navigation(key: str) -> str | None:
+    """"menu" for a short request to go back to the menu in words of its own ("quay lại
+    menu", "về danh mục chính", "trở lại đi"); a question stays a question."""
+    tokens = key.replace(",", " ").split()
+    if not tokens or len(tokens) > 6:
+        return None
+    rest = " ".join(t for t in tokens if t not in _NAVIGATION)
+    if rest in ("menu", "danh muc"):
+        return "menu"
+    if not rest and all(set(tokens) & words for words in _BACK):
+        return "menu"
+    return None

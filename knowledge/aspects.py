@@ -181,17 +181,30 @@ _HOW = re.compile(r"\b(?:lam sao|(?:nhu )?the nao|ra sao|kieu (?:gi|nao|j)|cach 
 _CLAUSES = re.compile(r"[,.;:!?\n]+")
 
 
-def asked(text: str) -> tuple[Aspect, ...]:
-    """The aspects a message asks for: :func:`detect`, unless its last clause asks "how"
-    in general and names no aspect. "…, khai trên VNeID một lần là có luôn…, làm sao
-    vậy" mentions doing it online on the way; it asks how to do it, so it gets the short
-    answer with steps, not one led by "online"."""
+def asked(text: str, *, following: bool = False) -> tuple[Aspect, ...]:
+    """The aspects a message asks for, read clause by clause:
+
+    - a last clause that asks "how" with no aspect ("…, làm sao vậy") wants the short
+      answer with steps, not one led by an aspect mentioned on the way;
+    - so does a first question whose only aspect is the means ("báo qua VNeID thì làm
+      sao"): it wants the steps. ``following`` an answer that already gave them, the same
+      words ask for the online part ("vậy báo trên VNeID thế nào");
+    - a clause that asks nothing tells the situation: "viết giấy ủy quyền cho cháu đi
+      lĩnh giùm, … ra đâu xác nhận chữ ký hả" asks where, not who — so when some clause
+      asks, only the aspects of the clauses that ask count.
+    """
     found = detect(text)
-    clauses = [c for c in _CLAUSES.split(text) if c.strip()]
-    if found and len(clauses) > 1:
-        last = folded_words(clauses[-1])
-        if _HOW.search(last) and not detect(last):
+    clauses = [c for c in _CLAUSES.split(text) if c.strip()] or [text]
+    last = folded_words(clauses[-1])
+    if found and _HOW.search(last):
+        in_last = detect(last)
+        on_the_way = not in_last and len(clauses) > 1
+        if on_the_way or (not following and in_last == (Aspect.ONLINE,)):
             return ()
+    if len(clauses) > 1:
+        asking = [a for c in clauses if asks_something(c) for a in detect(c)]
+        if asking:
+            return tuple(dict.fromkeys(asking))
     return found
 
 

@@ -134,6 +134,18 @@ def test_commands_and_keywords(chat: Conversation, text: str, kind: ReplyKind) -
     assert say(chat, text).kind is kind
 
 
+@pytest.mark.parametrize("text", ["quay lại menu", "Về danh mục chính đi bot", "trở lại nhé",
+                                  "cho tui xem menu"])
+def test_going_back_to_the_menu_in_own_words(chat: Conversation, text: str) -> None:
+    assert say(chat, text).kind is ReplyKind.MENU
+
+
+@pytest.mark.parametrize("text", ["menu quán phở gần chợ", "quay lại xã làm hộ chiếu"])
+def test_a_question_that_mentions_going_back_is_not_the_menu(chat: Conversation,
+                                                             text: str) -> None:
+    assert say(chat, text).kind is not ReplyKind.MENU
+
+
 def test_contact_shows_only_known_details(chat: Conversation) -> None:
     reply = say(chat, "/lienhe")
     fields = [b for b in reply.blocks if b.kind is BlockKind.FIELD]

@@ -108,9 +108,21 @@ def test_residual_words_keep_the_subject_between_verb_and_marker() -> None:
     ("con tôi học ở thành phố, nghe nói làm trên điện thoại cũng được, vậy làm sao", ()),
     ("giấy tờ mất hết rồi, giờ làm lại kiểu gì", ()),
     # the last clause itself asks the aspect, or there is no "how"
-    ("con tôi học ở thành phố, làm trên điện thoại thế nào", (Aspect.ONLINE,)),
-    ("làm trên điện thoại thế nào", (Aspect.ONLINE,)),
+    ("con tôi học ở thành phố, lệ phí thế nào", (Aspect.FEE,)),
     ("làm căn cước cho con, ở đâu", (Aspect.WHERE,)),
+    ("làm trên điện thoại được không", (Aspect.ONLINE,)),
+    # as a first question, "how, on the phone" wants the steps
+    ("con tôi học ở thành phố, làm trên điện thoại thế nào", ()),
+    ("báo qua vneid thì làm sao", ()),
+    # a clause that only tells the situation does not lead
+    ("viết giấy ủy quyền cho cháu đi lĩnh tiền giùm, giờ ra đâu xác nhận chữ ký hả",
+     (Aspect.WHERE,)),
+    ("lệ phí bao nhiêu, mất mấy ngày", (Aspect.FEE, Aspect.TIME)),
 ])
 def test_asked(text: str, aspects: tuple[Aspect, ...]) -> None:
     assert asked(text) == aspects
+
+
+def test_following_an_answer_how_on_the_phone_asks_for_the_online_part() -> None:
+    assert asked("vậy báo trên vneid thế nào", following=True) == (Aspect.ONLINE,)
+    assert asked("vậy báo trên vneid thế nào") == ()
