@@ -51,6 +51,8 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         # "mất đồng nào không", "tốn kém không", "hết nhiêu" (southern "nhiêu" = "bao nhiêu")
         r"(?:mat|ton|het|dong) (?:\w+ )?dong nao", r"ton kem", r"nhieu dong",
         r"bao nhieu dong", r"(?:het|ton|mat) (?:bao )?nhieu(?! ngay| hom| tuan| thang)",
+        # "bn" typed for "bao nhiêu": "bn tiền", "hết bn"
+        r"bn (?:tien|dong|phi)", r"(?:het|ton|mat|gia) bn\b",
     ),
     Aspect.TIME: (
         # "mấy ngày" is the processing time after "mất", "chờ"… or before "thì có", not
@@ -66,6 +68,7 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         # regional "when": chừng nào, bữa nào, hôm nào; "lâu hông"
         r"(?:chung|bua|hom|luc) nao (?:\w+ ){0,2}(?:co|xong|nhan|lay|cam|tra|duoc)",
         r"(?:doi|cho) lau", r"lau (?:hong|hem|hok|khong|ko|k|ha|chua)\b", r"han chot",
+        r"bn (?:lau|ngay|hom|tuan)",
     ),
     Aspect.DOCUMENTS: (
         r"giay to", r"ho so (?:gom|can|gi)", r"can (?:mang|chuan bi|nop|nhung) gi",
@@ -102,6 +105,7 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"bam (?:tren )?(?:dien thoai|dt|app|may)", r"(?:qua|tren|bang) (?:app|dt|zalo)\b",
         r"khoi (?:phai )?(?:di|len|ra|den)\b", r"len tan noi", r"tan noi",
         r"(?:o|tai) (?:nha|phong|tro) (?:\w+ ){0,3}(?:duoc|dc|dk)\b",
+        r"ngoi (?:o |tai )?nha",  # "ngồi nhà làm trên đt được ko"
     ),
     Aspect.WHO: (
         rf"(?:lam|nop|di|khai|dang ky|xin) (?:ho{_NOT_HO}|thay|giup|gium|dum)",
@@ -111,6 +115,12 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"nguoi khac", r"ai (?:duoc|co the|phai|di|lam|nop)",
         r"dieu kien", r"doi tuong", r"co duoc (?:lam|cap|huong)", r"du tuoi",
         r"nguoi than", r"nguoi nha", r"dai dien",
+        # a named relative doing it ("cháu nội đi làm được không"), or whether a given
+        # person must come ("bắt buộc con trai ông phải đi"); a bare "em", "cháu" is "I"
+        r"(?:chau (?:noi|ngoai)|con (?:trai|gai|dau|re)|vo|chong|(?:anh|chi|em) (?:trai|gai"
+        r"|ruot|ho)|hang xom|ban (?:be|than)) (?:\w+ ){0,2}(?:di|lam|nop|ky|khai|nhan|lay)"
+        r" (?:\w+ )?(?:duoc|dc)\b",
+        r"bat buoc (?:\w+ ){1,4}phai (?:di|len|ra|lam|ky|co mat)",
     ),
 }
 

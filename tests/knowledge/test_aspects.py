@@ -37,6 +37,14 @@ from knowledge.aspects import (
     ("nộp ở xã hay lên huyện", (Aspect.WHERE,)),
     ("bấm trên điện thoại được không", (Aspect.ONLINE,)),
     ("có cần lên tận nơi không", (Aspect.ONLINE,)),
+    ("làm giấy này hết bn", (Aspect.FEE,)),  # "bn" typed for "bao nhiêu"
+    ("chờ bn ngày mới có", (Aspect.TIME,)),
+    ("bạn bn tuổi", ()),  # "bn" is also "bạn"
+    ("ngồi ở nhà khai được không", (Aspect.ONLINE,)),
+    ("con gái tôi đi nộp được không", (Aspect.WHO,)),
+    ("có bắt buộc vợ tôi phải lên ký không", (Aspect.WHO,)),
+    ("em đi làm được không", ()),  # "em" is the speaker
+    ("vợ tôi đi làm công ty được không", ()),  # going to work, not acting for someone
     ("mấy tháng rồi chưa về", ()),  # a stay's length, not the fee or the time
     ("làm căn cước cho con", ()),
     ("đi làm căn cước phải đem những gì", (Aspect.DOCUMENTS,)),
