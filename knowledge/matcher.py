@@ -21,7 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from knowledge.aspects import asks_something
+from knowledge.aspects import asks_something, refers_back
+from knowledge.aspects import detect as detect_aspects
 from knowledge.calibration import Confidence, fit_confidence, held_out_scores
 from knowledge.index import SearchIndex
 from knowledge.normalize import Normalized
@@ -225,7 +226,19 @@ class Matcher:
                 confidence = max(self.confidence.suggest,
                                  min(confidence, self.confidence.answer - 1e-3))
         result = self._decide(text, norm, ranked, confidence, named)
+        if result.decision is Decision.FALLBACK:
+            kind = self._meta_within(text, norm)
+            if kind:
+                return MatchResult(text, Decision.SMALLTALK, None, 1.0, (), norm.folded, kind)
         return replace(result, gap=gap, named=named_topics)
+
+    def _meta_within(self, text: str, norm: Normalized) -> str | None:
+        """A message the bot cannot place that holds a marked meta phrase ("bot trả lời
+        như không, hỏi hoài chẳng đúng ý gì") is that meta message — unless it asks about
+        an aspect or points back, which a follow-up might answer."""
+        if detect_aspects(text) or refers_back(text):
+            return None
+        return self.smalltalk.within(norm)
 
     def _thanks_and_a_remark(self, text: str, norm: Normalized) -> str | None:
         """"thanks" for thanks followed by a remark that asks nothing ("cám ơn nhiều, để mai

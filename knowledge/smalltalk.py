@@ -24,6 +24,14 @@ MAX_TOKENS = 10
 # A message made of several social phrases ("chào bạn, cho hỏi chút") takes the kind
 # that asks the most of the bot; later kinds lose to earlier ones.
 PRIORITY = ("complaint", "confused", "help", "presence", "bye", "thanks", "ack", "greeting")
+# A phrase marked "*" in the file also marks a longer message as that kind, found anywhere
+# in it, when the matcher can place the message nowhere ("đọc không hiểu gì hết, già rồi
+# mắt kém"). Whatever else such a message says, the bot cannot answer it.
+INSIDE = "*"
+MAX_INSIDE_TOKENS = 2 * MAX_TOKENS
+# Folded words said in place of others in these phrases: "chẳng", "chả", "ko" for "không";
+# southern "hoài" for "mãi".
+_SAME = {"khong": ("ko", "k", "hong", "chang", "cha"), "mai": ("hoai",)}
 
 
 class SmalltalkDetector:
@@ -31,16 +39,23 @@ class SmalltalkDetector:
 
     def __init__(self, phrases: dict[str, list[str]], normalizer: Normalizer) -> None:
         self._phrases: dict[str, str] = {}
+        self._inside: dict[str, str] = {}
         self._particles = frozenset(fold(p) for p in PARTICLES)
         for kind, items in phrases.items():
-            for phrase in items or []:
-                norm = normalizer.normalize(str(phrase))
+            for item in items or []:
+                phrase = str(item).strip()
+                inside = phrase.startswith(INSIDE)
+                norm = normalizer.normalize(phrase.removeprefix(INSIDE))
                 self._phrases.setdefault(self._key(norm), kind)
                 stripped = self._strip(norm)
                 # Not a stripped key of one short word: "dở quá" would make every "đó"
                 # (also folded "do") a complaint.
                 if stripped and (" " in stripped or len(stripped) >= 3):
                     self._phrases.setdefault(stripped, kind)
+                key = self._key(norm)
+                if inside and " " in key:  # whole: "không hiểu gì" stripped is "không hiểu"
+                    for variant in _variants(key.split()):
+                        self._inside.setdefault(variant, kind)
         self._thanks_openings = frozenset(
             phrase.split()[0] for phrase, kind in self._phrases.items()
             if kind in ("thanks", "ack") and phrase)
@@ -73,6 +88,15 @@ class SmalltalkDetector:
             return "greeting"
         return self._phrases.get(stripped) or self._segmented(stripped.split())
 
+    def within(self, norm: Normalized) -> str | None:
+        """The kind of a "*" phrase the message holds anywhere, for a message the matcher
+        cannot place (the caller checks that); the kind asking most of the bot wins."""
+        if len(norm.tokens) > MAX_INSIDE_TOKENS:
+            return None
+        padded = f" {self._key(norm)} "
+        kinds = [kind for phrase, kind in self._inside.items() if f" {phrase} " in padded]
+        return _asking_most(kinds) if kinds else None
+
     def after_thanks(self, norm: Normalized) -> str | None:
         """What follows thanks or an acknowledgement that opens a longer message ("dạ cám
         ơn nhiều, để mai em lên xã làm" → "de mai em len xa lam"), else None. The caller
@@ -93,7 +117,7 @@ class SmalltalkDetector:
         kinds = self._split(tuple(tokens))
         if not kinds:
             return None
-        return min(kinds, key=lambda k: PRIORITY.index(k) if k in PRIORITY else len(PRIORITY))
+        return _asking_most(kinds)
 
     def _split(self, tokens: tuple[str, ...]) -> list[str] | None:
         """Phrase kinds covering ``tokens`` exactly (longest phrase first), or None."""
@@ -106,3 +130,15 @@ class SmalltalkDetector:
                 if rest is not None:
                     return [kind, *rest]
         return None
+
+
+def _variants(tokens: list[str]) -> list[str]:
+    """The phrase with each word said in place of another (``_SAME``) swapped in."""
+    out = [""]
+    for token in tokens:
+        out = [f"{head} {alt}".strip() for head in out for alt in (token, *_SAME.get(token, ()))]
+    return out
+
+
+def _asking_most(kinds: list[str]) -> str:
+    return min(kinds, key=lambda k: PRIORITY.index(k) if k in PRIORITY else len(PRIORITY))

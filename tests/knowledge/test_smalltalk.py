@@ -58,3 +58,27 @@ def test_no_example_question_of_the_knowledge_base_is_smalltalk(
     social = [q for t in kb.topics.values() for q in t.questions
               if knowledge.current.match(q).decision is Decision.SMALLTALK]
     assert social == []
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("ủa vậy đây là người thật hay máy đó, nói chuyện nãy giờ", "help"),
+    ("mắt kém đọc chả hiểu gì sất, chữ nhỏ quá", "confused"),
+    ("toàn trả lời lung tung, bực ghê", "complaint"),
+    ("ko dung y toi hoi, chan that", "complaint"),
+])
+def test_a_marked_meta_phrase_inside_an_unplaced_message(knowledge: KnowledgeService,
+                                                         text: str, kind: str) -> None:
+    result = knowledge.current.match(text)
+    assert result.decision is Decision.SMALLTALK and result.smalltalk == kind, result
+
+
+@pytest.mark.parametrize("text", [
+    "không hiểu gì về lệ phí làm hộ chiếu",  # an aspect: maybe a follow-up
+    "cái đó không hiểu gì hết",  # points back
+    "cán bộ trả lời không đúng ý, hồ sơ đất nộp 3 tháng chưa xong",  # the bot places it
+    "không hiểu sao vneid không đăng nhập được",  # "không hiểu" alone is not marked
+])
+def test_a_marked_phrase_does_not_take_a_question(knowledge: KnowledgeService,
+                                                  text: str) -> None:
+    assert knowledge.current.match(text).decision is not Decision.SMALLTALK
+
