@@ -25,6 +25,8 @@ from tests.bot.channels.telegram.conftest import (
 
 ICT = ZoneInfo("Asia/Ho_Chi_Minh")
 
+PUBLISH_WAIT = 30.0  # seconds: a press that publishes a knowledge version
+
 
 async def count(tg: Harness, model: type) -> int:
     async with tg.runtime.storage.sessions() as session:
@@ -174,8 +176,10 @@ async def test_unanswered_list_then_attach_and_out_of_scope(tg: Harness) -> None
     topic_id = target.split(":")[3]
     versions = await count(tg, KnowledgeVersion)
     await tg.press(ADMIN_ID, target)
+    # Attaching publishes a knowledge version, which retrains the model inside the request:
+    # seconds of CPU, more under a loaded CI machine (seen timing out at 5 s).
     confirm = await tg.fake.wait_for(lambda f: (lambda s: s[-1] if s and s[-1].text.startswith(
-        "✅") else None)(f.sent(chat_id=ADMIN_ID)))
+        "✅") else None)(f.sent(chat_id=ADMIN_ID)), within=PUBLISH_WAIT)
     assert "nuôi ong mật" in confirm.text and "An" in confirm.text
     assert await count(tg, KnowledgeVersion) == versions + 1
     async with tg.runtime.storage.sessions() as session:
