@@ -68,7 +68,8 @@ def build_snapshot(kb: KnowledgeBase, dictionary_dir: Path | None = None,
     The matcher trains its topic model and confidence on this version's example questions
     (knowledge/matcher.py), so whatever staff added is learned with no separate step.
     """
-    normalizer = Normalizer.from_directory(dictionary_dir)
+    examples = (text for t in kb.topics.values() for text in (t.title, *t.keywords, *t.questions))
+    normalizer = Normalizer.from_directory(dictionary_dir).taught_by(examples)
     index = SearchIndex(kb, normalizer)
     matcher = Matcher(index, SmalltalkDetector.from_directory(normalizer, dictionary_dir),
                       config, ScopeGuard.from_directory(normalizer, dictionary_dir),

@@ -40,3 +40,14 @@ def test_accented_flag_and_old_tone_style() -> None:
 def test_empty_and_symbol_only_input() -> None:
     assert make().normalize("").tokens == ()
     assert make().normalize("?!… 👍").tokens == ()
+
+
+def test_an_old_term_the_examples_use_is_no_longer_expanded() -> None:
+    """Three example texts with "sổ đỏ" teach the model the term: its expansion goes; an
+    abbreviation and an old term no example uses stay."""
+    examples = ["làm lại sổ đỏ", "So do bi mat", "sang tên sổ đỏ ở đâu", "chứng thực bản sao"]
+    taught = make().taught_by(examples)
+    assert taught.normalize("chứng thực sổ đỏ").folded == "chung thuc so do"
+    assert "the can cuoc" in taught.normalize("chứng minh nhân dân").folded
+    assert taught.normalize("cccd").folded == "can cuoc"
+    assert "giay chung nhan" in make().taught_by(examples[:2]).normalize("sổ đỏ").folded
