@@ -124,11 +124,10 @@ class Conversation:
             truncated = len(text) > self.max_chars
         text = text[: self.max_chars]
         result = snap.match(text)
-        aspects = asked_aspects(text)
         resolved = self._in_context(snap, text, result, live)
+        aspects = asked_aspects(text, following=resolved is not None)
         if resolved is not None:
             topic_id, pending = resolved
-            aspects = asked_aspects(text, following=True)
             result = replace(result, decision=Decision.ANSWER, topic=topic_id)
             reply = self._answer(snap.kb, topic_id, event_id, aspects or pending)
         else:

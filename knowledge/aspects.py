@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from knowledge.vietnamese import clean, fold, has_diacritics, words
+from knowledge.vietnamese import clean, folded_words, has_diacritics, words
 
 
 class Aspect(StrEnum):
@@ -166,11 +166,6 @@ _STRIPPED = (*(_COMPILED[a] for a in Aspect if a is not Aspect.WHO), re.compile(
     + rf"|{_MARKERS})\b"))
 _PROXY = re.compile(rf"\b(?:{_ACT_FOR})\b")
 _REFER = re.compile("|".join(rf"(?:{p})" for p in _REFER_PATTERNS))
-
-
-def folded_words(text: str) -> str:
-    """Lower-case, accent-folded words separated by single spaces."""
-    return " ".join(fold(w) for w in words(clean(text).lower()))
 
 
 def detect(text: str) -> tuple[Aspect, ...]:

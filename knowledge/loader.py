@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from knowledge import yaml_text
 from knowledge.schema import Category, CommuneProfile, Topic
 from knowledge.validity import WATCH_DAYS, needs_review, upcoming
-from knowledge.vietnamese import fold, words
+from knowledge.vietnamese import folded_words
 
 DEFAULT_CONTENT_DIR = Path(__file__).parent / "content"
 TOPICS_SUBDIR = "topics"
@@ -196,7 +196,7 @@ def _shared_questions(topics: Iterable[Topic]) -> list[Problem]:
     """
     owners: dict[str, list[str]] = {}
     for t in topics:
-        for q in dict.fromkeys(" ".join(words(fold(q.lower()))) for q in t.questions):
+        for q in dict.fromkeys(folded_words(q) for q in t.questions):
             owners.setdefault(q, []).append(t.id)
     return [Problem(_topic_file(tid), "questions",
                     f"câu hỏi mẫu \"{q}\" có ở cả chủ đề "

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge import yaml_text
-from knowledge.vietnamese import clean, fold, has_diacritics, normalise_tones, words
+from knowledge.vietnamese import clean, fold, folded_words, has_diacritics, normalise_tones, words
 
 DEFAULT_DICTIONARY_DIR = Path(__file__).parent / "data"
 ABBREVIATIONS_FILE = "abbreviations.yaml"
@@ -105,9 +105,9 @@ class Normalizer:
         in fewer than ``TAUGHT`` examples, 78.6 / 78.6 %. A staff member who adds examples
         with an old term retires its expansion at the next knowledge version.
         """
-        padded = [f" {' '.join(fold(w) for w in words(clean(t).lower()))} " for t in examples]
+        padded = [f" {folded_words(t)} " for t in examples]
         kept = {key: value for key, value in self._old_terms.items()
-                if sum(f" {_folded_key(key)} " in text for text in padded) < TAUGHT}
+                if sum(f" {folded_words(key)} " in text for text in padded) < TAUGHT}
         if len(kept) == len(self._old_terms):
             return self
         return Normalizer(self._abbreviations, kept)
@@ -138,10 +138,6 @@ class Normalizer:
             else:
                 yield Token(raw[i], fold(raw[i]))
                 i += 1
-
-
-def _folded_key(key: str) -> str:
-    return " ".join(fold(w) for w in words(normalise_tones(clean(str(key)).lower())))
 
 
 def _read_mapping(path: Path) -> dict[str, str]:

@@ -29,9 +29,10 @@ PRIORITY = ("complaint", "confused", "help", "presence", "bye", "thanks", "ack",
 # mắt kém"). Whatever else such a message says, the bot cannot answer it.
 INSIDE = "*"
 MAX_INSIDE_TOKENS = 2 * MAX_TOKENS
-# Folded words said in place of others in these phrases: "chẳng", "chả", "ko" for "không";
-# southern "hoài" for "mãi".
-_SAME = {"khong": ("ko", "k", "hong", "chang", "cha"), "mai": ("hoai",)}
+# Folded words said in place of others in these phrases: "chẳng", "chả", unaccented "hong"
+# for "không" ("ko", "k", "hông" already are, by abbreviations.yaml); southern "hoài" for
+# "mãi".
+_SAME = {"khong": ("hong", "chang", "cha"), "mai": ("hoai",)}
 
 
 class SmalltalkDetector:
@@ -46,13 +47,13 @@ class SmalltalkDetector:
                 phrase = str(item).strip()
                 inside = phrase.startswith(INSIDE)
                 norm = normalizer.normalize(phrase.removeprefix(INSIDE))
-                self._phrases.setdefault(self._key(norm), kind)
+                key = self._key(norm)
+                self._phrases.setdefault(key, kind)
                 stripped = self._strip(norm)
                 # Not a stripped key of one short word: "dở quá" would make every "đó"
                 # (also folded "do") a complaint.
                 if stripped and (" " in stripped or len(stripped) >= 3):
                     self._phrases.setdefault(stripped, kind)
-                key = self._key(norm)
                 if inside and " " in key:  # whole: "không hiểu gì" stripped is "không hiểu"
                     for variant in _variants(key.split()):
                         self._inside.setdefault(variant, kind)

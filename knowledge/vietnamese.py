@@ -131,3 +131,9 @@ def normalise_tones(text: str) -> str:
 def words(text: str) -> list[str]:
     """Word tokens, keeping one-letter syllables such as "ở" and numbers."""
     return _WORD_RE.findall(text)
+
+
+def folded_words(text: str) -> str:
+    """Lower-case, accent-folded words separated by single spaces: how the rules that
+    compare wordings (aspects, follow-ups, duplicate questions, taught old terms) see text."""
+    return " ".join(fold(w) for w in words(clean(text).lower()))
