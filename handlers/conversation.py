@@ -24,11 +24,11 @@ from handlers.render import (
     no_staff_blocks,
     topic_blocks,
 )
-from handlers.resolve import follow_up, pick_by_position, pick_by_words
+from handlers.resolve import follow_up, pick_by_position, pick_by_words, worth_offering
 from knowledge.aspects import Aspect
 from knowledge.aspects import asked as asked_aspects
 from knowledge.loader import KnowledgeBase
-from knowledge.matcher import Decision, MatchResult
+from knowledge.matcher import Candidate, Decision, MatchResult
 from knowledge.service import KnowledgeService, Snapshot
 from knowledge.vietnamese import fold
 
@@ -48,6 +48,7 @@ _NAVIGATION = frozenset(
     "vay".split())
 _BACK = ({"quay", "tro"}, {"lai", "ve"})  # "quay lại", "trở về": back to the start
 MAX_RELATED = 3
+MAX_OFFERED = 3  # topics offered as choices when the context's topic leads them
 QUESTION_KINDS = frozenset({ReplyKind.ANSWER, ReplyKind.SUGGEST, ReplyKind.FALLBACK})
 # Social messages that get a short reply with the menu and a person, never a topic.
 META_REPLIES = {
@@ -125,11 +126,17 @@ class Conversation:
         text = text[: self.max_chars]
         result = snap.match(text)
         resolved = self._in_context(snap, text, result, live)
-        aspects = asked_aspects(text, following=resolved is not None)
+        offered = resolved is None and live is not None and live.topic_id is not None \
+            and worth_offering(text, result, live.topic_id, snap.kb)
+        aspects = asked_aspects(text, following=resolved is not None or offered)
         if resolved is not None:
             topic_id, pending = resolved
             result = replace(result, decision=Decision.ANSWER, topic=topic_id)
             reply = self._answer(snap.kb, topic_id, event_id, aspects or pending)
+        elif offered and live is not None and live.topic_id is not None:
+            result = _context_first(result, live.topic_id)
+            reply = self._suggest(snap, result, texts.SUGGEST_CONTEXT.format(
+                title=snap.kb.topics[live.topic_id].title))
         else:
             reply = self._reply_for(snap, result, event_id, aspects)
         if truncated:
@@ -210,15 +217,17 @@ class Conversation:
         if result.decision is Decision.SMALLTALK:
             return self._smalltalk(snap, result.smalltalk or "greeting")
         if result.decision is Decision.SUGGEST and result.candidates:
-            choices = tuple(
-                Choice(snap.kb.topics[c.topic].title, f"topic:{c.topic}")
-                for c in result.candidates
-            )
-            # Honest choices, and a person when none of them fits.
-            return Reply(ReplyKind.SUGGEST, (_para(texts.SUGGEST_TITLE),),
-                         (*choices, Choice(texts.SUGGEST_NONE, "menu"),
-                          Choice(texts.BUTTON_HANDOFF, "handoff")))
+            return self._suggest(snap, result, texts.SUGGEST_TITLE)
         return self._fallback(snap)
+
+    @staticmethod
+    def _suggest(snap: Snapshot, result: MatchResult, title: str) -> Reply:
+        """Honest choices, and a person when none of them fits."""
+        choices = tuple(Choice(snap.kb.topics[c.topic].title, f"topic:{c.topic}")
+                        for c in result.candidates if c.topic in snap.kb.topics)
+        return Reply(ReplyKind.SUGGEST, (_para(title),),
+                     (*choices, Choice(texts.SUGGEST_NONE, "menu"),
+                      Choice(texts.BUTTON_HANDOFF, "handoff")))
 
     def answer(self, kb: KnowledgeBase, topic_id: str, event_id: str, *,
                full: bool = False) -> Reply:
@@ -378,6 +387,16 @@ def _with_also(reply: Reply, kb: KnowledgeBase, also: str | None) -> Reply:
     choice = Choice(texts.BUTTON_ALSO.format(title=topic.title), f"topic:{topic.id}")
     return Reply(reply.kind, (*reply.blocks, note), (choice, *reply.choices), reply.topic_id,
                  reply.actions)
+
+
+def _context_first(result: MatchResult, topic_id: str) -> MatchResult:
+    """The matcher's verdict as offered: the topic in context first, then the matcher's own
+    choices if it had any (a fallback's candidates were too weak to offer)."""
+    others = result.candidates if result.decision is Decision.SUGGEST else ()
+    first = next((c for c in others if c.topic == topic_id), Candidate(topic_id, 0.0))
+    rest = tuple(c for c in others if c.topic != topic_id)
+    return replace(result, decision=Decision.SUGGEST, topic=None,
+                   candidates=(first, *rest)[:MAX_OFFERED])
 
 
 def _pending(result: MatchResult, aspects: tuple[Aspect, ...]) -> ChatContext | None:

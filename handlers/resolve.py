@@ -116,6 +116,25 @@ def follow_up(text: str, result: MatchResult, topic_id: str, kb: KnowledgeBase) 
     return pointed and explained
 
 
+def worth_offering(text: str, result: MatchResult, topic_id: str, kb: KnowledgeBase) -> bool:
+    """True when a message that is not a follow-up should still offer the topic in context.
+
+    It asks about an aspect ("ông bà già rồi, đi lên xã không nổi, bấm điện thoại ở nhà
+    mần được hông") but tells its circumstances in words no entry uses, so the matcher
+    cannot place it and :func:`follow_up` may not answer it: the same shape fits a new
+    subject ("mua xe máy trả góp cần giấy tờ gì"), and neither the words nor the learned
+    scope model tell the two apart. One tap on the topic in context costs the citizen less
+    than starting again from the menu, and it is a choice, not an answer. Not when the
+    message names a subject of its own: a known uncovered one, or another topic by its
+    title or keyword; nor for a pointer alone ("còn … thì sao" names what it is about).
+    """
+    if topic_id not in kb.topics or result.decision in (Decision.ANSWER, Decision.SMALLTALK):
+        return False
+    if result.gap or result.named - {topic_id}:
+        return False
+    return bool(detect_aspects(text))
+
+
 def title_words(kb: KnowledgeBase, topic_id: str) -> frozenset[str]:
     """Folded words of a topic's title and keywords: the words that name it."""
     topic = kb.topics[topic_id]

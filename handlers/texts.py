@@ -23,6 +23,9 @@ BYE = "Chào bạn, chúc bạn làm thủ tục thuận lợi!"
 MENU_TITLE = "Bạn muốn hỏi về nhóm thủ tục nào?"
 CATEGORY_TITLE = "{label} — chọn thủ tục bạn cần:"
 SUGGEST_TITLE = "Mình chưa chắc bạn hỏi về thủ tục nào. Có phải bạn muốn hỏi:"
+# A question that asks something but cannot be placed, right after an answer.
+SUGGEST_CONTEXT = ("Có phải bạn hỏi tiếp về “{title}”? Chọn tên thủ tục để xem. "
+                   "Nếu bạn hỏi việc khác, chọn mục khác hoặc hỏi cán bộ.")
 # After an answer, when the question also names a second procedure.
 ALSO = "Có thể bạn cũng cần: {title}."
 BUTTON_ALSO = "➕ {title}"
@@ -146,10 +149,11 @@ BUTTON_PART_LEGAL = "⚖️ Căn cứ pháp lý, nguồn"
 LABEL_WHO = "Ai được làm, làm thay"
 NO_FIGURE = "Mình chưa có thông tin đã kiểm chứng về {what} của thủ tục này."
 ASK_AT = "Bạn hỏi trực tiếp {centre}{contact} để biết chính xác."
-ONLINE_FULL = "Làm được trực tuyến, không phải đi lại:"
-ONLINE_PARTIAL = "Nộp được trực tuyến, nhưng có bước vẫn phải đến nơi làm:"
-ONLINE_NONE = "Thủ tục này chưa làm trực tuyến được. Bạn đến:"
-ONLINE_INFO = "Đây là tiện ích, hướng dẫn; bạn dùng trên:"
+# Labels: the channels add the colon.
+ONLINE_FULL = "Làm được trực tuyến, không phải đi lại"
+ONLINE_PARTIAL = "Nộp được trực tuyến, nhưng có bước vẫn phải đến nơi làm"
+ONLINE_NONE = "Thủ tục này chưa làm trực tuyến được. Bạn đến"
+ONLINE_INFO = "Đây là tiện ích, hướng dẫn; bạn dùng trên"
 LEGAL_SHORT = "Căn cứ: {basis}."
 MORE_DOCUMENTS = "…và {n} giấy tờ khác (xem đủ các bước)."
 

@@ -71,6 +71,8 @@ def test_every_aspect_leads_and_stays_short_for_every_topic(
         assert blocks[0].text == topic.title and blocks[-1].kind is BlockKind.NOTE
         assert blocks[-1].text.startswith("Căn cứ: ")
         assert len(blocks) <= 5, (topic.id, aspect)
+        # The channels add the colon after a label ("Làm được trực tuyến…::" was shown).
+        assert not any(b.label.endswith(":") for b in blocks), (topic.id, aspect)
 
 
 def test_fee_comes_from_the_entry_and_unchecked_figures_say_where_to_ask(

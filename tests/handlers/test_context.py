@@ -216,3 +216,34 @@ def test_a_pointer_back_whose_best_guess_is_the_topic_follows_up(
     assert not follow_up(text, other_first, "ho-chieu", kb)
     plain = "hộ chiếu có cần trước khi đổ móng không"
     assert not follow_up(plain, replace(unsure, query=plain), "ho-chieu", kb)
+
+
+@pytest.mark.parametrize(("text", "aspect"), [
+    ("chồng tôi chạy xe ôm cả ngày, tối mới rảnh, nộp qua mạng được không", Aspect.ONLINE),
+    ("mẹ tôi mắt kém không đọc được chữ nhỏ, ra chỗ nào nộp", Aspect.WHERE),
+])
+def test_an_unplaced_question_asking_an_aspect_is_offered_the_topic_in_context(
+        chat: Conversation, text: str, aspect: Aspect) -> None:
+    """Circumstances in words no entry uses: the matcher cannot place it, so it is not
+    answered as a follow-up — but the topic just answered is the first choice, and
+    picking it leads with what was asked."""
+    turn = say(chat, text, answered("dang-ky-tam-tru"))
+    reply = turn.reply
+    assert reply.kind is ReplyKind.SUGGEST and reply.topic_id is None
+    assert reply.choices[0].action == "topic:dang-ky-tam-tru"
+    assert "tiếp về" in reply.blocks[0].text
+    assert {"menu", "handoff"} <= {c.action for c in reply.choices}
+    assert turn.match is not None and turn.match.decision is Decision.SUGGEST
+    picked = say(chat, "1", turn.context, T0 + dt.timedelta(minutes=1)).reply
+    assert picked.topic_id == "dang-ky-tam-tru" and led_with(picked, aspect)
+
+
+@pytest.mark.parametrize("text", [
+    "còn chuyện đám giỗ nhà bên thì sao",  # a pointer alone: "còn X" names its subject
+    "còn xổ số miền bắc hôm nay mấy giờ quay",  # a listed uncovered subject
+    "làm hộ chiếu thì cần giấy tờ gì",  # another topic by its name: answered as asked
+])
+def test_no_context_offer_when_the_message_names_its_own_subject(
+        chat: Conversation, text: str) -> None:
+    reply = say(chat, text, answered("dang-ky-tam-tru")).reply
+    assert "topic:dang-ky-tam-tru" not in [c.action for c in reply.choices], text
