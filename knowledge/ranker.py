@@ -24,6 +24,8 @@ EVIDENCE = ("top", "second", "margin", "fuzzy", "fuzzy_margin", "nearest", "near
 # The label of the off-topic examples (not a topic id: ids are slugs without "_").
 OFF_TOPIC = "_off_topic"
 SHORTLIST = 8
+# rapidfuzz rates a question against this many of a topic's nearest training texts.
+FUZZY_AMONG = 10
 # A name of this many words or more counts as fully naming its topic ("named" evidence).
 NAMED_WORDS = 4
 
@@ -54,10 +56,15 @@ class _Rows:
         self.row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
         self.n = rows.shape[0]
 
-    def best(self, dense: np.ndarray) -> float:
+    def nearest(self, dense: np.ndarray, k: int) -> tuple[float, np.ndarray]:
+        """The best similarity and the ``k`` most similar rows (best first)."""
         sums = np.bincount(self.row_of, weights=self.data * dense[self.indices],
                            minlength=self.n)
-        return float(sums.max()) if len(sums) else 0.0
+        if not len(sums):
+            return 0.0, np.zeros(0, dtype=np.int64)
+        top = np.argpartition(-sums, k - 1)[:k] if k < len(sums) else np.arange(len(sums))
+        top = top[np.argsort(-sums[top], kind="stable")]
+        return float(sums[top[0]]), top
 
 
 class Ranker:
@@ -152,19 +159,18 @@ class Ranker:
     def _evidence(self, folded: str, words: list[str], order: tuple[int, ...],
                   best: list[float], vector: _Vector) -> tuple[float, ...]:
         second = best[1] if len(best) > 1 else best[0] - 1.0
-        fuzzy = self.fuzzy(folded, order[0])
-        runner_up = self.fuzzy(folded, order[1]) if len(order) > 1 else 0.0
         dense = np.zeros(self._size, dtype=np.float32)
         dense[vector[0]] = vector[1]
-        nearest = self.nearest(dense, order[0])
+        nearest, fuzzy = self._closest(folded, dense, order[0])
+        near_2, fuzzy_2 = self._closest(folded, dense, order[1]) if len(order) > 1 else (0, 0)
         return (
             best[0],
             second,
             best[0] - second,
             fuzzy,
-            fuzzy - runner_up,
+            fuzzy - fuzzy_2,
             nearest,
-            nearest - (self.nearest(dense, order[1]) if len(order) > 1 else 0.0),
+            nearest - near_2,
             sum(w not in self.vocabulary for w in words) / len(words) if words else 1.0,
             min(1.0, len(words) / 20.0),
         )
@@ -194,15 +200,22 @@ class Ranker:
         total = sum(wt for wt, _ in weights)
         return sum(wt for wt, hit in weights if not hit) / total if total else 1.0
 
-    def nearest(self, dense: np.ndarray, topic: int) -> float:
-        """Similarity (0–2: two unit-length parts) of the topic's closest training text."""
-        rows = self._rows[topic]
-        return 0.0 if rows is None else rows.best(dense)
+    def _closest(self, folded: str, dense: np.ndarray, topic: int) -> tuple[float, float]:
+        """How close the topic's closest training texts are: their similarity in the
+        model's features (0–2: two unit-length parts), and how closely the nearest
+        ``FUZZY_AMONG`` of them resemble the question as strings (rapidfuzz, 0–1).
 
-    def fuzzy(self, folded: str, topic: int) -> float:
-        """How closely one of the topic's examples resembles the question (0–1)."""
-        found = process.extractOne(folded, self.examples[topic], scorer=fuzz.token_set_ratio)
-        return found[1] / 100.0 if found else 0.0
+        rapidfuzz over every example of a topic was the largest single cost of a long
+        question; the text it rates highest is nearly always among the nearest few.
+        """
+        rows = self._rows[topic]
+        if rows is None:
+            return 0.0, 0.0
+        nearest, top = rows.nearest(dense, FUZZY_AMONG)
+        examples = self.examples[topic]
+        found = process.extractOne(folded, [examples[i] for i in top],
+                                   scorer=fuzz.token_set_ratio)
+        return nearest, found[1] / 100.0 if found else 0.0
 
 
 def _known_texts(texts: Sequence[str], labels: Sequence[str],
