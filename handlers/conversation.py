@@ -47,6 +47,10 @@ _NAVIGATION = frozenset(
     "quay tro lai ve xem mo cho toi em minh tui trang cai chinh dau di nha nhe a oi bot ad "
     "vay".split())
 _BACK = ({"quay", "tro"}, {"lai", "ve"})  # "quay lại", "trở về": back to the start
+# What a list of procedures may be called around "danh mục" / "danh sách": "cho xem danh
+# mục các thủ tục", "danh sách thủ tục hành chính".
+MAX_NAVIGATION_WORDS = 9  # each must be one of the words above: a question cannot pass
+_LIST_OF = frozenset("cac nhung tat ca thu tuc hanh chinh".split())
 MAX_RELATED = 3
 MAX_OFFERED = 3  # topics offered as choices when the context's topic leads them
 QUESTION_KINDS = frozenset({ReplyKind.ANSWER, ReplyKind.SUGGEST, ReplyKind.FALLBACK})
@@ -429,10 +433,13 @@ def _navigation(key: str) -> str | None:
     """"menu" for a short request to go back to the menu in words of its own ("quay lại
     menu", "về danh mục chính", "trở lại đi"); a question stays a question."""
     tokens = key.replace(",", " ").split()
-    if not tokens or len(tokens) > 6:
+    if not tokens or len(tokens) > MAX_NAVIGATION_WORDS:
         return None
     rest = " ".join(t for t in tokens if t not in _NAVIGATION)
     if rest in ("menu", "danh muc"):
+        return "menu"
+    listed = " ".join(t for t in rest.split() if t not in _LIST_OF)
+    if listed in ("menu", "danh muc", "danh sach") and listed != rest:
         return "menu"
     if not rest and all(set(tokens) & words for words in _BACK):
         return "menu"

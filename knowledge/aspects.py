@@ -113,7 +113,7 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"nho (?:nguoi|ai|con|chau|vo|chong|anh|chi|em|bo|me)",
         r"(?<!giay )(?<!ban )(?<!hop dong )uy quyen",  # not the document "giấy ủy quyền"
         r"nguoi khac", r"ai (?:duoc|co the|phai|di|lam|nop)",
-        r"dieu kien", r"doi tuong", r"co duoc (?:lam|cap|huong)", r"du tuoi",
+        r"dieu kien", r"doi tuong", r"co duoc (?:lam|cap|huong|nhan)", r"du tuoi",
         r"nguoi than", r"nguoi nha", r"dai dien",
         # a named relative doing it ("cháu nội đi làm được không"), or whether a given
         # person must come ("bắt buộc con trai ông phải đi"); a bare "em", "cháu" is "I"
@@ -153,6 +153,7 @@ _FILLER = frozenset("""
     biet hieu muon cam on nhieu it lan nay kia ay vay nguoi
     cung dung duyet xet neu
     tui no xai dem cam lo tinh ra thang rieng
+    trong tan
 """.split())
 
 _COMPILED = {aspect: re.compile(r"\b(?:" + "|".join(p) + r")\b")
@@ -182,7 +183,7 @@ def detect(text: str) -> tuple[Aspect, ...]:
 # A general "how do I…?" ending a message: "làm sao vậy", "đóng tiếp kiểu gì", "chỉ tui với".
 _HOW = re.compile(r"\b(?:lam sao|(?:nhu )?the nao|ra sao|kieu (?:gi|nao|j)|cach (?:nao|lam)"
                   r"|huong dan|chi (?:tui|toi|em|minh|giup|gium|dum|cach|voi)"
-                  r"|bat dau tu dau)\b")
+                  r"|bat dau tu dau|(?:tung|cac) buoc)\b")  # "…, từng bước một"
 _CLAUSES = re.compile(r"[,.;:!?\n]+")
 
 

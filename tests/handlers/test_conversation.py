@@ -135,12 +135,15 @@ def test_commands_and_keywords(chat: Conversation, text: str, kind: ReplyKind) -
 
 
 @pytest.mark.parametrize("text", ["quay lại menu", "Về danh mục chính đi bot", "trở lại nhé",
-                                  "cho tui xem menu"])
+                                  "cho tui xem menu", "cho tôi xem danh sách các thủ tục nhé",
+                                  "danh mục thủ tục hành chính"])
 def test_going_back_to_the_menu_in_own_words(chat: Conversation, text: str) -> None:
     assert say(chat, text).kind is ReplyKind.MENU
 
 
-@pytest.mark.parametrize("text", ["menu quán phở gần chợ", "quay lại xã làm hộ chiếu"])
+@pytest.mark.parametrize("text", ["menu quán phở gần chợ", "quay lại xã làm hộ chiếu",
+                                  "danh sách thủ tục khi mất căn cước",
+                                  "cho xem các thủ tục"])  # no "danh mục", "menu": a question
 def test_a_question_that_mentions_going_back_is_not_the_menu(chat: Conversation,
                                                              text: str) -> None:
     assert say(chat, text).kind is not ReplyKind.MENU

@@ -51,6 +51,7 @@ from knowledge.aspects import (
     ("hướng dẫn đăng ký kết hôn", ()),
     ("làm hộ chiếu", ()),  # "hộ chiếu" is a passport, not "on behalf"
     ("hộ khẩu cũ còn dùng được không", ()),
+    ("mẹ tôi 80 tuổi có được nhận tiền hằng tháng không", (Aspect.WHO,)),  # entitled?
 ])
 def test_detect(text: str, aspects: tuple[Aspect, ...]) -> None:
     assert detect(text) == aspects
@@ -60,6 +61,8 @@ def test_detect(text: str, aspects: tuple[Aspect, ...]) -> None:
     ("thế còn lệ phí?", ()), ("vậy cái đó làm online được chứ", ()),
     ("còn khai báo tạm vắng thì sao", ("khai", "tam", "vang")),
     ("giá vàng hôm nay", ("gia", "vang", "hom")),
+    ("phải đóng trong mấy ngày", ("dong",)),  # "trong", "tận": words of no subject
+    ("có phải lên tận huyện không", ("len", "huyen")),
 ])
 def test_residual_words(text: str, rest: tuple[str, ...]) -> None:
     assert residual_words(text) == rest
@@ -126,6 +129,8 @@ def test_residual_words_keep_the_subject_between_verb_and_marker() -> None:
     ("viết giấy ủy quyền cho cháu đi lĩnh tiền giùm, giờ ra đâu xác nhận chữ ký hả",
      (Aspect.WHERE,)),
     ("lệ phí bao nhiêu, mất mấy ngày", (Aspect.FEE, Aspect.TIME)),
+    # asked for the steps: the means on the way does not lead
+    ("chỉ mình đăng ký tạm trú online với, từng bước nha", ()),
 ])
 def test_asked(text: str, aspects: tuple[Aspect, ...]) -> None:
     assert asked(text) == aspects

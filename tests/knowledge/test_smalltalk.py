@@ -65,6 +65,8 @@ def test_no_example_question_of_the_knowledge_base_is_smalltalk(
     ("mắt kém đọc chả hiểu gì sất, chữ nhỏ quá", "confused"),
     ("toàn trả lời lung tung, bực ghê", "complaint"),
     ("ko dung y toi hoi, chan that", "complaint"),
+    ("chữ nhiều quá đọc ko nổi", "confused"),
+    ("sao bot nói gì mà khó hiểu vậy trời", "confused"),
 ])
 def test_a_marked_meta_phrase_inside_an_unplaced_message(knowledge: KnowledgeService,
                                                          text: str, kind: str) -> None:
