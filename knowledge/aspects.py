@@ -29,14 +29,16 @@ class Aspect(StrEnum):
 
 
 # "hộ" is "on behalf" unless it starts a noun: hộ chiếu, hộ khẩu, hộ tịch, hộ kinh doanh.
-_NOT_HO = r"(?! (?:chieu|khau|tich|kinh|ngheo|gia|so|gia dinh))"
+# "hộ" that is not "on behalf": hộ chiếu, hộ khẩu, hộ tịch, hộ kinh doanh, hộ nghèo, hộ cận
+# nghèo, hộ gia đình, hồ sơ, hỗ trợ; and "giám hộ" (guardianship) before it.
+_NOT_HO = r"(?! (?:chieu|khau|tich|kinh|ngheo|can ngheo|gia|so|gia dinh|tro)\b)"
 
 # Someone acting for the person concerned, or one person alone: a verb, up to three words,
 # then "thay" / "giùm" / "hộ" ("nộp hồ sơ thay bà", "ký giùm ba"); "ủy quyền"; "người khác
 # làm"; "đi làm một mình".
 _ACT_FOR = (rf"(?:lam|nop|di|khai|dang ky|xin|ky|nhan|lay)(?: \w+){{0,3}} "
             rf"(?:thay(?! (?:doi|the|ten)\b)(?! anh (?:the|cu|moi|chan dung)\b)|giup|gium|dum"
-            rf"|ho{_NOT_HO})"
+            rf"|(?<!giam )ho{_NOT_HO})"
             r"|(?<!giay )(?<!ban )(?<!hop dong )uy quyen|nguoi khac (?:lam|nop|di|ky|nhan)"
             r"|(?:di|lam|nop|len|ky) (?:\w+ )?mot minh"
             r"|(?:lam|xin|nop|dang ky) (?:luon|giup|gium|dum) cho")  # "làm luôn cho nó"
@@ -131,7 +133,7 @@ _REFER_PATTERNS = (
     r"cai do", r"cai nay", r"thu tuc do", r"thu tuc nay", r"viec do", r"viec nay", r"vu do",
     r"cai (?:ay|kia)",
     # "cái phép đó", "cái giấy phép ấy"; not "cái sổ đỏ"
-    r"cai (?!so do\b)(?:\w+ ){1,2}(?:do|nay|ay|kia)\b",
+    r"cai (?!so do\b)(?:\w+ ){1,2}(?:do|nay|ay|kia|day)\b",  # "cái sổ đấy" too
     r"nhu vay", r"nhu the", r"kieu (?:do|nay|ay)\b", r"\bnua\b",
     r"qua han", r"tre han",
     r"con gi (?:nua|khac)", r"vay thi", r"the thi", r"neu vay",
@@ -153,7 +155,7 @@ _FILLER = frozenset("""
     biet hieu muon cam on nhieu it lan nay kia ay vay nguoi
     cung dung duyet xet neu
     tui no xai dem cam lo tinh ra thang rieng
-    trong tan
+    trong tan e bat buoc
 """.split())
 
 _COMPILED = {aspect: re.compile(r"\b(?:" + "|".join(p) + r")\b")

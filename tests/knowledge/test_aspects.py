@@ -101,6 +101,9 @@ def test_unverified(field: str, expected: bool) -> None:
     ("nộp hồ sơ hộ kinh doanh", False),
     ("làm thẻ thay thế", False), ("làm thẻ thay ảnh cũ", False),
     ("mẹ tôi ốm nhờ ai chăm", False),
+    ("xin hỗ trợ tiền học cho con", False),  # "hỗ trợ", not "hộ"
+    ("đăng ký giám hộ cho cháu", False), ("xin xét hộ cận nghèo", False),
+    ("xin hộ giấy cho mẹ được không", True),
 ])
 def test_asks_for_proxy(text: str, proxy: bool) -> None:
     assert asks_for_proxy(text) is proxy
