@@ -219,6 +219,21 @@ async def test_numbers_resolve_against_the_last_offered_choices(
     assert texts.MENU_TITLE in back[0]
 
 
+async def test_an_unplaced_follow_up_offers_the_topic_in_context_by_number(
+        http: httpx.AsyncClient, webhook_bot: Bot, fake_zalo: FakeZalo,
+        knowledge: KnowledgeService) -> None:
+    """Circumstances in words no entry uses: not answered, but the topic just answered is
+    choice 1, and picking it by number leads with what was asked (online)."""
+    title = knowledge.current.kb.topics["dang-ky-tam-tru"].title
+    answer = await say(http, webhook_bot, fake_zalo, "đăng ký tạm trú làm thế nào")
+    assert title.upper() in answer[0]
+    offer = await say(http, webhook_bot, fake_zalo,
+                      "mẹ tôi mắt kém không đọc được chữ nhỏ, ra chỗ nào nộp")
+    assert "tiếp về" in offer[0] and number_of(offer[-1], title) == 1
+    picked = await say(http, webhook_bot, fake_zalo, "1")
+    assert title.upper() in picked[0] and "Làm ở đâu:" in picked[0]
+
+
 async def test_not_helpful_reason_by_number_reaches_the_staff_inbox(
         http: httpx.AsyncClient, webhook_bot: Bot, fake_zalo: FakeZalo) -> None:
     answer = await say(http, webhook_bot, fake_zalo, "đăng ký kết hôn cần giấy tờ gì")
