@@ -360,17 +360,37 @@ async def test_staff_search_and_filters(suite: Suite, editor: httpx.AsyncClient)
 async def test_staff_inbox_after_a_flood_of_distinct_questions(
         suite: Suite, editor: httpx.AsyncClient) -> None:
     """Found by this suite: grouping ~6,000 distinct questions took ~9 s on the event loop
-    and froze the worker; it now runs in a thread over the most recent 600."""
+    and froze the worker; it now runs in a thread over the most recent 600.
+
+    What matters is that the worker keeps serving meanwhile, not how long the page takes
+    (over a second on a slow machine, in a thread): a ticker on the same event loop must
+    keep ticking while the page is built. Grouping on the loop stalls it for the whole
+    grouping (1.2–1.6 s here)."""
     storage = suite.runtime.storage
     assert storage is not None
     assert await storage.events.flush()
     unmatched = await storage.demand.unmatched_since(utcnow() - dt.timedelta(days=7))
     assert len(unmatched) > MAX_GROUPED_QUESTIONS, "the sample is too small to flood the inbox"
     for path in ("/staff/inbox", "/staff/"):
-        started = time.perf_counter()
+        gaps: list[float] = []
+        ticker = asyncio.create_task(_tick(gaps))
         response = await editor.get(path)
+        ticker.cancel()
         assert response.status_code == 200
-        assert time.perf_counter() - started < 1.0, path
+        assert gaps and max(gaps) < LOOP_STALL_LIMIT, (path, max(gaps, default=None))
+
+
+# The longest the event loop may go without running a 10 ms ticker while a staff page is built.
+LOOP_STALL_LIMIT = 0.3
+
+
+async def _tick(gaps: list[float]) -> None:
+    last = time.perf_counter()
+    while True:
+        await asyncio.sleep(0.01)
+        now = time.perf_counter()
+        gaps.append(now - last)
+        last = now
 
 
 # --- what was kept --------------------------------------------------------------------------
