@@ -47,9 +47,9 @@ _NAVIGATION = frozenset(
     "quay tro lai ve xem mo cho toi em minh tui trang cai chinh dau di nha nhe a oi bot ad "
     "vay".split())
 _BACK = ({"quay", "tro"}, {"lai", "ve"})  # "quay lại", "trở về": back to the start
+MAX_NAVIGATION_WORDS = 9  # each must be one of these words: a question cannot pass
 # What a list of procedures may be called around "danh mục" / "danh sách": "cho xem danh
 # mục các thủ tục", "danh sách thủ tục hành chính".
-MAX_NAVIGATION_WORDS = 9  # each must be one of the words above: a question cannot pass
 _LIST_OF = frozenset("cac nhung tat ca thu tuc hanh chinh".split())
 MAX_RELATED = 3
 MAX_OFFERED = 3  # topics offered as choices when the context's topic leads them
@@ -130,17 +130,18 @@ class Conversation:
         text = text[: self.max_chars]
         result = snap.match(text)
         resolved = self._in_context(snap, text, result, live)
-        offered = resolved is None and live is not None and live.topic_id is not None \
-            and worth_offering(text, result, live.topic_id, snap.kb)
-        aspects = asked_aspects(text, following=resolved is not None or offered)
+        in_context = live.topic_id if live else None
+        offer = in_context if resolved is None and in_context is not None \
+            and worth_offering(text, result, in_context, snap.kb) else None
+        aspects = asked_aspects(text, following=resolved is not None or offer is not None)
         if resolved is not None:
             topic_id, pending = resolved
             result = replace(result, decision=Decision.ANSWER, topic=topic_id)
             reply = self._answer(snap.kb, topic_id, event_id, aspects or pending)
-        elif offered and live is not None and live.topic_id is not None:
-            result = _context_first(result, live.topic_id)
+        elif offer is not None:
+            result = _context_first(result, offer)
             reply = self._suggest(snap, result, texts.SUGGEST_CONTEXT.format(
-                title=snap.kb.topics[live.topic_id].title))
+                title=snap.kb.topics[offer].title))
         else:
             reply = self._reply_for(snap, result, event_id, aspects)
         if truncated:

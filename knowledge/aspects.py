@@ -28,9 +28,9 @@ class Aspect(StrEnum):
     WHO = "who"
 
 
-# "hộ" is "on behalf" unless it starts a noun: hộ chiếu, hộ khẩu, hộ tịch, hộ kinh doanh.
-# "hộ" that is not "on behalf": hộ chiếu, hộ khẩu, hộ tịch, hộ kinh doanh, hộ nghèo, hộ cận
-# nghèo, hộ gia đình, hồ sơ, hỗ trợ; and "giám hộ" (guardianship) before it.
+# "hộ" is "on behalf" unless it starts a noun (hộ chiếu, hộ khẩu, hộ tịch, hộ kinh doanh,
+# hộ (cận) nghèo, hộ gia đình), folds from another word (hồ sơ, hỗ trợ), or ends "giám hộ"
+# (guardianship, checked where it is used).
 _NOT_HO = r"(?! (?:chieu|khau|tich|kinh|ngheo|can ngheo|gia|so|gia dinh|tro)\b)"
 
 # Someone acting for the person concerned, or one person alone: a verb, up to three words,

@@ -162,7 +162,8 @@ class Ranker:
         dense = np.zeros(self._size, dtype=np.float32)
         dense[vector[0]] = vector[1]
         nearest, fuzzy = self._closest(folded, dense, order[0])
-        near_2, fuzzy_2 = self._closest(folded, dense, order[1]) if len(order) > 1 else (0, 0)
+        near_2, fuzzy_2 = (self._closest(folded, dense, order[1]) if len(order) > 1
+                           else (0.0, 0.0))
         return (
             best[0],
             second,
@@ -212,7 +213,7 @@ class Ranker:
         if rows is None:
             return 0.0, 0.0
         nearest, top = rows.nearest(dense, FUZZY_AMONG)
-        examples = self.examples[topic]
+        examples = self.examples[topic]  # built in the same order as the topic's rows
         found = process.extractOne(folded, [examples[i] for i in top],
                                    scorer=fuzz.token_set_ratio)
         return nearest, found[1] / 100.0 if found else 0.0
