@@ -189,6 +189,11 @@ _HOW = re.compile(r"\b(?:lam sao|(?:nhu )?the nao|ra sao|kieu (?:gi|nao|j)|cach 
 _CLAUSES = re.compile(r"[,.;:!?\n]+")
 
 
+def split_clauses(text: str) -> list[str]:
+    """The message's clauses as the writer punctuated them (none for a blank one)."""
+    return [c for c in _CLAUSES.split(text) if c.strip()]
+
+
 def asked(text: str, *, following: bool = False) -> tuple[Aspect, ...]:
     """The aspects a message asks for, read clause by clause:
 
@@ -202,7 +207,7 @@ def asked(text: str, *, following: bool = False) -> tuple[Aspect, ...]:
       asks, only the aspects of the clauses that ask count.
     """
     found = detect(text)
-    clauses = [c for c in _CLAUSES.split(text) if c.strip()] or [text]
+    clauses = split_clauses(text) or [text]
     last = folded_words(clauses[-1])
     if found and _HOW.search(last):
         in_last = detect(last)

@@ -24,6 +24,7 @@ from enum import StrEnum
 from knowledge.aspects import asks_something, refers_back
 from knowledge.aspects import detect as detect_aspects
 from knowledge.calibration import Confidence, fit_confidence, held_out_scores
+from knowledge.emphasis import model_text
 from knowledge.index import SearchIndex
 from knowledge.normalize import Normalized
 from knowledge.ranker import OFF_TOPIC, Ranked, Ranker
@@ -33,8 +34,9 @@ from knowledge.smalltalk import SmalltalkDetector
 
 # Longer questions are cut: the first few sentences carry the question.
 MAX_QUERY_CHARS = 1500
-# The learned ranker reads the first this many words: the question is in the first
-# sentences, and a pasted essay must not cost more than a question (p99 at 50,000 examples).
+# The learned ranker reads the first this many words (and the clause that asks, again:
+# knowledge/emphasis.py): a pasted essay must not cost more than a question (p99 at 50,000
+# examples).
 MAX_MODEL_WORDS = 60
 # Knowledge bases with more texts than this calibrate on 2 folds (seconds, not minutes).
 LARGE_KB = 10_000
@@ -114,7 +116,7 @@ class TrainingSet:
         for topic_id, examples in index.examples.items():
             for ex in examples:
                 if ex.field in TRAINING_FIELDS and ex.folded.strip():
-                    texts.append(ex.folded)
+                    texts.append(ex.model)
                     labels.append(topic_id)
                     questions.append(ex.field == "questions")
         return cls(tuple(texts), tuple(labels), tuple(questions), index.topic_ids, negatives)
@@ -182,7 +184,7 @@ class Matcher:
         self.repairer = Repairer(index.vocabulary)
         self._example_texts = {t: [e.folded for e in ex] for t, ex in index.examples.items()}
         if trained is None:
-            folded = tuple(self.normalize(q).folded for q in negatives)
+            folded = tuple(self.model_text(q) for q in negatives)
             trained = train(TrainingSet.from_index(index, folded), self.config.folds)
         self.ranker = trained.ranker
         self.confidence = trained.confidence
@@ -198,6 +200,14 @@ class Matcher:
     def normalize(self, text: str) -> Normalized:
         return self.repairer.repair(self.index.normalizer.normalize(text[:MAX_QUERY_CHARS]))
 
+    def model_text(self, text: str, norm: Normalized | None = None) -> str:
+        """What the learned ranker reads of a message: its first ``MAX_MODEL_WORDS`` words
+        folded and the clause it asks in (knowledge/emphasis.py), as for its examples."""
+        text = text[:MAX_QUERY_CHARS]
+        norm = norm or self.normalize(text)
+        return model_text(text, norm.folded, lambda clause: self.normalize(clause).folded,
+                          MAX_MODEL_WORDS)
+
     def match(self, text: str) -> MatchResult:
         norm = self.normalize(text)
         kind = self.smalltalk.detect(norm) or self._thanks_and_a_remark(text, norm)
@@ -205,7 +215,7 @@ class Matcher:
             return MatchResult(text, Decision.SMALLTALK, None, 1.0, (), norm.folded, kind)
         if not norm.folded.strip() or not self.ranker.topic_ids:
             return MatchResult(text, Decision.FALLBACK, None, 0.0, (), norm.folded)
-        model_text = " ".join(norm.folded.split()[:MAX_MODEL_WORDS])
+        model_text = self.model_text(text, norm)
         ranked = self.ranker.rank(model_text)
         known = self.ranker.known(model_text)
         # Titles and keywords the question contains: a topic's name makes a question specific

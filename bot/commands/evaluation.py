@@ -210,7 +210,7 @@ def cross_validate(matcher: Matcher, negatives: Sequence[str], folds: int = CV_F
     originals = _original_questions(matcher)
     fold_of = stratified_folds([full.labels[i] for i in question_rows], folds, seed=CV_SEED)
     held_fold = dict(zip(question_rows, fold_of, strict=True))
-    folded_negatives = tuple(matcher.normalize(q).folded for q in negatives)
+    folded_negatives = tuple(matcher.model_text(q) for q in negatives)
     report = CvReport(folds)
     for k in range(folds):
         keep = [i for i in range(len(full.texts)) if held_fold.get(i, -1) != k]

@@ -31,7 +31,7 @@ def test_folds_split_every_topic_evenly() -> None:
 def test_thresholds_keep_the_limits_on_held_out_questions(
         knowledge: KnowledgeService) -> None:
     matcher = knowledge.current.matcher
-    negatives = tuple(matcher.normalize(q).folded for q in load_off_topic())
+    negatives = tuple(matcher.model_text(q) for q in load_off_topic())
     data = TrainingSet.from_index(matcher.index, negatives)
     held = held_out_scores(data.texts, data.labels, data.questions, data.topic_ids,
                            data.negatives, folds=4)  # as live: no fold above MAX_PER_FOLD
