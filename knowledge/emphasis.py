@@ -33,6 +33,9 @@ from knowledge.vietnamese import folded_words
 MIN_WORDS = 2
 # A question added "by the way": "tiện hỏi luôn", "tiện thể cho hỏi", "hỏi thêm", "với lại".
 _BY_THE_WAY = re.compile(r"\b(?:tien(?: the)?(?: cho)? hoi|hoi them|voi lai)\b")
+# Only the last few clauses are read for the question: a message of hundreds of commas
+# ("a,a,a,…") must cost no more than a question.
+LAST_CLAUSES = 6
 # The emphasis of a very long last clause is cut, like the text the model reads.
 MAX_WORDS = 20
 
@@ -46,7 +49,8 @@ def asking_clause(text: str) -> str | None:
     clauses = split_clauses(text)
     if len(clauses) < 2:
         return None
-    clause = next((c for c in reversed(clauses) if asks_something(c)), clauses[-1])
+    clause = next((c for c in reversed(clauses[-LAST_CLAUSES:]) if asks_something(c)),
+                  clauses[-1])
     return None if _BY_THE_WAY.search(folded_words(clause)) else clause
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.emphasis import MAX_WORDS, asking_clause, model_text
+from knowledge.emphasis import LAST_CLAUSES, MAX_WORDS, asking_clause, model_text
 from knowledge.matcher import Decision
 from knowledge.service import KnowledgeService
 from knowledge.vietnamese import folded_words
@@ -99,3 +99,11 @@ def test_a_story_naming_another_procedure_does_not_hold_back_the_question(
     result = knowledge.current.matcher.match(question)
     assert result.decision is Decision.ANSWER, result
     assert result.topic == topic
+
+
+def test_only_the_last_clauses_are_read_for_the_question() -> None:
+    """A message of hundreds of commas costs no more than a question: the asking clause is
+    looked for among the last ``LAST_CLAUSES`` only."""
+    asked_first = "làm hộ chiếu ở đâu, " + ", ".join(["trời mưa to"] * LAST_CLAUSES)
+    assert asking_clause(asked_first) == " trời mưa to"
+    assert asking_clause("a," * 750) == "a"
