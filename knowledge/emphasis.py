@@ -1,12 +1,12 @@
 """The clause a message asks in, weighed twice by the topic model.
 
-Citizens tell their story first and ask last: "Tui mua miếng đất có sổ đỏ, đã làm hợp
-đồng chuyển nhượng có chứng thực ở xã rồi. Giờ bước tiếp theo để sổ đứng tên tui làm ở
-đâu?" names the contract on the way and asks about the land certificate. Read as one bag
-of words, the story outweighs the question. So the clause that asks (the last one with a
-question word, a pointer back or a short aspect; else the last one) is appended to the
-text the topic model reads — for every example question as for every message, so training
-and asking see the same form.
+Citizens tell their story first and ask last: "Hôm trước tôi đã nộp phạt nguội xong, bây
+giờ muốn đổi giấy phép lái xe sang thẻ mới thì nộp ở đâu?" names the traffic fine on the
+way and asks about the licence. Read as one bag of words, the story weighs as much as the
+question (that one was only offered, with the fine as a second choice). So the clause
+that asks (the last one with a question word, a pointer back or a short aspect; else the
+last one) is appended to the text the topic model reads — for every example question as
+for every message, so training and asking see the same form.
 
 Measured with `citizen-bot eval --cv` (5 folds, 1,914 example questions and 301 off-topic
 ones; as written / without diacritics): answered right 79.0 / 79.1 → 81.2 / 81.2 %,
@@ -14,7 +14,9 @@ answered wrong 1.9 / 2.1 → 1.9 / 2.0 %, off-topic answered 3.0 → 2.7 %, unco
 answered 16.6 → 16.6 %, right topic in the top 3 99.1 %. Weighing the *first* clause
 instead (a control) lowered the right topic first from 93.1 to 90.7 %: it is the asking
 clause that carries the topic (93.8 % with the asking clause). Weighing every asking
-clause: 80.0 % answered right.
+clause: 80.0 % answered right; when the last asking clause names no subject ("…, nộp ở
+đâu, bao lâu thì xong?"), the last one before it that does: 80.9 % (the same, within the
+noise of the thresholds).
 """
 
 from __future__ import annotations
