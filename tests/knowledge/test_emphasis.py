@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from knowledge import emphasis
 from knowledge.emphasis import LAST_CLAUSES, MAX_WORDS, asking_clause, model_text
+from knowledge.loader import KnowledgeBase
 from knowledge.matcher import Decision
-from knowledge.service import KnowledgeService
+from knowledge.service import KnowledgeService, build_snapshot
 from knowledge.vietnamese import folded_words
 
 
@@ -107,3 +113,37 @@ def test_only_the_last_clauses_are_read_for_the_question() -> None:
     asked_first = "làm hộ chiếu ở đâu, " + ", ".join(["trời mưa to"] * LAST_CLAUSES)
     assert asking_clause(asked_first) == " trời mưa to"
     assert asking_clause("a," * 750) == "a"
+
+
+STORIES = Path(__file__).with_name("data") / "story_questions.jsonl"
+
+
+def _answered(kb: KnowledgeBase, rows: list[dict[str, Any]]) -> tuple[int, int, int]:
+    """(answered right, answered wrong, right topic first) over the rows."""
+    matcher = build_snapshot(kb).matcher
+    right = wrong = first = 0
+    for row in rows:
+        result = matcher.match(row["q"])
+        answered = result.decision is Decision.ANSWER
+        right += answered and result.topic == row["topic"]
+        wrong += answered and result.topic != row["topic"]
+        first += bool(result.candidates) and result.candidates[0].topic == row["topic"]
+    return right, wrong, first
+
+
+def test_story_first_questions_written_blind_are_answered_better(
+        knowledge: KnowledgeService, monkeypatch: pytest.MonkeyPatch) -> None:
+    """80 questions that tell a situation first and ask last (60 of them mention another
+    topic's subject on the way), written by a tester who read only the topic entries —
+    not the code or any example question — after the change. Measured when written:
+    answered right 41 → 54 of 80 with the asking clause read twice, wrong 3 → 2, right
+    topic first 65 → 72; in the top three 80 of 80 either way."""
+    rows = [json.loads(line) for line in STORIES.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    kb = knowledge.current.kb
+    assert len(rows) == 80 and {r["topic"] for r in rows} <= set(kb.topics)
+    right, wrong, first = _answered(kb, rows)
+    monkeypatch.setattr(emphasis, "MIN_WORDS", 10**6)  # no clause is ever read twice
+    right_before, wrong_before, first_before = _answered(kb, rows)
+    assert right >= right_before + 8 and wrong <= wrong_before, (right, right_before)
+    assert first >= first_before + 4
