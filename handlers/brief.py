@@ -30,7 +30,7 @@ from knowledge.validity import unverified_fields
 SUMMARY_WORDS = 40
 MAX_DOCUMENTS = 6
 MAX_LEGAL = 2
-MAX_WHO_LINES = 3
+MAX_WHO_LINES = 4
 # Parts of an entry a citizen can open from a short answer; aspects are parts too.
 LEGAL = "legal"
 PARTS = frozenset({*(a.value for a in Aspect), LEGAL})
@@ -48,7 +48,7 @@ ASPECT_WORDS = {
 _WHO = re.compile(
     r"\b(?:uy quyen|dai dien|lam thay|nop thay|nho nguoi|nguoi than|giam ho|cha me|cha, me|"
     r"bo me|tu \d+ tuoi|duoi \d+ tuoi|du \d+ tuoi|doi tuong|dieu kien|nguoi yeu cau|"
-    r"nguoi di (?:dang ky|lam|nop)|chu ho|thanh vien)\b")
+    r"nguoi di (?:dang ky|lam|nop)|chu ho|thanh vien|gia yeu|om dau|tan nha)\b")
 
 
 _LEAD_LABELS = {

@@ -65,6 +65,19 @@ def test_someone_acting_for_a_relative_stays_on_the_topic(chat: Conversation, te
     assert say(chat, text, None).reply.topic_id != "dang-ky-thuong-tru"
 
 
+@pytest.mark.parametrize("topic_id", ["can-cuoc-cap-doi-cap-lai", "can-cuoc-cap-moi"])
+def test_someone_too_frail_to_go_learns_the_police_can_come_home(
+        chat: Conversation, topic_id: str) -> None:
+    """An old or bedridden parent is the usual "who may do it for me" on an ID card: the
+    fingerprints must be taken in person, so the useful line is the home visit, not the
+    rules for children (Luật Căn cước 2023, Điều 27)."""
+    reply = say(chat, "bố tôi nằm liệt giường không đi được thì ai làm thay",
+                answered(topic_id)).reply
+    assert reply.kind is ReplyKind.ANSWER and reply.topic_id == topic_id
+    assert led_with(reply, Aspect.WHO), reply.blocks[:2]
+    assert any("tận nhà" in item for item in reply.blocks[1].items), reply.blocks[1]
+
+
 def test_acting_for_someone_in_another_named_procedure_is_that_procedure(
         chat: Conversation) -> None:
     reply = say(chat, "đăng ký khai sinh thay cho cháu được không", answered("ho-chieu")).reply
