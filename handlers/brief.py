@@ -112,7 +112,7 @@ def aspect_blocks(topic: Topic, aspects: tuple[Aspect, ...], commune: CommunePro
         what = ", ".join(ASPECT_WORDS[a] for a in missing)
         blocks.append(Block(BlockKind.PARAGRAPH, text=texts.NO_FIGURE.format(what=what)))
     if missing or unchecked:
-        blocks.append(Block(BlockKind.PARAGRAPH, text=ask_at(commune)))
+        blocks.append(Block(BlockKind.PARAGRAPH, text=ask_at(commune, topic)))
     blocks.append(legal_note(topic))
     return tuple(blocks)
 
@@ -138,11 +138,27 @@ def legal_note(topic: Topic) -> Block:
                                        f"{review_note(topic)}")
 
 
-def ask_at(commune: CommuneProfile) -> str:
+def ask_at(commune: CommuneProfile, topic: Topic | None = None) -> str:
+    """Where to ask for what the entry cannot say for sure.
+
+    The office that does the procedure when it is not the commune centre (the passport
+    office, the traffic police): the centre cannot say what they charge today. The centre, a local and reachable contact, is still named for help.
+    """
     centre = commune.centre_name or f"Trung tâm Phục vụ hành chính công xã {commune.name}"
     details = [d for d in (commune.centre_address, commune.hotline) if d]
     contact = f" ({'; '.join(details)})" if details else ""
+    office = _office(topic) if topic else None
+    if office:
+        return texts.ASK_OFFICE.format(office=office, centre=centre, contact=contact)
     return texts.ASK_AT.format(centre=centre, contact=contact)
+
+
+def _office(topic: Topic) -> str | None:
+    """The police office that does the procedure, unless the commune centre takes it too
+    (other offices on file are a bank, a post office, a website: not where to ask)."""
+    if any(p.channel is Channel.COMMUNE_CENTRE for p in topic.where):
+        return None
+    return next((p.name for p in topic.where if p.channel is Channel.POLICE), None)
 
 
 def shorten(text: str, max_words: int) -> str:

@@ -149,6 +149,8 @@ BUTTON_PART_LEGAL = "⚖️ Căn cứ pháp lý, nguồn"
 LABEL_WHO = "Ai được làm, làm thay"
 NO_FIGURE = "Mình chưa có thông tin đã kiểm chứng về {what} của thủ tục này."
 ASK_AT = "Bạn hỏi trực tiếp {centre}{contact} để biết chính xác."
+ASK_OFFICE = ("Bạn hỏi trực tiếp {office} để biết chính xác; cần giúp thì hỏi "
+              "{centre}{contact}.")
 # Labels: the channels add the colon.
 ONLINE_FULL = "Làm được trực tuyến, không phải đi lại"
 ONLINE_PARTIAL = "Nộp được trực tuyến, nhưng có bước vẫn phải đến nơi làm"

@@ -83,10 +83,23 @@ def test_fee_comes_from_the_entry_and_unchecked_figures_say_where_to_ask(
         assert topic is not None
         blocks = brief.aspect_blocks(topic, (Aspect.FEE,), kb.commune)
         assert blocks[1].label == texts.LABEL_FEE and blocks[1].text == topic.fee
-        asks = [b for b in blocks if b.text == brief.ask_at(kb.commune)]
+        asks = [b for b in blocks if b.text == brief.ask_at(kb.commune, topic)]
         staff_check = VerifyField.FEE in unverified_fields(topic)
         assert bool(asks) == (unverified(topic.fee) or staff_check), topic.id
     assert kb.commune.centre_name in brief.ask_at(kb.commune)
+
+
+def test_what_the_entry_cannot_say_is_asked_where_the_procedure_is_done(
+        knowledge: KnowledgeService) -> None:
+    """A passport fee is the immigration office's to tell, not the commune centre's (which
+    is still named, for help); a procedure the centre takes points to the centre."""
+    kb = knowledge.current.kb
+    passport = brief.ask_at(kb.commune, kb.topics["ho-chieu"])
+    assert passport.startswith("Bạn hỏi trực tiếp Cơ quan quản lý xuất nhập cảnh (công an)")
+    assert kb.commune.centre_name in passport
+    assert brief.ask_at(kb.commune, kb.topics["khai-sinh"]) == brief.ask_at(kb.commune)
+    fee = brief.aspect_blocks(kb.topics["ho-chieu"], (Aspect.FEE,), kb.commune)
+    assert passport in [b.text for b in fee], "the passport fee is not verified by staff"
 
 
 def test_an_aspect_the_entry_lacks_is_one_line_not_the_entry(
