@@ -142,7 +142,8 @@ def ask_at(commune: CommuneProfile, topic: Topic | None = None) -> str:
     """Where to ask for what the entry cannot say for sure.
 
     The office that does the procedure when it is not the commune centre (the passport
-    office, the traffic police): the centre cannot say what they charge today. The centre, a local and reachable contact, is still named for help.
+    office, the traffic police): the centre cannot say what they charge today. The centre,
+    a local and reachable contact, is still named for help.
     """
     centre = commune.centre_name or f"Trung tâm Phục vụ hành chính công xã {commune.name}"
     details = [d for d in (commune.centre_address, commune.hotline) if d]
