@@ -31,6 +31,7 @@ SUMMARY_WORDS = 40
 MAX_DOCUMENTS = 6
 MAX_LEGAL = 2
 MAX_WHO_LINES = 4
+MAX_RULE_LINES = 3
 # Parts of an entry a citizen can open from a short answer; aspects are parts too.
 LEGAL = "legal"
 PARTS = frozenset({*(a.value for a in Aspect), LEGAL})
@@ -43,6 +44,7 @@ ASPECT_WORDS = {
     Aspect.FEE: "lệ phí", Aspect.TIME: "thời gian giải quyết", Aspect.DOCUMENTS: "giấy tờ",
     Aspect.WHERE: "nơi làm", Aspect.ONLINE: "cách làm trực tuyến",
     Aspect.WHO: "ai được làm, làm thay",
+    Aspect.RULES: "việc bắt buộc, trễ hạn",
 }
 # Sentences about who may file or act for someone else.
 _WHO = re.compile(
@@ -57,6 +59,7 @@ _LEAD_LABELS = {
     Aspect.ONLINE: {texts.ONLINE_FULL, texts.ONLINE_PARTIAL, texts.ONLINE_NONE,
                     texts.ONLINE_INFO},
     Aspect.WHO: {texts.LABEL_WHO},
+    Aspect.RULES: {texts.LABEL_RULES},
 }
 
 
@@ -93,6 +96,15 @@ def short_blocks(topic: Topic) -> tuple[Block, ...]:
         Block(BlockKind.PARAGRAPH, text=shorten(topic.summary, SUMMARY_WORDS)),
         Block(BlockKind.STEPS, label=texts.LABEL_STEPS, items=tuple(topic.steps)),
     )
+
+
+def answerable(topic: Topic, aspects: tuple[Aspect, ...]) -> tuple[Aspect, ...]:
+    """The aspects to lead with. "Must I / what if I am late" is left out when the entry
+    states no rule: "bán tạp hóa nhỏ có bắt buộc đăng ký không" is then best answered by the
+    gist and the steps, not by a line saying the rule is unknown."""
+    if Aspect.RULES in aspects and not _rules(topic):
+        return tuple(a for a in aspects if a is not Aspect.RULES)
+    return aspects
 
 
 def aspect_blocks(topic: Topic, aspects: tuple[Aspect, ...], commune: CommuneProfile
@@ -193,6 +205,8 @@ def _aspect_lines(topic: Topic, aspect: Aspect, commune: CommuneProfile) -> list
         return [Block(BlockKind.BULLETS, label=texts.LABEL_WHERE, items=items)]
     if aspect is Aspect.ONLINE:
         return _online(topic, commune)
+    if aspect is Aspect.RULES:
+        return _rules(topic)
     return _who(topic)
 
 
@@ -243,6 +257,36 @@ def _who(topic: Topic) -> list[Block]:
     if not lines:
         return []
     return [Block(BlockKind.BULLETS, label=texts.LABEL_WHO, items=tuple(lines[:MAX_WHO_LINES]))]
+
+
+# Sentences that say what must be done, by when, and what being late costs.
+_RULE = re.compile(
+    r"\b(?:phat|qua han|tre han|bat buoc|phai (?:dang ky|khai bao|doi|nop|thi lai|bao)"
+    r"|trong (?:vong )?\d+ ngay(?! lam viec)|tu \d+ ngay tro len|het han)\b")
+
+
+def _rules(topic: Topic) -> list[Block]:
+    """What the entry says is compulsory, its deadline and the cost of missing it (the
+    summary, the notes, the fee: "quá 60 ngày thì phải nộp lệ phí"). Not a sentence that
+    only says the entry does not know."""
+    lines: list[str] = []
+    for text in (topic.summary, *topic.notes, topic.fee):
+        for sentence in re.split(r"(?<=[.!?;])\s+", text):
+            folded = folded_words(sentence)
+            line = _as_line(sentence)
+            if _RULE.search(folded) and not unverified(sentence) and line not in lines:
+                lines.append(line)
+    if not lines:
+        return []
+    return [Block(BlockKind.BULLETS, label=texts.LABEL_RULES,
+                  items=tuple(lines[:MAX_RULE_LINES]))]
+
+
+def _as_line(sentence: str) -> str:
+    """A clause cut at a semicolon, shown on its own line, reads as a sentence."""
+    line = sentence.strip()
+    line = line[:1].upper() + line[1:]
+    return line[:-1] + "." if line.endswith(";") else line
 
 
 def place_line(place: Place, commune: CommuneProfile) -> str:

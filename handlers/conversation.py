@@ -258,6 +258,7 @@ class Conversation:
             return Reply(ReplyKind.ANSWER, topic_blocks(topic, kb.commune, today,
                                                         full=full),
                          (*feedback, *related, handoff), topic_id)
+        aspects = brief.answerable(shown, aspects)
         if aspects:
             blocks = brief.aspect_blocks(shown, aspects, kb.commune)
             return Reply(ReplyKind.ANSWER, explain_terms(list(blocks)),

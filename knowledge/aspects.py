@@ -26,6 +26,7 @@ class Aspect(StrEnum):
     WHERE = "where"
     ONLINE = "online"
     WHO = "who"
+    RULES = "rules"  # late, fined, compulsory ("quá hạn thì sao", "có bắt buộc không")
 
 
 # "hộ" is "on behalf" unless it starts a noun (hộ chiếu, hộ khẩu, hộ tịch, hộ kinh doanh,
@@ -60,7 +61,7 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         # "mấy ngày" is the processing time after "mất", "chờ"… or before "thì có", not
         # the length of a stay ("ở nhờ mấy hôm").
         r"(?:mat|doi|cho|trong|sau|het|ton|la|thi) (?:may|bao nhieu) (?:ngay|hom|tuan)",
-        r"(?:may|bao nhieu) (?:ngay|hom|tuan) (?:thi |la |moi )?(?:co(?! phai)|xong|nhan|lay"
+        r"(?:may|bao nhieu) (?:ngay|hom|tuan) (?:thi |la |moi )?(?:co(?! phai| bi)|xong|nhan|lay"
         r"|duoc)",
         r"^(?:may|bao nhieu) (?:ngay|hom|tuan)", r"bao lau",
         r"thoi gian(?: giai quyet| xu ly| lam| cho| tra)?", r"thoi han giai quyet",
@@ -124,6 +125,13 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r" (?:\w+ )?(?:duoc|dc)\b",
         r"bat buoc (?:\w+ ){1,4}phai (?:di|len|ra|lam|ky|co mat)",
     ),
+    Aspect.RULES: (
+        # late, fined ("quá hạn thì sao", "trễ 3 tháng có bị phạt không"); not "nộp phạt"
+        r"qua han", r"tre han", r"tre hen", r"(?:co )?bi phat", r"lo (?:de )?tre",
+        # "có bắt buộc không" (not "bắt buộc X phải đi": who must come). A plain "có phải
+        # đăng ký … không" stays a plain question: the gist already says who must.
+        r"(?:co )?bat buoc(?! (?:\w+ ){1,4}phai (?:di|len|ra|lam|ky|co mat))",
+    ),
 }
 
 # Words that only point back at the conversation or soften the message; a message
@@ -164,7 +172,10 @@ _COMPILED = {aspect: re.compile(r"\b(?:" + "|".join(p) + r")\b")
 # markers, not the words between verb and marker ("đăng ký khai sinh thay": "khai sinh"
 # names a subject and stays).
 _MARKERS = r"thay|giup|gium|dum|uy quyen|nguoi khac|mot minh"
-_STRIPPED = (*(_COMPILED[a] for a in Aspect if a is not Aspect.WHO), re.compile(
+# Of "late / compulsory", the markers only ("tạm trú quá hạn": tạm trú names a subject).
+_RULE_MARKERS = r"qua han|tre han|tre hen|bi phat|bat buoc|lo (?:de )?tre"
+_STRIPPED = (*(_COMPILED[a] for a in Aspect if a not in (Aspect.WHO, Aspect.RULES)),
+             re.compile(rf"\b(?:{_RULE_MARKERS})\b"), re.compile(
     r"\b(?:" + "|".join(p for p in _ASPECT_PATTERNS[Aspect.WHO] if p != _ACT_FOR)
     + rf"|{_MARKERS})\b"))
 _PROXY = re.compile(rf"\b(?:{_ACT_FOR})\b")

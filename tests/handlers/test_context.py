@@ -9,7 +9,7 @@ import pytest
 
 from handlers.context import ChatContext
 from handlers.conversation import Conversation, Turn, _next_context
-from handlers.messages import Choice, Incoming, MessageKind, Reply, ReplyKind
+from handlers.messages import BlockKind, Choice, Incoming, MessageKind, Reply, ReplyKind
 from handlers.resolve import follow_up
 from knowledge.aspects import Aspect
 from knowledge.matcher import Decision, MatchResult
@@ -76,6 +76,36 @@ def test_someone_too_frail_to_go_learns_the_police_can_come_home(
     assert reply.kind is ReplyKind.ANSWER and reply.topic_id == topic_id
     assert led_with(reply, Aspect.WHO), reply.blocks[:2]
     assert any("tận nhà" in item for item in reply.blocks[1].items), reply.blocks[1]
+
+
+@pytest.mark.parametrize(("topic_id", "text", "rule"), [
+    ("khai-sinh", "lỡ để quá hạn rồi thì sao", "60 ngày"),
+    ("dang-ky-tam-tru", "vậy có bắt buộc không", "30 ngày"),
+    ("nop-phat-giao-thong", "trễ mấy hôm có bị phạt thêm không", "10 ngày"),
+])
+def test_late_or_compulsory_leads_with_the_rule_the_entry_states(
+        chat: Conversation, topic_id: str, text: str, rule: str) -> None:
+    """"Quá hạn thì sao" wants the deadline and what being late costs, which the entry
+    states in its summary or notes, not the steps."""
+    reply = say(chat, text, answered(topic_id)).reply
+    assert reply.kind is ReplyKind.ANSWER and reply.topic_id == topic_id, text
+    assert led_with(reply, Aspect.RULES), reply.blocks[:2]
+    assert any(rule in item for item in reply.blocks[1].items), reply.blocks[1]
+
+
+def test_late_on_a_topic_without_a_stated_rule_gets_the_short_answer(
+        chat: Conversation) -> None:
+    reply = say(chat, "quá hạn thì sao", answered("vssid")).reply
+    assert reply.kind is ReplyKind.ANSWER and reply.topic_id == "vssid"
+    assert any(b.kind is BlockKind.STEPS for b in reply.blocks), reply.blocks
+
+
+def test_a_first_question_about_a_late_birth_registration_leads_with_the_rule(
+        chat: Conversation) -> None:
+    reply = say(chat, "con tôi được 4 tháng mà chưa làm giấy khai sinh, giờ làm có bị "
+                      "phạt không", None).reply
+    assert reply.kind is ReplyKind.ANSWER and reply.topic_id == "khai-sinh"
+    assert led_with(reply, Aspect.RULES), reply.blocks[:2]
 
 
 def test_acting_for_someone_in_another_named_procedure_is_that_procedure(

@@ -52,6 +52,12 @@ from knowledge.aspects import (
     ("làm hộ chiếu", ()),  # "hộ chiếu" is a passport, not "on behalf"
     ("hộ khẩu cũ còn dùng được không", ()),
     ("mẹ tôi 80 tuổi có được nhận tiền hằng tháng không", (Aspect.WHO,)),  # entitled?
+    # late, fined, compulsory
+    ("quá hạn thì sao", (Aspect.RULES,)),
+    ("trễ mấy hôm có bị phạt không", (Aspect.RULES,)),  # not "how many days"
+    ("cái này có bắt buộc không", (Aspect.RULES,)),
+    ("nộp phạt giao thông ở đâu", (Aspect.WHERE,)),  # paying a fine is a subject
+    ("có phải đăng ký tạm trú không", ()),  # a plain question: the gist says who must
 ])
 def test_detect(text: str, aspects: tuple[Aspect, ...]) -> None:
     assert detect(text) == aspects
@@ -63,6 +69,7 @@ def test_detect(text: str, aspects: tuple[Aspect, ...]) -> None:
     ("giá vàng hôm nay", ("gia", "vang", "hom")),
     ("phải đóng trong mấy ngày", ("dong",)),  # "trong", "tận": words of no subject
     ("có phải lên tận huyện không", ("len", "huyen")),
+    ("tạm trú quá hạn có bị phạt không", ("tam", "tru")),
 ])
 def test_residual_words(text: str, rest: tuple[str, ...]) -> None:
     assert residual_words(text) == rest
