@@ -62,6 +62,9 @@ _LEAD_LABELS = {
     Aspect.RULES: {texts.LABEL_RULES},
 }
 
+# A step that states who qualifies ("Kiểm tra điều kiện", "từ đủ 75 tuổi").
+_CONDITION = re.compile(r"\b(?:dieu kien|tu du \d+|du \d+ tuoi|doi tuong|khong thuoc dien)\b")
+
 
 def leads_with(reply: Reply, aspect: Aspect) -> bool:
     """The block right after the title is ``aspect``, or says the entry lacks it
@@ -248,12 +251,17 @@ def _online(topic: Topic, commune: CommuneProfile) -> list[Block]:
 
 
 def _who(topic: Topic) -> list[Block]:
-    pool = [topic.summary, *topic.notes, *topic.documents]
+    """Who may do it, or for whom: the entry's sentences about relatives, proxies, ages
+    and conditions; of the steps, only a stated condition ("Kiểm tra điều kiện - nam từ
+    đủ 20 tuổi…"), last: a step names the parents or a guardian only as who clicks."""
+    pool = [(text, _WHO) for text in (topic.summary, *topic.notes, *topic.documents)]
+    pool += [(text, _CONDITION) for text in topic.steps]
     lines: list[str] = []
-    for text in pool:
+    for text, pattern in pool:
         for sentence in re.split(r"(?<=[.!?;])\s+", text):
-            if _WHO.search(folded_words(sentence)) and sentence not in lines:
-                lines.append(sentence.strip())
+            line = _as_line(sentence)
+            if pattern.search(folded_words(sentence)) and line not in lines:
+                lines.append(line)
     if not lines:
         return []
     return [Block(BlockKind.BULLETS, label=texts.LABEL_WHO, items=tuple(lines[:MAX_WHO_LINES]))]

@@ -108,6 +108,20 @@ def test_a_first_question_about_a_late_birth_registration_leads_with_the_rule(
     assert led_with(reply, Aspect.RULES), reply.blocks[:2]
 
 
+@pytest.mark.parametrize(("topic_id", "text", "needed"), [
+    ("khai-sinh", "ông bà đi làm thay cho bố mẹ cháu được không", "ông, bà"),
+    ("tro-cap-xa-hoi", "mẹ tôi 71 tuổi hộ cận nghèo có được hưởng không", "70 đến dưới 75"),
+])
+def test_who_may_names_relatives_and_conditions_the_entry_states(
+        chat: Conversation, topic_id: str, text: str, needed: str) -> None:
+    """Grandparents may register a birth (Luật Hộ tịch, Điều 15); who qualifies for the
+    social pension is stated in a step ("Kiểm tra điều kiện"), which the part now reads."""
+    reply = say(chat, text, answered(topic_id)).reply
+    assert reply.kind is ReplyKind.ANSWER and reply.topic_id == topic_id, text
+    assert led_with(reply, Aspect.WHO), reply.blocks[:2]
+    assert any(needed in item for item in reply.blocks[1].items), reply.blocks[1]
+
+
 def test_acting_for_someone_in_another_named_procedure_is_that_procedure(
         chat: Conversation) -> None:
     reply = say(chat, "đăng ký khai sinh thay cho cháu được không", answered("ho-chieu")).reply
