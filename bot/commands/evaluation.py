@@ -208,7 +208,8 @@ def cross_validate(matcher: Matcher, negatives: Sequence[str], folds: int = CV_F
     full = TrainingSet.from_index(matcher.index)
     question_rows = [i for i, q in enumerate(full.questions) if q]
     originals = _original_questions(matcher)
-    fold_of = stratified_folds([full.labels[i] for i in question_rows], folds, seed=CV_SEED)
+    fold_of = stratified_folds([full.labels[i] for i in question_rows], folds, seed=CV_SEED,
+                               keys=[full.texts[i] for i in question_rows])
     held_fold = dict(zip(question_rows, fold_of, strict=True))
     folded_negatives = tuple(matcher.model_text(q) for q in negatives)
     report = CvReport(folds)

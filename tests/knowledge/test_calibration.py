@@ -28,6 +28,18 @@ def test_folds_split_every_topic_evenly() -> None:
         assert max(counts.values()) - min(counts.values()) <= 1
 
 
+def test_a_question_added_to_one_topic_moves_no_other_topics_rows() -> None:
+    """Folds dealt by text: a staff member's new example re-deals its own topic only, so
+    the next version's confidence is refitted on nearly the same held-out scores."""
+    labels = ["a"] * 9 + ["b"] * 8 + ["c"] * 7
+    texts = [f"{label} câu {i}" for i, label in enumerate(labels)]
+    before = stratified_folds(labels, 4, keys=texts)
+    after = stratified_folds(["a", *labels], 4, keys=["a câu mới", *texts])[1:]
+    moved = {label for label, x, y in zip(labels, before, after, strict=True) if x != y}
+    assert moved <= {"a"}
+    assert stratified_folds(labels, 4, keys=texts) == before  # the same every run
+
+
 def test_thresholds_keep_the_limits_on_held_out_questions(
         knowledge: KnowledgeService) -> None:
     matcher = knowledge.current.matcher
