@@ -19,6 +19,7 @@ for the aspect, it says so in one line. Never the whole entry instead.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from handlers import texts
 from handlers.messages import Block, BlockKind, Choice, Reply
@@ -101,6 +102,23 @@ def short_blocks(topic: Topic) -> tuple[Block, ...]:
     )
 
 
+def _not_again(lines: list[Block], shown: list[Block], topic: Topic) -> list[Block]:
+    """"Where" and "online" both list places: asked together ("ra công an xã hay làm trên
+    điện thoại được"), the second leaves out the places the first showed — the "online"
+    part keeps its one-line verdict, the "where" part goes if nothing is left."""
+    seen = {item for block in shown for item in block.items}
+    out = []
+    for block in lines:
+        items = tuple(i for i in block.items if i not in seen)
+        if not block.items or items == block.items:
+            out.append(block)
+        elif items:
+            out.append(replace(block, items=items))
+        elif block.label in _LEAD_LABELS[Aspect.ONLINE]:
+            out.append(Block(BlockKind.PARAGRAPH, text=texts.ONLINE_VERDICT[topic.online]))
+    return out
+
+
 def answerable(topic: Topic, aspects: tuple[Aspect, ...]) -> tuple[Aspect, ...]:
     """The aspects to lead with. "Must I / what if I am late" is left out when the entry
     states no rule: "bán tạp hóa nhỏ có bắt buộc đăng ký không" is then best answered by the
@@ -119,7 +137,7 @@ def aspect_blocks(topic: Topic, aspects: tuple[Aspect, ...], commune: CommunePro
     for aspect in aspects:
         lines = _aspect_lines(topic, aspect, commune)
         if lines:
-            blocks += lines
+            blocks += _not_again(lines, blocks, topic)
             unchecked |= _unchecked(topic, aspect)
         else:
             missing.append(aspect)

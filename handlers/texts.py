@@ -157,6 +157,13 @@ ONLINE_FULL = "Làm được trực tuyến, không phải đi lại"
 ONLINE_PARTIAL = "Nộp được trực tuyến, nhưng có bước vẫn phải đến nơi làm"
 ONLINE_NONE = "Thủ tục này chưa làm trực tuyến được. Bạn đến"
 ONLINE_INFO = "Đây là tiện ích, hướng dẫn; bạn dùng trên"
+# The same verdicts as one line, after the places were already listed.
+ONLINE_VERDICT = {
+    "full": "Làm được trực tuyến, không phải đi lại.",
+    "partial": "Nộp được trực tuyến, nhưng có bước vẫn phải đến nơi làm.",
+    "none": "Thủ tục này chưa làm trực tuyến được.",
+    "info": "Đây là tiện ích, hướng dẫn.",
+}
 LEGAL_SHORT = "Căn cứ: {basis}."
 MORE_DOCUMENTS = "…và {n} giấy tờ khác (xem đủ các bước)."
 

@@ -121,3 +121,18 @@ def test_parts_open_from_buttons(knowledge: KnowledgeService) -> None:
     assert {texts.LABEL_LEGAL, texts.LABEL_SOURCES} <= {b.label for b in legal.blocks}
     assert press(chat, "part:price:khai-sinh").kind is ReplyKind.ERROR
     assert press(chat, "full:khong-co").kind is ReplyKind.ERROR
+
+
+def test_where_and_online_asked_together_list_each_place_once(
+        knowledge: KnowledgeService) -> None:
+    """"ra công an xã hay làm trên điện thoại được" printed the same offices twice."""
+    kb = knowledge.current.kb
+    for topic in kb.topics.values():
+        for aspects in ((Aspect.WHERE, Aspect.ONLINE), (Aspect.ONLINE, Aspect.WHERE)):
+            blocks = brief.aspect_blocks(topic, aspects, kb.commune)
+            items = [i for b in blocks for i in b.items]
+            assert len(items) == len(set(items)) == len(topic.where), (topic.id, aspects)
+            assert brief.leads_with(Reply(ReplyKind.ANSWER, blocks), aspects[0])
+    level2 = brief.aspect_blocks(kb.topics["dinh-danh-muc-2"], (Aspect.WHERE, Aspect.ONLINE),
+                                 kb.commune)
+    assert level2[2].text == texts.ONLINE_VERDICT["none"]
