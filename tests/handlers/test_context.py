@@ -65,32 +65,29 @@ def test_someone_acting_for_a_relative_stays_on_the_topic(chat: Conversation, te
     assert say(chat, text, None).reply.topic_id != "dang-ky-thuong-tru"
 
 
-@pytest.mark.parametrize("topic_id", ["can-cuoc-cap-doi-cap-lai", "can-cuoc-cap-moi"])
-def test_someone_too_frail_to_go_learns_the_police_can_come_home(
-        chat: Conversation, topic_id: str) -> None:
-    """An old or bedridden parent is the usual "who may do it for me" on an ID card: the
-    fingerprints must be taken in person, so the useful line is the home visit, not the
-    rules for children (Luật Căn cước 2023, Điều 27)."""
-    reply = say(chat, "bố tôi nằm liệt giường không đi được thì ai làm thay",
-                answered(topic_id)).reply
-    assert reply.kind is ReplyKind.ANSWER and reply.topic_id == topic_id
-    assert led_with(reply, Aspect.WHO), reply.blocks[:2]
-    assert any("tận nhà" in item for item in reply.blocks[1].items), reply.blocks[1]
-
-
-@pytest.mark.parametrize(("topic_id", "text", "rule"), [
-    ("khai-sinh", "lỡ để quá hạn rồi thì sao", "60 ngày"),
-    ("dang-ky-tam-tru", "vậy có bắt buộc không", "30 ngày"),
-    ("nop-phat-giao-thong", "trễ mấy hôm có bị phạt thêm không", "10 ngày"),
+@pytest.mark.parametrize(("topic_id", "text", "aspect", "needed"), [
+    # An old or bedridden parent: the fingerprints are taken in person, so the useful line
+    # is the home visit, not the rules for children (Luật Căn cước 2023, Điều 27).
+    ("can-cuoc-cap-doi-cap-lai", "bố tôi nằm liệt giường không đi được thì ai làm thay",
+     Aspect.WHO, "tận nhà"),
+    ("can-cuoc-cap-moi", "bố tôi nằm liệt giường không đi được thì ai làm thay",
+     Aspect.WHO, "tận nhà"),
+    # Grandparents may register a birth (Luật Hộ tịch, Điều 15); who qualifies for the
+    # social pension is stated in a step ("Kiểm tra điều kiện").
+    ("khai-sinh", "ông bà đi làm thay cho bố mẹ cháu được không", Aspect.WHO, "ông, bà"),
+    ("tro-cap-xa-hoi", "mẹ tôi 71 tuổi hộ cận nghèo có được hưởng không", Aspect.WHO,
+     "70 đến dưới 75"),
+    # "Quá hạn thì sao" wants the deadline and what being late costs, not the steps.
+    ("khai-sinh", "lỡ để quá hạn rồi thì sao", Aspect.RULES, "60 ngày"),
+    ("dang-ky-tam-tru", "vậy có bắt buộc không", Aspect.RULES, "30 ngày"),
+    ("nop-phat-giao-thong", "trễ mấy hôm có bị phạt thêm không", Aspect.RULES, "10 ngày"),
 ])
-def test_late_or_compulsory_leads_with_the_rule_the_entry_states(
-        chat: Conversation, topic_id: str, text: str, rule: str) -> None:
-    """"Quá hạn thì sao" wants the deadline and what being late costs, which the entry
-    states in its summary or notes, not the steps."""
+def test_a_part_leads_with_the_line_the_entry_states(
+        chat: Conversation, topic_id: str, text: str, aspect: Aspect, needed: str) -> None:
     reply = say(chat, text, answered(topic_id)).reply
     assert reply.kind is ReplyKind.ANSWER and reply.topic_id == topic_id, text
-    assert led_with(reply, Aspect.RULES), reply.blocks[:2]
-    assert any(rule in item for item in reply.blocks[1].items), reply.blocks[1]
+    assert led_with(reply, aspect), reply.blocks[:2]
+    assert any(needed in item for item in reply.blocks[1].items), reply.blocks[1]
 
 
 def test_late_on_a_topic_without_a_stated_rule_gets_the_short_answer(
@@ -106,20 +103,6 @@ def test_a_first_question_about_a_late_birth_registration_leads_with_the_rule(
                       "phạt không", None).reply
     assert reply.kind is ReplyKind.ANSWER and reply.topic_id == "khai-sinh"
     assert led_with(reply, Aspect.RULES), reply.blocks[:2]
-
-
-@pytest.mark.parametrize(("topic_id", "text", "needed"), [
-    ("khai-sinh", "ông bà đi làm thay cho bố mẹ cháu được không", "ông, bà"),
-    ("tro-cap-xa-hoi", "mẹ tôi 71 tuổi hộ cận nghèo có được hưởng không", "70 đến dưới 75"),
-])
-def test_who_may_names_relatives_and_conditions_the_entry_states(
-        chat: Conversation, topic_id: str, text: str, needed: str) -> None:
-    """Grandparents may register a birth (Luật Hộ tịch, Điều 15); who qualifies for the
-    social pension is stated in a step ("Kiểm tra điều kiện"), which the part now reads."""
-    reply = say(chat, text, answered(topic_id)).reply
-    assert reply.kind is ReplyKind.ANSWER and reply.topic_id == topic_id, text
-    assert led_with(reply, Aspect.WHO), reply.blocks[:2]
-    assert any(needed in item for item in reply.blocks[1].items), reply.blocks[1]
 
 
 def test_acting_for_someone_in_another_named_procedure_is_that_procedure(
