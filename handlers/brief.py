@@ -274,15 +274,23 @@ def _who(topic: Topic) -> list[Block]:
     đủ 20 tuổi…"), last: a step names the parents or a guardian only as who clicks."""
     pool = [(text, _WHO) for text in (topic.summary, *topic.notes, *topic.documents)]
     pool += [(text, _CONDITION) for text in topic.steps]
+    lines = _sentences(pool)
+    if not lines:
+        return []
+    return [Block(BlockKind.BULLETS, label=texts.LABEL_WHO, items=tuple(lines[:MAX_WHO_LINES]))]
+
+
+def _sentences(pool: list[tuple[str, re.Pattern[str]]]) -> list[str]:
+    """The sentences (or clauses cut at a semicolon) of each text that its pattern finds
+    on the folded sentence, once each, in order; none that only says it does not know."""
     lines: list[str] = []
     for text, pattern in pool:
         for sentence in re.split(r"(?<=[.!?;])\s+", text):
             line = _as_line(sentence)
-            if pattern.search(folded_words(sentence)) and line not in lines:
+            if pattern.search(folded_words(sentence)) and not unverified(sentence) \
+                    and line not in lines:
                 lines.append(line)
-    if not lines:
-        return []
-    return [Block(BlockKind.BULLETS, label=texts.LABEL_WHO, items=tuple(lines[:MAX_WHO_LINES]))]
+    return lines
 
 
 # Sentences that say what must be done, by when, and what being late costs.
@@ -293,15 +301,8 @@ _RULE = re.compile(
 
 def _rules(topic: Topic) -> list[Block]:
     """What the entry says is compulsory, its deadline and the cost of missing it (the
-    summary, the notes, the fee: "quá 60 ngày thì phải nộp lệ phí"). Not a sentence that
-    only says the entry does not know."""
-    lines: list[str] = []
-    for text in (topic.summary, *topic.notes, topic.fee):
-        for sentence in re.split(r"(?<=[.!?;])\s+", text):
-            folded = folded_words(sentence)
-            line = _as_line(sentence)
-            if _RULE.search(folded) and not unverified(sentence) and line not in lines:
-                lines.append(line)
+    summary, the notes, the fee: "quá 60 ngày thì phải nộp lệ phí")."""
+    lines = _sentences([(text, _RULE) for text in (topic.summary, *topic.notes, topic.fee)])
     if not lines:
         return []
     return [Block(BlockKind.BULLETS, label=texts.LABEL_RULES,

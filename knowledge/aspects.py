@@ -172,10 +172,7 @@ _COMPILED = {aspect: re.compile(r"\b(?:" + "|".join(p) + r")\b")
 # markers, not the words between verb and marker ("đăng ký khai sinh thay": "khai sinh"
 # names a subject and stays).
 _MARKERS = r"thay|giup|gium|dum|uy quyen|nguoi khac|mot minh"
-# Of "late / compulsory", the markers only ("tạm trú quá hạn": tạm trú names a subject).
-_RULE_MARKERS = r"qua han|tre han|tre hen|bi phat|bat buoc|lo (?:de )?tre"
-_STRIPPED = (*(_COMPILED[a] for a in Aspect if a not in (Aspect.WHO, Aspect.RULES)),
-             re.compile(rf"\b(?:{_RULE_MARKERS})\b"), re.compile(
+_STRIPPED = (*(_COMPILED[a] for a in Aspect if a is not Aspect.WHO), re.compile(
     r"\b(?:" + "|".join(p for p in _ASPECT_PATTERNS[Aspect.WHO] if p != _ACT_FOR)
     + rf"|{_MARKERS})\b"))
 _PROXY = re.compile(rf"\b(?:{_ACT_FOR})\b")
