@@ -228,11 +228,19 @@ class Conversation:
     @staticmethod
     def _suggest(snap: Snapshot, result: MatchResult, title: str) -> Reply:
         """Honest choices, and a person when none of them fits."""
-        choices = tuple(Choice(snap.kb.topics[c.topic].title, f"topic:{c.topic}")
-                        for c in result.candidates if c.topic in snap.kb.topics)
+        offered = [c.topic for c in result.candidates if c.topic in snap.kb.topics]
+        none = texts.SUGGEST_NONE
+        if len(offered) == 1 and title == texts.SUGGEST_TITLE:
+            # "Có phải bạn muốn hỏi: 1. X" read as a list of one; ask it as a yes or no.
+            name = snap.kb.topics[offered[0]].title
+            title = texts.SUGGEST_ONE.format(title=name)
+            choices: tuple[Choice, ...] = (
+                Choice(texts.SUGGEST_ONE_YES.format(title=name), f"topic:{offered[0]}"),)
+            none = texts.SUGGEST_ONE_NO
+        else:
+            choices = tuple(Choice(snap.kb.topics[t].title, f"topic:{t}") for t in offered)
         return Reply(ReplyKind.SUGGEST, (_para(title),),
-                     (*choices, Choice(texts.SUGGEST_NONE, "menu"),
-                      Choice(texts.BUTTON_HANDOFF, "handoff")))
+                     (*choices, Choice(none, "menu"), Choice(texts.BUTTON_HANDOFF, "handoff")))
 
     def answer(self, kb: KnowledgeBase, topic_id: str, event_id: str, *,
                full: bool = False) -> Reply:

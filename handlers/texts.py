@@ -23,6 +23,10 @@ BYE = "Chào bạn, chúc bạn làm thủ tục thuận lợi!"
 MENU_TITLE = "Bạn muốn hỏi về nhóm thủ tục nào?"
 CATEGORY_TITLE = "{label} — chọn thủ tục bạn cần:"
 SUGGEST_TITLE = "Mình chưa chắc bạn hỏi về thủ tục nào. Có phải bạn muốn hỏi:"
+# The same when only one procedure comes close: a yes/no, not a one-item list.
+SUGGEST_ONE = "Mình chưa chắc đã hiểu đúng. Có phải bạn muốn hỏi về “{title}”?"
+SUGGEST_ONE_YES = "Đúng, xem “{title}”"
+SUGGEST_ONE_NO = "Không phải"
 # A question that asks something but cannot be placed, right after an answer.
 SUGGEST_CONTEXT = ("Có phải bạn hỏi tiếp về “{title}”? Chọn tên thủ tục để xem. "
                    "Nếu bạn hỏi việc khác, chọn mục khác hoặc hỏi cán bộ.")

@@ -7,6 +7,7 @@ import pytest
 from handlers import texts
 from handlers.conversation import Conversation
 from handlers.messages import BlockKind, Incoming, MessageKind, Reply, ReplyKind
+from knowledge.matcher import Candidate, Decision, MatchResult
 from knowledge.service import KnowledgeService
 
 
@@ -193,3 +194,23 @@ def test_a_greeting_gets_the_welcome_and_a_person(chat: Conversation) -> None:
     reply = say(chat, "chào bạn")
     assert reply.kind is ReplyKind.SMALLTALK
     assert "handoff" in actions(reply) and any(a.startswith("cat:") for a in actions(reply))
+
+
+def _suggestion(chat: Conversation, *topics: str) -> Reply:
+    result = MatchResult("q", Decision.SUGGEST, None, 0.4,
+                         tuple(Candidate(t, 0.5) for t in topics))
+    return Conversation._suggest(chat.knowledge.current, result, texts.SUGGEST_TITLE)
+
+
+def test_one_close_topic_is_asked_as_yes_or_no_not_a_list_of_one(chat: Conversation) -> None:
+    one = _suggestion(chat, "dang-ky-thuong-tru")
+    title = chat.knowledge.current.kb.topics["dang-ky-thuong-tru"].title
+    assert one.blocks[0].text == texts.SUGGEST_ONE.format(title=title)
+    assert [(c.label, c.action) for c in one.choices] == [
+        (texts.SUGGEST_ONE_YES.format(title=title), "topic:dang-ky-thuong-tru"),
+        (texts.SUGGEST_ONE_NO, "menu"), (texts.BUTTON_HANDOFF, "handoff")]
+    two = _suggestion(chat, "dang-ky-thuong-tru", "lien-thong-khai-sinh")
+    assert two.blocks[0].text == texts.SUGGEST_TITLE
+    assert actions(two) == ["topic:dang-ky-thuong-tru", "topic:lien-thong-khai-sinh", "menu",
+                            "handoff"]
+    assert two.choices[2].label == texts.SUGGEST_NONE
