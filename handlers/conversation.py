@@ -25,8 +25,9 @@ from handlers.render import (
     topic_blocks,
 )
 from handlers.resolve import follow_up, pick_by_position, pick_by_words, worth_offering
-from knowledge.aspects import Aspect
+from knowledge.aspects import Aspect, refers_back, residual_words
 from knowledge.aspects import asked as asked_aspects
+from knowledge.aspects import detect as detect_aspects
 from knowledge.loader import KnowledgeBase
 from knowledge.matcher import Candidate, Decision, MatchResult
 from knowledge.service import KnowledgeService, Snapshot
@@ -133,8 +134,17 @@ class Conversation:
         in_context = live.topic_id if live else None
         offer = in_context if resolved is None and in_context is not None \
             and worth_offering(text, result, in_context, snap.kb) else None
-        aspects = asked_aspects(text, following=resolved is not None or offer is not None)
-        if resolved is not None:
+        which = _still_choosing(text, result, live, snap.kb) if resolved is None \
+            and offer is None else ()
+        aspects = asked_aspects(text, following=resolved is not None or offer is not None
+                                or bool(which))
+        if which and live is not None:
+            # "cần giấy tờ gì" right after choices: it asks about one of them, not anew.
+            aspects = aspects or _aspects(live.aspects)
+            result = replace(result, decision=Decision.SUGGEST, topic=None,
+                             candidates=tuple(Candidate(t, 0.0) for t in which))
+            reply = self._suggest(snap, result, texts.SUGGEST_WHICH)
+        elif resolved is not None:
             topic_id, pending = resolved
             result = replace(result, decision=Decision.ANSWER, topic=topic_id)
             reply = self._answer(snap.kb, topic_id, event_id, aspects or pending)
@@ -411,6 +421,19 @@ def _context_first(result: MatchResult, topic_id: str) -> MatchResult:
     rest = tuple(c for c in others if c.topic != topic_id)
     return replace(result, decision=Decision.SUGGEST, topic=None,
                    candidates=(first, *rest)[:MAX_OFFERED])
+
+
+def _still_choosing(text: str, result: MatchResult, live: ChatContext | None,
+                    kb: KnowledgeBase) -> tuple[str, ...]:
+    """The topics still on offer when a message only asks an aspect or points back
+    ("cần mang giấy tờ gì", "cái đó bao lâu") while several choices wait: alone it is
+    about nothing, and the matcher would offer whatever mentions "giấy tờ" most."""
+    if live is None or live.topic_id is not None or result.decision is Decision.SMALLTALK:
+        return ()
+    offered = tuple(t for t in live.offered_topics if t in kb.topics)
+    if len(offered) < 2 or residual_words(text):
+        return ()
+    return offered[:MAX_OFFERED] if detect_aspects(text) or refers_back(text) else ()
 
 
 def _pending(result: MatchResult, aspects: tuple[Aspect, ...]) -> ChatContext | None:

@@ -33,6 +33,8 @@ SUGGEST_CONTEXT = ("Có phải bạn hỏi tiếp về “{title}”? Chọn tê
 # After an answer, when the question also names a second procedure.
 ALSO = "Có thể bạn cũng cần: {title}."
 BUTTON_ALSO = "➕ {title}"
+# An aspect asked while several choices wait ("cần giấy tờ gì"): which one is it about?
+SUGGEST_WHICH = "Bạn hỏi về thủ tục nào trong các thủ tục này? Bạn chọn một, mình trả lời ngay:"
 SUGGEST_NONE = "Không phải các mục trên"
 FALLBACK_TITLE = "Xin lỗi, mình chưa tìm thấy hướng dẫn phù hợp với câu hỏi này."
 FALLBACK_BODY = (

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from handlers import texts
 from handlers.context import ChatContext
 from handlers.conversation import Conversation, Turn, _next_context
 from handlers.messages import BlockKind, Choice, Incoming, MessageKind, Reply, ReplyKind
@@ -183,6 +184,38 @@ def test_a_button_on_a_suggestion_also_keeps_the_aspect(chat: Conversation) -> N
 def test_an_out_of_range_ordinal_is_not_a_pick(chat: Conversation) -> None:
     offered = ChatContext(None, ("dang-ky-tam-tru", "khai-bao-tam-vang"), T0)
     assert say(chat, "cái thứ tư", offered).reply.kind is not ReplyKind.ANSWER
+
+
+@pytest.mark.parametrize(("text", "aspect"), [
+    ("cần mang giấy tờ gì", Aspect.DOCUMENTS), ("thế mất bao lâu", Aspect.TIME),
+    ("vay lam online duoc khong", Aspect.ONLINE),
+])
+def test_an_aspect_asked_while_choices_wait_asks_which_one(
+        chat: Conversation, text: str, aspect: Aspect) -> None:
+    """Several topics offered, then only an aspect: it is about one of them. Alone,
+    "giấy tờ gì" would be offered whatever topics mention papers most."""
+    topics = ("can-cuoc-cap-moi", "can-cuoc-cap-doi-cap-lai", "tro-cap-xa-hoi")
+    turn = say(chat, text, ChatContext(None, topics, T0))
+    assert turn.reply.kind is ReplyKind.SUGGEST
+    assert turn.reply.blocks[0].text == texts.SUGGEST_WHICH
+    assert [c.action for c in turn.reply.choices][:3] == [f"topic:{t}" for t in topics]
+    assert turn.context == ChatContext(None, topics, T0, (aspect.value,))
+    picked = say(chat, "2", turn.context).reply
+    assert picked.topic_id == "can-cuoc-cap-doi-cap-lai" and led_with(picked, aspect)
+
+
+def test_while_choices_wait_a_subject_or_other_talk_is_not_asked_which(
+        chat: Conversation) -> None:
+    topics = ("can-cuoc-cap-moi", "can-cuoc-cap-doi-cap-lai")
+    waiting = ChatContext(None, topics, T0, ("fee",))
+    for text in ("thế còn đăng ký tạm trú mất bao lâu", "giá vàng hôm nay bao nhiêu",
+                 "cảm ơn"):
+        reply = say(chat, text, waiting).reply
+        assert not reply.blocks or reply.blocks[0].text != texts.SUGGEST_WHICH, text
+    # A pointer back with no aspect keeps the aspect asked before the choices.
+    turn = say(chat, "cái đó thì sao", waiting)
+    assert turn.reply.blocks[0].text == texts.SUGGEST_WHICH
+    assert turn.context is not None and turn.context.aspects == ("fee",)
 
 
 def test_a_suggestion_is_remembered_with_the_asked_aspect(knowledge: KnowledgeService) -> None:
