@@ -431,7 +431,10 @@ def _still_choosing(text: str, result: MatchResult, live: ChatContext | None,
     if live is None or live.topic_id is not None or result.decision is Decision.SMALLTALK:
         return ()
     offered = tuple(t for t in live.offered_topics if t in kb.topics)
-    if len(offered) < 2 or residual_words(text):
+    # "làm lại bằng lái ở đâu": every word is a filler somewhere, but the message names
+    # a topic (its keyword) and the matcher answers it: a question of its own.
+    if len(offered) < 2 or residual_words(text) or result.named \
+            or result.decision is Decision.ANSWER:
         return ()
     return offered[:MAX_OFFERED] if detect_aspects(text) or refers_back(text) else ()
 

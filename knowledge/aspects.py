@@ -124,6 +124,10 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"|ruot|ho)|hang xom|ban (?:be|than)) (?:\w+ ){0,2}(?:di|lam|nop|ky|khai|nhan|lay)"
         r" (?:\w+ )?(?:duoc|dc)\b",
         r"bat buoc (?:\w+ ){1,4}phai (?:di|len|ra|lam|ky|co mat)",
+        # whether someone must come along or be there ("bố mẹ có phải đi cùng không",
+        # "cháu có cần có mặt không")
+        r"(?:phai|can) (?:\w+ )?co mat", r"(?:phai|can) (?:di|len|ra|den|toi) (?:cung|theo|kem)\b",
+        r"di (?:cung|kem) (?:khong|ko|k|hong|hok|duoc|dc)\b",
     ),
     Aspect.RULES: (
         # late, fined ("quá hạn thì sao", "trễ 3 tháng có bị phạt không"); not "nộp phạt"

@@ -43,6 +43,7 @@ def test_an_answer_is_remembered_with_its_time(chat: Conversation) -> None:
     ("còn lệ phí?", Aspect.FEE), ("thế mất mấy hôm", Aspect.TIME),
     ("vậy cần mang giấy tờ gì", Aspect.DOCUMENTS), ("nộp trên mạng được không", Aspect.ONLINE),
     ("ra chỗ nào làm", Aspect.WHERE), ("cho người nhà đi làm hộ được không", Aspect.WHO),
+    ("bố mẹ có phải đi cùng không", Aspect.WHO),
 ])
 def test_a_follow_up_naming_only_an_aspect_stays_on_the_topic(
         chat: Conversation, text: str, aspect: Aspect) -> None:
@@ -209,7 +210,7 @@ def test_while_choices_wait_a_subject_or_other_talk_is_not_asked_which(
     topics = ("can-cuoc-cap-moi", "can-cuoc-cap-doi-cap-lai")
     waiting = ChatContext(None, topics, T0, ("fee",))
     for text in ("thế còn đăng ký tạm trú mất bao lâu", "giá vàng hôm nay bao nhiêu",
-                 "cảm ơn"):
+                 "cảm ơn", "lam lai bang lai o dau"):
         reply = say(chat, text, waiting).reply
         assert not reply.blocks or reply.blocks[0].text != texts.SUGGEST_WHICH, text
     # A pointer back with no aspect keeps the aspect asked before the choices.

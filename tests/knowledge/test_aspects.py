@@ -52,6 +52,9 @@ from knowledge.aspects import (
     ("làm hộ chiếu", ()),  # "hộ chiếu" is a passport, not "on behalf"
     ("hộ khẩu cũ còn dùng được không", ()),
     ("mẹ tôi 80 tuổi có được nhận tiền hằng tháng không", (Aspect.WHO,)),  # entitled?
+    ("bố mẹ có phải đi cùng không", (Aspect.WHO,)),  # who must come along
+    ("cháu có cần có mặt không", (Aspect.WHO,)),
+    ("đi cùng nhau đi", ()),
     # late, fined, compulsory
     ("quá hạn thì sao", (Aspect.RULES,)),
     ("trễ mấy hôm có bị phạt không", (Aspect.RULES,)),  # not "how many days"
