@@ -18,6 +18,7 @@ for the aspect, it says so in one line. Never the whole entry instead.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import replace
 
@@ -128,14 +129,18 @@ def answerable(topic: Topic, aspects: tuple[Aspect, ...]) -> tuple[Aspect, ...]:
     return aspects
 
 
-def aspect_blocks(topic: Topic, aspects: tuple[Aspect, ...], commune: CommuneProfile
-                  ) -> tuple[Block, ...]:
-    """The asked aspects first (in the order asked), then the legal basis in small print."""
+def aspect_blocks(topic: Topic, aspects: tuple[Aspect, ...], commune: CommuneProfile,
+                  focus: tuple[str, ...] = ()) -> tuple[Block, ...]:
+    """The asked aspects first (in the order asked), then the legal basis in small print.
+
+    ``focus``: the message's own words (folded, beyond aspects and fillers, in order): of
+    the entry's sentences about who and about rules, those that name what it asks about
+    ("có được tiền mai táng không" → the funeral allowance) come first."""
     blocks: list[Block] = [Block(BlockKind.TITLE, text=topic.title)]
     missing: list[Aspect] = []
     unchecked = False
     for aspect in aspects:
-        lines = _aspect_lines(topic, aspect, commune)
+        lines = _aspect_lines(topic, aspect, commune, focus)
         if lines:
             blocks += _not_again(lines, blocks, topic)
             unchecked |= _unchecked(topic, aspect)
@@ -213,7 +218,8 @@ def shorten(text: str, max_words: int) -> str:
 
 # --- one aspect ------------------------------------------------------------------------
 
-def _aspect_lines(topic: Topic, aspect: Aspect, commune: CommuneProfile) -> list[Block]:
+def _aspect_lines(topic: Topic, aspect: Aspect, commune: CommuneProfile,
+                  focus: tuple[str, ...] = ()) -> list[Block]:
     """The entry's own lines for ``aspect``; empty when it has no checked figure."""
     if aspect is Aspect.FEE:
         return _field(texts.LABEL_FEE, topic.fee)
@@ -227,8 +233,8 @@ def _aspect_lines(topic: Topic, aspect: Aspect, commune: CommuneProfile) -> list
     if aspect is Aspect.ONLINE:
         return _online(topic, commune)
     if aspect is Aspect.RULES:
-        return _rules(topic)
-    return _who(topic)
+        return _rules(topic, focus)
+    return _who(topic, focus)
 
 
 def _field(label: str, value: str) -> list[Block]:
@@ -268,13 +274,17 @@ def _online(topic: Topic, commune: CommuneProfile) -> list[Block]:
     return [Block(BlockKind.BULLETS, label=lead, items=items)]
 
 
-def _who(topic: Topic) -> list[Block]:
+def _who(topic: Topic, focus: tuple[str, ...] = ()) -> list[Block]:
     """Who may do it, or for whom: the entry's sentences about relatives, proxies, ages
     and conditions; of the steps, only a stated condition ("Kiểm tra điều kiện - nam từ
-    đủ 20 tuổi…"), last: a step names the parents or a guardian only as who clicks."""
+    đủ 20 tuổi…"), last: a step names the parents or a guardian only as who clicks. A
+    step or note that says who is entitled to what the message names comes first."""
     pool = [(text, _WHO) for text in (topic.summary, *topic.notes, *topic.documents)]
     pool += [(text, _CONDITION) for text in topic.steps]
-    lines = _sentences(pool)
+    pairs = _pairs(focus, topic)
+    if pairs:
+        pool += [(text, _entitled(pairs)) for text in (*topic.steps, *topic.notes)]
+    lines = _first_naming(_sentences(pool), pairs)
     if not lines:
         return []
     return [Block(BlockKind.BULLETS, label=texts.LABEL_WHO, items=tuple(lines[:MAX_WHO_LINES]))]
@@ -299,14 +309,50 @@ _RULE = re.compile(
     r"|trong (?:vong )?\d+ ngay(?! lam viec)|tu \d+ ngay tro len|het han)\b")
 
 
-def _rules(topic: Topic) -> list[Block]:
+def _rules(topic: Topic, focus: tuple[str, ...] = ()) -> list[Block]:
     """What the entry says is compulsory, its deadline and the cost of missing it (the
     summary, the notes, the fee: "quá 60 ngày thì phải nộp lệ phí")."""
     lines = _sentences([(text, _RULE) for text in (topic.summary, *topic.notes, topic.fee)])
+    lines = _first_naming(lines, _pairs(focus, topic))
     if not lines:
         return []
     return [Block(BlockKind.BULLETS, label=texts.LABEL_RULES,
                   items=tuple(lines[:MAX_RULE_LINES]))]
+
+
+# Who is entitled, or on what condition ("được hỗ trợ chi phí mai táng", "nếu …").
+_ENTITLED = r"(?:neu|duoc (?:ho tro|huong|nhan|cap|mien)|dieu kien|doi tuong)"
+
+
+# A phrase of the message singles lines out only if at most this share of the entry's
+# texts use it: "khai sinh" is the birth entry's own name, "mai táng" one part of the
+# death entry.
+MAX_PAIR_SHARE = 1 / 3
+
+
+def _pairs(focus: tuple[str, ...], topic: Topic) -> re.Pattern[str] | None:
+    """Two consecutive words of the message ("mai tang") that few of the entry's texts
+    use: one word alone, or the entry's own name, is too common to single a line out."""
+    texts_ = [f" {folded_words(t)} " for t in (topic.summary, *topic.steps, *topic.notes,
+                                              *topic.documents)]
+    most = max(1, int(len(texts_) * MAX_PAIR_SHARE))
+    pairs = {pair for pair in map(" ".join, itertools.pairwise(focus))
+             if 0 < sum(f" {pair} " in t for t in texts_) <= most}
+    if not pairs:
+        return None
+    return re.compile(rf"\b(?:{'|'.join(sorted(map(re.escape, pairs)))})\b")
+
+
+def _entitled(pairs: re.Pattern[str]) -> re.Pattern[str]:
+    """A sentence that states an entitlement or condition and names what was asked."""
+    return re.compile(rf"(?=.*\b{_ENTITLED}\b).*{pairs.pattern}")
+
+
+def _first_naming(lines: list[str], pairs: re.Pattern[str] | None) -> list[str]:
+    """The lines that name what the message asks about first, the rest in their order."""
+    if pairs is None:
+        return lines
+    return sorted(lines, key=lambda line: pairs.search(folded_words(line)) is None)
 
 
 def _as_line(sentence: str) -> str:

@@ -147,7 +147,8 @@ class Conversation:
         elif resolved is not None:
             topic_id, pending = resolved
             result = replace(result, decision=Decision.ANSWER, topic=topic_id)
-            reply = self._answer(snap.kb, topic_id, event_id, aspects or pending)
+            reply = self._answer(snap.kb, topic_id, event_id, aspects or pending,
+                                 focus=residual_words(text))
         elif offer is not None:
             result = _context_first(result, offer)
             reply = self._suggest(snap, result, texts.SUGGEST_CONTEXT.format(
@@ -227,7 +228,8 @@ class Conversation:
     def _reply_for(self, snap: Snapshot, result: MatchResult, event_id: str,
                    aspects: tuple[Aspect, ...] = ()) -> Reply:
         if result.decision is Decision.ANSWER and result.topic:
-            reply = self._answer(snap.kb, result.topic, event_id, aspects)
+            reply = self._answer(snap.kb, result.topic, event_id, aspects,
+                                 focus=residual_words(result.query))
             return _with_also(reply, snap.kb, result.also)
         if result.decision is Decision.SMALLTALK:
             return self._smalltalk(snap, result.smalltalk or "greeting")
@@ -258,7 +260,8 @@ class Conversation:
         return self._answer(kb, topic_id, event_id, full=full)
 
     def _answer(self, kb: KnowledgeBase, topic_id: str, event_id: str,
-                aspects: tuple[Aspect, ...] = (), *, full: bool = False) -> Reply:
+                aspects: tuple[Aspect, ...] = (), *, full: bool = False,
+                focus: tuple[str, ...] = ()) -> Reply:
         """Leads with the asked aspects; a plain question gets the short answer; the
         whole entry only when asked for ("Xem đủ các bước")."""
         topic = kb.topics[topic_id]
@@ -278,7 +281,7 @@ class Conversation:
                          (*feedback, *related, handoff), topic_id)
         aspects = brief.answerable(shown, aspects)
         if aspects:
-            blocks = brief.aspect_blocks(shown, aspects, kb.commune)
+            blocks = brief.aspect_blocks(shown, aspects, kb.commune, focus)
             return Reply(ReplyKind.ANSWER, explain_terms(list(blocks)),
                          (brief.full_choice(topic_id), *feedback, handoff), topic_id)
         return Reply(ReplyKind.ANSWER, explain_terms(list(brief.short_blocks(shown))),

@@ -124,6 +124,12 @@ def follow_up(text: str, result: MatchResult, topic_id: str, kb: KnowledgeBase) 
         # Unsure alone, but its best guess is the topic in context and it points back: a
         # word the entry never uses ("đổ móng") does not make it a new question.
         return True
+    if result.decision is Decision.SUGGEST and result.candidates \
+            and result.candidates[0].topic == topic_id and names_only(kb, topic_id, rest):
+        # Its own words are the topic's name ("có được tiền mai táng không" after a death
+        # registration answer whose title names the funeral allowance) and the matcher's
+        # best guess agrees: not a new question, whatever it asks.
+        return True
     # Without an aspect or a pointer back, a message is a new question: off-topic chat
     # ("tối nay đội tuyển đá mấy giờ") shares enough everyday words with any entry.
     return pointed and explained
@@ -146,6 +152,11 @@ def worth_offering(text: str, result: MatchResult, topic_id: str, kb: KnowledgeB
     if result.gap or result.named - {topic_id}:
         return False
     return bool(detect_aspects(text))
+
+
+def names_only(kb: KnowledgeBase, topic_id: str, words: tuple[str, ...]) -> bool:
+    """Every word is one of the words that name the topic (its title and keywords)."""
+    return bool(words) and all(w in title_words(kb, topic_id) for w in words)
 
 
 def title_words(kb: KnowledgeBase, topic_id: str) -> frozenset[str]:

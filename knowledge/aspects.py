@@ -116,7 +116,8 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"nho (?:nguoi|ai|con|chau|vo|chong|anh|chi|em|bo|me)",
         r"(?<!giay )(?<!ban )(?<!hop dong )uy quyen",  # not the document "giấy ủy quyền"
         r"nguoi khac", r"ai (?:duoc|co the|phai|di|lam|nop)",
-        r"dieu kien", r"doi tuong", r"co duoc (?:lam|cap|huong|nhan)", r"du tuoi",
+        r"dieu kien", r"doi tuong", r"du tuoi",
+        r"co duoc (?:lam|cap|huong|nhan|tien|tro cap|ho tro)\b",  # entitled to it?
         r"nguoi than", r"nguoi nha", r"dai dien",
         # a named relative doing it ("cháu nội đi làm được không"), or whether a given
         # person must come ("bắt buộc con trai ông phải đi"); a bare "em", "cháu" is "I"

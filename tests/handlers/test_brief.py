@@ -12,7 +12,7 @@ from handlers import brief, texts
 from handlers.conversation import Conversation
 from handlers.messages import BlockKind, Incoming, MessageKind, Reply, ReplyKind
 from handlers.render import as_shown
-from knowledge.aspects import Aspect, unverified
+from knowledge.aspects import Aspect, residual_words, unverified
 from knowledge.schema import VerifyField
 from knowledge.service import KnowledgeService
 from knowledge.validity import unverified_fields
@@ -136,3 +136,21 @@ def test_where_and_online_asked_together_list_each_place_once(
     level2 = brief.aspect_blocks(kb.topics["dinh-danh-muc-2"], (Aspect.WHERE, Aspect.ONLINE),
                                  kb.commune)
     assert level2[2].text == texts.ONLINE_VERDICT["none"]
+
+
+def test_who_lines_that_name_what_was_asked_come_first(knowledge: KnowledgeService) -> None:
+    """"có được tiền mai táng không" after a death registration: of the entry's lines on
+    who, the funeral allowance comes first; the relatives who register the death after."""
+    kb = knowledge.current.kb
+    death = kb.topics["khai-tu"]
+    plain = brief.aspect_blocks(death, (Aspect.WHO,), kb.commune)[1].items
+    asked = brief.aspect_blocks(death, (Aspect.WHO,), kb.commune,
+                                residual_words("có được tiền mai táng không"))[1].items
+    assert "mai táng" not in plain[0] and "mai táng" in asked[0]
+    assert "được hỗ trợ chi phí mai táng" in asked[0]
+    # The entry's own name ("khai sinh" in most of the birth entry) singles nothing out.
+    birth = kb.topics["khai-sinh"]
+    focus = residual_words("ông bà đi làm giấy khai sinh thay cho bố mẹ cháu được không")
+    assert focus[2:4] == ("khai", "sinh")
+    assert brief.aspect_blocks(birth, (Aspect.WHO,), kb.commune, focus) \
+        == brief.aspect_blocks(birth, (Aspect.WHO,), kb.commune)

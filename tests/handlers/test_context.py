@@ -77,6 +77,9 @@ def test_someone_acting_for_a_relative_stays_on_the_topic(chat: Conversation, te
     # Grandparents may register a birth (Luật Hộ tịch, Điều 15); who qualifies for the
     # social pension is stated in a step ("Kiểm tra điều kiện").
     ("khai-sinh", "ông bà đi làm thay cho bố mẹ cháu được không", Aspect.WHO, "ông, bà"),
+    # "có được tiền mai táng không": the death entry names the funeral allowance in its
+    # title; entitled are the families of people on social allowances (NĐ 20/2021, Đ11).
+    ("khai-tu", "có được tiền mai táng không", Aspect.WHO, "hỗ trợ chi phí mai táng"),
     ("tro-cap-xa-hoi", "mẹ tôi 71 tuổi hộ cận nghèo có được hưởng không", Aspect.WHO,
      "70 đến dưới 75"),
     # "Quá hạn thì sao" wants the deadline and what being late costs, not the steps.
