@@ -133,9 +133,10 @@ def aspect_blocks(topic: Topic, aspects: tuple[Aspect, ...], commune: CommunePro
                   focus: tuple[str, ...] = ()) -> tuple[Block, ...]:
     """The asked aspects first (in the order asked), then the legal basis in small print.
 
-    ``focus``: the message's own words (folded, beyond aspects and fillers, in order): of
-    the entry's sentences about who and about rules, those that name what it asks about
-    ("có được tiền mai táng không" → the funeral allowance) come first."""
+    ``focus``: the message's own words (``aspects.focus_words``): of the entry's lines
+    about who and about rules, those that name what it asks about come first ("có được
+    tiền mai táng không" → the funeral allowance; "chủ nhà có phải ký không" → what the
+    landlord provides)."""
     blocks: list[Block] = [Block(BlockKind.TITLE, text=topic.title)]
     missing: list[Aspect] = []
     unchecked = False
@@ -283,7 +284,7 @@ def _who(topic: Topic, focus: tuple[str, ...] = ()) -> list[Block]:
     pool += [(text, _CONDITION) for text in topic.steps]
     pairs = _pairs(focus, topic)
     if pairs:
-        pool += [(text, _entitled(pairs)) for text in (*topic.steps, *topic.notes)]
+        pool += [(text, pairs) for text in (*topic.steps, *topic.notes)]
     lines = _first_naming(_sentences(pool), pairs)
     if not lines:
         return []
@@ -321,7 +322,7 @@ def _rules(topic: Topic, focus: tuple[str, ...] = ()) -> list[Block]:
 
 
 # Who is entitled, or on what condition ("được hỗ trợ chi phí mai táng", "nếu …").
-_ENTITLED = r"(?:neu|duoc (?:ho tro|huong|nhan|cap|mien)|dieu kien|doi tuong)"
+_ENTITLED = re.compile(r"\b(?:neu|duoc (?:ho tro|huong|nhan|cap|mien)|dieu kien|doi tuong)\b")
 
 
 # A phrase of the message singles lines out only if at most this share of the entry's
@@ -343,16 +344,19 @@ def _pairs(focus: tuple[str, ...], topic: Topic) -> re.Pattern[str] | None:
     return re.compile(rf"\b(?:{'|'.join(sorted(map(re.escape, pairs)))})\b")
 
 
-def _entitled(pairs: re.Pattern[str]) -> re.Pattern[str]:
-    """A sentence that states an entitlement or condition and names what was asked."""
-    return re.compile(rf"(?=.*\b{_ENTITLED}\b).*{pairs.pattern}")
-
-
 def _first_naming(lines: list[str], pairs: re.Pattern[str] | None) -> list[str]:
-    """The lines that name what the message asks about first, the rest in their order."""
+    """The lines that name what the message asks about first — of those, one that says
+    who is entitled or on what condition before one that only mentions it — then the
+    rest, each group in the entry's order."""
     if pairs is None:
         return lines
-    return sorted(lines, key=lambda line: pairs.search(folded_words(line)) is None)
+
+    def rank(line: str) -> int:
+        folded = folded_words(line)
+        if not pairs.search(folded):
+            return 2
+        return 0 if _ENTITLED.search(folded) else 1
+    return sorted(lines, key=rank)
 
 
 def _as_line(sentence: str) -> str:

@@ -25,7 +25,7 @@ from handlers.render import (
     topic_blocks,
 )
 from handlers.resolve import follow_up, pick_by_position, pick_by_words, worth_offering
-from knowledge.aspects import Aspect, refers_back, residual_words
+from knowledge.aspects import Aspect, focus_words, refers_back, residual_words
 from knowledge.aspects import asked as asked_aspects
 from knowledge.aspects import detect as detect_aspects
 from knowledge.loader import KnowledgeBase
@@ -148,7 +148,7 @@ class Conversation:
             topic_id, pending = resolved
             result = replace(result, decision=Decision.ANSWER, topic=topic_id)
             reply = self._answer(snap.kb, topic_id, event_id, aspects or pending,
-                                 focus=residual_words(text))
+                                 focus=focus_words(text))
         elif offer is not None:
             result = _context_first(result, offer)
             reply = self._suggest(snap, result, texts.SUGGEST_CONTEXT.format(
@@ -229,7 +229,7 @@ class Conversation:
                    aspects: tuple[Aspect, ...] = ()) -> Reply:
         if result.decision is Decision.ANSWER and result.topic:
             reply = self._answer(snap.kb, result.topic, event_id, aspects,
-                                 focus=residual_words(result.query))
+                                 focus=focus_words(result.query))
             return _with_also(reply, snap.kb, result.also)
         if result.decision is Decision.SMALLTALK:
             return self._smalltalk(snap, result.smalltalk or "greeting")

@@ -129,6 +129,8 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         # "cháu có cần có mặt không")
         r"(?:phai|can) (?:\w+ )?co mat", r"(?:phai|can) (?:di|len|ra|den|toi) (?:cung|theo|kem)\b",
         r"di (?:cung|kem) (?:khong|ko|k|hong|hok|duoc|dc)\b",
+        # whose signature or consent ("chủ nhà có phải ký không"), asked as yes or no
+        r"co (?:phai|can) (?:ky|dong y) (?:khong|ko|k|hong|hok)\b",
     ),
     Aspect.RULES: (
         # late, fined ("quá hạn thì sao", "trễ 3 tháng có bị phạt không"); not "nộp phạt"
@@ -136,6 +138,10 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         # "có bắt buộc không" (not "bắt buộc X phải đi": who must come). A plain "có phải
         # đăng ký … không" stays a plain question: the gist already says who must.
         r"(?:co )?bat buoc(?! (?:\w+ ){1,4}phai (?:di|len|ra|lam|ky|co mat))",
+        # what if it is not done ("không đăng ký thì sao", "không đổi có bị gì không"); not
+        # "không biết làm thì sao" (help), "không có … thì sao" (a missing paper)
+        r"\bkhong (?!biet|co\b|duoc|the\b|kip|nho|hieu|ranh)(?:\w+ ){1,3}"
+        r"(?:thi (?:co )?(?:sao|bi gi|bi sao)|co sao|co bi gi|co bi sao)\b",
     ),
 }
 
@@ -279,6 +285,25 @@ def residual_words(text: str) -> tuple[str, ...]:
         folded = pattern.sub(" ", folded)
     folded = _REFER.sub(" ", folded)
     return tuple(w for w in folded.split() if w not in _FILLER and not w.isdigit())
+
+
+# Words that carry no subject on their own: particles, pronouns, question words.
+_FUNCTION = frozenset("""
+    a ah ak ha nhe nhi voi di thi sao nao gi j khong ko k hong hok hem co duoc dc phai can
+    lam minh toi tui em anh chi bac chau ban ad oi u ua la o tai cua cho cai nay do kia ay
+    roi chua va hay hoac ma nhu the vay ai ve day luon nua moi
+""".split())
+
+
+def focus_words(text: str) -> tuple[str, ...]:
+    """The message's own words in order, once its aspect phrases and pointers are taken
+    out, without particles and pronouns: what it asks about within a topic ("chủ nhà",
+    "mai táng"). Unlike :func:`residual_words` it keeps everyday nouns ("nhà", "tiền")."""
+    folded = folded_words(text)
+    for pattern in _STRIPPED:
+        folded = pattern.sub(" ", folded)
+    folded = _REFER.sub(" ", folded)
+    return tuple(w for w in folded.split() if w not in _FUNCTION and not w.isdigit())
 
 
 # Words that say an entry has no checked figure for a field ("chưa có nguồn").

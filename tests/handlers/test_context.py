@@ -43,7 +43,8 @@ def test_an_answer_is_remembered_with_its_time(chat: Conversation) -> None:
     ("còn lệ phí?", Aspect.FEE), ("thế mất mấy hôm", Aspect.TIME),
     ("vậy cần mang giấy tờ gì", Aspect.DOCUMENTS), ("nộp trên mạng được không", Aspect.ONLINE),
     ("ra chỗ nào làm", Aspect.WHERE), ("cho người nhà đi làm hộ được không", Aspect.WHO),
-    ("bố mẹ có phải đi cùng không", Aspect.WHO),
+    ("bố mẹ có phải đi cùng không", Aspect.WHO), ("chủ nhà có phải ký không", Aspect.WHO),
+    ("nếu không đăng ký thì sao", Aspect.RULES),
 ])
 def test_a_follow_up_naming_only_an_aspect_stays_on_the_topic(
         chat: Conversation, text: str, aspect: Aspect) -> None:

@@ -9,6 +9,7 @@ from knowledge.aspects import (
     asked,
     asks_for_proxy,
     detect,
+    focus_words,
     refers_back,
     residual_words,
     unverified,
@@ -53,6 +54,12 @@ from knowledge.aspects import (
     ("hộ khẩu cũ còn dùng được không", ()),
     ("mẹ tôi 80 tuổi có được nhận tiền hằng tháng không", (Aspect.WHO,)),  # entitled?
     ("bố mẹ có phải đi cùng không", (Aspect.WHO,)),  # who must come along
+    ("chủ nhà có phải ký không", (Aspect.WHO,)),  # whose signature or consent
+    ("có cần ký kết hôn lại không", ()),
+    ("nếu không đăng ký thì sao", (Aspect.RULES,)),  # what if it is not done
+    ("không đổi thẻ có bị gì không", (Aspect.RULES,)),
+    ("tôi không biết dùng điện thoại thì sao", ()),  # help, not a rule
+    ("không có giấy chứng sinh thì sao", ()),  # a missing paper, not a rule
     ("cháu có cần có mặt không", (Aspect.WHO,)),
     ("đi cùng nhau đi", ()),
     # late, fined, compulsory
@@ -152,3 +159,11 @@ def test_asked(text: str, aspects: tuple[Aspect, ...]) -> None:
 def test_following_an_answer_how_on_the_phone_asks_for_the_online_part() -> None:
     assert asked("vậy báo trên vneid thế nào", following=True) == (Aspect.ONLINE,)
     assert asked("vậy báo trên vneid thế nào") == ()
+
+
+def test_focus_words_keep_everyday_nouns_the_subject_filter_drops() -> None:
+    """What a message asks about within a topic: "chủ nhà" and "mai táng" stay; aspect
+    phrases, pointers and particles go."""
+    assert focus_words("chủ nhà có phải ký không") == ("chu", "nha")
+    assert focus_words("thế còn tiền mai táng thì sao") == ("tien", "mai", "tang")
+    assert residual_words("chủ nhà có phải ký không") == ()
