@@ -62,12 +62,17 @@ def pick_by_position(text: str, offered: tuple[str, ...]) -> str | None:
 
 
 def pick_by_words(text: str, offered: tuple[str, ...], kb: KnowledgeBase) -> str | None:
-    """The offered topic a short message names by words of its title ("cái tạm vắng")."""
+    """The offered topic a short message names by words of its title ("cái tạm vắng"),
+    also while asking an aspect of it ("mua ở đâu" with "Gia hạn, mua thẻ BHYT" offered)."""
     offered = tuple(t for t in offered if t in kb.topics)
     tokens = folded_words(text).split()
     if not offered or not tokens or len(tokens) > MAX_PICK_WORDS:
         return None
-    return _pick_by_words([w for w in tokens if w not in _PICK_FILLER], offered, kb)
+    picked = _pick_by_words([w for w in tokens if w not in _PICK_FILLER], offered, kb)
+    if picked is None and detect_aspects(text):
+        picked = _pick_by_words([w for w in residual_words(text) if w not in _PICK_FILLER],
+                                offered, kb)
+    return picked
 
 
 def _pick_by_words(content: list[str], offered: tuple[str, ...], kb: KnowledgeBase
@@ -125,10 +130,12 @@ def follow_up(text: str, result: MatchResult, topic_id: str, kb: KnowledgeBase) 
         # word the entry never uses ("đổ móng") does not make it a new question.
         return True
     if result.decision is Decision.SUGGEST and result.candidates \
-            and result.candidates[0].topic == topic_id and names_only(kb, topic_id, rest):
-        # Its own words are the topic's name ("có được tiền mai táng không" after a death
-        # registration answer whose title names the funeral allowance) and the matcher's
-        # best guess agrees: not a new question, whatever it asks.
+            and result.candidates[0].topic == topic_id \
+            and all(w in topic_words(kb, topic_id) for w in rest):
+        # Its own words are the topic's ("có được tiền mai táng không" after a death
+        # registration answer whose title names the funeral allowance; "không nhớ mật
+        # khẩu" after the VNeID password one) and the matcher's best guess agrees: not a
+        # new question, whatever it asks.
         return True
     # Without an aspect or a pointer back, a message is a new question: off-topic chat
     # ("tối nay đội tuyển đá mấy giờ") shares enough everyday words with any entry.
@@ -152,11 +159,6 @@ def worth_offering(text: str, result: MatchResult, topic_id: str, kb: KnowledgeB
     if result.gap or result.named - {topic_id}:
         return False
     return bool(detect_aspects(text))
-
-
-def names_only(kb: KnowledgeBase, topic_id: str, words: tuple[str, ...]) -> bool:
-    """Every word is one of the words that name the topic (its title and keywords)."""
-    return bool(words) and all(w in title_words(kb, topic_id) for w in words)
 
 
 def title_words(kb: KnowledgeBase, topic_id: str) -> frozenset[str]:

@@ -117,7 +117,7 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"(?<!giay )(?<!ban )(?<!hop dong )uy quyen",  # not the document "giấy ủy quyền"
         r"nguoi khac", r"ai (?:duoc|co the|phai|di|lam|nop)",
         r"dieu kien", r"doi tuong", r"du tuoi",
-        r"co duoc (?:lam|cap|huong|nhan|tien|tro cap|ho tro)\b",  # entitled to it?
+        r"co duoc (?:lam|cap|huong|nhan|tien|tro cap)\b",  # entitled to it?
         r"nguoi than", r"nguoi nha", r"dai dien",
         # a named relative doing it ("cháu nội đi làm được không"), or whether a given
         # person must come ("bắt buộc con trai ông phải đi"); a bare "em", "cháu" is "I"
@@ -130,7 +130,7 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"(?:phai|can) (?:\w+ )?co mat", r"(?:phai|can) (?:di|len|ra|den|toi) (?:cung|theo|kem)\b",
         r"di (?:cung|kem) (?:khong|ko|k|hong|hok|duoc|dc)\b",
         # whose signature or consent ("chủ nhà có phải ký không"), asked as yes or no
-        r"co (?:phai|can) (?:ky|dong y) (?:khong|ko|k|hong|hok)\b",
+        r"co (?:phai|can) (?:\w+ ){0,4}(?:ky|dong y) (?:khong|ko|k|hong|hok)\b",
     ),
     Aspect.RULES: (
         # late, fined ("quá hạn thì sao", "trễ 3 tháng có bị phạt không"); not "nộp phạt"
@@ -142,6 +142,8 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         # "không biết làm thì sao" (help), "không có … thì sao" (a missing paper)
         r"\bkhong (?!biet|co\b|duoc|the\b|kip|nho|hieu|ranh)(?:\w+ ){1,3}"
         r"(?:thi (?:co )?(?:sao|bi gi|bi sao)|co sao|co bi gi|co bi sao)\b",
+        # whether an old card or licence must be exchanged ("bằng A1 có phải đổi không")
+        r"co phai doi (?:\w+ ){0,3}(?:khong|ko|k|hong|hok)\b",
     ),
 }
 

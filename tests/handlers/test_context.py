@@ -96,6 +96,40 @@ def test_a_part_leads_with_the_line_the_entry_states(
     assert any(needed in item for item in reply.blocks[1].items), reply.blocks[1]
 
 
+def test_whether_an_old_licence_must_be_exchanged_leads_with_the_rule(
+        chat: Conversation) -> None:
+    """"còn bằng A1 thì có phải đổi không" after a licence answer: the entry says an old
+    licence need not be exchanged. Alone the matcher cannot place "A1", so the licence is
+    offered first, and the pick leads with that rule."""
+    turn = say(chat, "con bang A1 thi co phai doi khong", answered("doi-gplx"))
+    reply = turn.reply
+    if reply.kind is ReplyKind.SUGGEST:
+        assert reply.choices[0].action == "topic:doi-gplx"
+        reply = chat.handle(Incoming("t", "u", kind=MessageKind.ACTION,
+                                     action="topic:doi-gplx"), turn.context, T0).reply
+    assert reply.kind is ReplyKind.ANSWER and reply.topic_id == "doi-gplx"
+    assert led_with(reply, Aspect.RULES), reply.blocks[:2]
+    assert "Không bắt buộc đổi" in reply.blocks[1].items[0]
+
+
+@pytest.mark.parametrize(("topic_id", "text"), [
+    ("vneid-mat-khau-thiet-bi", "khong nho mat khau"),  # "không nhớ" for "quên"
+    ("dat-dai-so-do", "có cần hàng xóm ký không"),  # whose signature
+    ("khai-tu", "có được tiền mai táng không"),
+])
+def test_a_follow_up_in_the_topics_own_words_stays_on_it(
+        chat: Conversation, topic_id: str, text: str) -> None:
+    reply = say(chat, text, answered(topic_id)).reply
+    assert reply.kind is ReplyKind.ANSWER and reply.topic_id == topic_id, text
+
+
+def test_an_aspect_and_a_title_word_pick_among_offered_topics(chat: Conversation) -> None:
+    """"mua ở đâu" while BHYT and VssID are offered: "mua" is in one title only."""
+    offered = ChatContext(None, ("bhyt-gia-han", "vssid"), T0)
+    reply = say(chat, "mua o dau", offered).reply
+    assert reply.topic_id == "bhyt-gia-han" and led_with(reply, Aspect.WHERE)
+
+
 def test_late_on_a_topic_without_a_stated_rule_gets_the_short_answer(
         chat: Conversation) -> None:
     reply = say(chat, "quá hạn thì sao", answered("vssid")).reply

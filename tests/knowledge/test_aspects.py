@@ -55,11 +55,13 @@ from knowledge.aspects import (
     ("mẹ tôi 80 tuổi có được nhận tiền hằng tháng không", (Aspect.WHO,)),  # entitled?
     ("bố mẹ có phải đi cùng không", (Aspect.WHO,)),  # who must come along
     ("chủ nhà có phải ký không", (Aspect.WHO,)),  # whose signature or consent
+    ("có phải cả hai vợ chồng ký không", (Aspect.WHO,)),
     ("có cần ký kết hôn lại không", ()),
     ("nếu không đăng ký thì sao", (Aspect.RULES,)),  # what if it is not done
     ("không đổi thẻ có bị gì không", (Aspect.RULES,)),
     ("tôi không biết dùng điện thoại thì sao", ()),  # help, not a rule
     ("không có giấy chứng sinh thì sao", ()),  # a missing paper, not a rule
+    ("thẻ căn cước cũ có phải đổi sang thẻ mới không", (Aspect.RULES,)),  # compulsory?
     ("cháu có cần có mặt không", (Aspect.WHO,)),
     ("đi cùng nhau đi", ()),
     # late, fined, compulsory
