@@ -47,7 +47,9 @@ _ACT_FOR = (rf"(?:lam|nop|di|khai|dang ky|xin|ky|nhan|lay)(?: \w+){{0,3}} "
 # Folded phrases per aspect (regular expressions over single-spaced folded words).
 _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
     Aspect.FEE: (
-        r"le phi", r"phi", r"bao nhieu tien", r"may tien", r"mat tien", r"ton tien",
+        # not "mai táng phí": the funeral allowance, not a fee
+        r"le phi", r"(?<!mai tang )phi", r"bao nhieu tien", r"may tien", r"mat tien",
+        r"ton tien",
         r"tien le phi", r"mien phi", r"gia bao nhieu", r"het bao nhieu", r"dong tien",
         r"tra tien", r"nop tien (?:gi|bao nhieu)", r"ton bao nhieu", r"tien gi",
         r"het nhieu", r"nhieu tien", r"tinh tien", r"tinh phi",
@@ -127,7 +129,8 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"bat buoc (?:\w+ ){1,4}phai (?:di|len|ra|lam|ky|co mat)",
         # whether someone must come along or be there ("bố mẹ có phải đi cùng không",
         # "cháu có cần có mặt không")
-        r"(?:phai|can) (?:\w+ )?co mat", r"(?:phai|can) (?:di|len|ra|den|toi) (?:cung|theo|kem)\b",
+        r"(?:phai|can) (?:\w+ )?co mat",
+        r"(?:phai|can) (?:di|len|ra|den|toi) (?:cung|theo|kem)\b",
         r"di (?:cung|kem) (?:khong|ko|k|hong|hok|duoc|dc)\b",
         # whose signature or consent ("chủ nhà có phải ký không"), asked as yes or no
         r"co (?:phai|can) (?:\w+ ){0,4}(?:ky|dong y) (?:khong|ko|k|hong|hok)\b",

@@ -62,6 +62,8 @@ from knowledge.aspects import (
     ("tôi không biết dùng điện thoại thì sao", ()),  # help, not a rule
     ("không có giấy chứng sinh thì sao", ()),  # a missing paper, not a rule
     ("thẻ căn cước cũ có phải đổi sang thẻ mới không", (Aspect.RULES,)),  # compulsory?
+    ("tiền mai táng phí nhận ở đâu", (Aspect.WHERE,)),  # an allowance, not a fee
+    ("mất tiền không", (Aspect.FEE,)),
     ("cháu có cần có mặt không", (Aspect.WHO,)),
     ("đi cùng nhau đi", ()),
     # late, fined, compulsory
