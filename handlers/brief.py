@@ -278,8 +278,9 @@ def _online(topic: Topic, commune: CommuneProfile) -> list[Block]:
 def _who(topic: Topic, focus: tuple[str, ...] = ()) -> list[Block]:
     """Who may do it, or for whom: the entry's sentences about relatives, proxies, ages
     and conditions; of the steps, only a stated condition ("Kiểm tra điều kiện - nam từ
-    đủ 20 tuổi…"), last: a step names the parents or a guardian only as who clicks. A
-    step or note that says who is entitled to what the message names comes first."""
+    đủ 20 tuổi…"), last: a step names the parents or a guardian only as who clicks. Any
+    step or note that names what the message asks about (a phrase of it few of the
+    entry's texts use: "mai táng", "chủ nhà") is added, and those lines come first."""
     pool = [(text, _WHO) for text in (topic.summary, *topic.notes, *topic.documents)]
     pool += [(text, _CONDITION) for text in topic.steps]
     pairs = _pairs(focus, topic)
