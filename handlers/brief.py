@@ -52,7 +52,7 @@ ASPECT_WORDS = {
 _WHO = re.compile(
     r"\b(?:uy quyen|dai dien|lam thay|nop thay|nho nguoi|nguoi than|giam ho|cha me|cha, me|"
     r"bo me|tu \d+ tuoi|duoi \d+ tuoi|du \d+ tuoi|doi tuong|dieu kien|nguoi yeu cau|"
-    r"nguoi di (?:dang ky|lam|nop)|chu ho|thanh vien|gia yeu|om dau|tan nha)\b")
+    r"nguoi di (?:dang ky|lam|nop)|chu ho|thanh vien|gia yeu|om dau|tan nha|nguoi khac)\b")
 
 
 _LEAD_LABELS = {

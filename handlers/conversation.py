@@ -24,7 +24,13 @@ from handlers.render import (
     no_staff_blocks,
     topic_blocks,
 )
-from handlers.resolve import follow_up, pick_by_position, pick_by_words, worth_offering
+from handlers.resolve import (
+    follow_up,
+    names_nothing,
+    pick_by_position,
+    pick_by_words,
+    worth_offering,
+)
 from knowledge.aspects import Aspect, focus_words, refers_back, residual_words
 from knowledge.aspects import asked as asked_aspects
 from knowledge.aspects import detect as detect_aspects
@@ -143,7 +149,7 @@ class Conversation:
             aspects = aspects or _aspects(live.aspects)
             result = replace(result, decision=Decision.SUGGEST, topic=None,
                              candidates=tuple(Candidate(t, 0.0) for t in which))
-            reply = self._suggest(snap, result, texts.SUGGEST_WHICH)
+            reply = self._suggest(snap, result, _which_title(aspects))
         elif resolved is not None:
             topic_id, pending = resolved
             result = replace(result, decision=Decision.ANSWER, topic=topic_id)
@@ -435,11 +441,23 @@ def _still_choosing(text: str, result: MatchResult, live: ChatContext | None,
         return ()
     offered = tuple(t for t in live.offered_topics if t in kb.topics)
     # "làm lại bằng lái ở đâu": every word is a filler somewhere, but the message names
-    # a topic (its keyword) and the matcher answers it: a question of its own.
-    if len(offered) < 2 or residual_words(text) or result.named \
-            or result.decision is Decision.ANSWER:
+    # a topic (its keyword) and the matcher answers it: a question of its own. A level of
+    # government is where, not what ("lên huyện làm hay ở xã"); "giấy" names no topic.
+    own = [w for w in residual_words(text) if w not in _LEVELS and not names_nothing(kb, w)]
+    if len(offered) < 2 or own or result.named or result.decision is Decision.ANSWER:
         return ()
     return offered[:MAX_OFFERED] if detect_aspects(text) or refers_back(text) else ()
+
+
+_LEVELS = frozenset("xa huyen tinh phuong thon ap ban".split())
+
+
+def _which_title(aspects: tuple[Aspect, ...]) -> str:
+    """"Bạn hỏi lệ phí của thủ tục nào…" — or, for a pointer alone, which procedure."""
+    if not aspects:
+        return texts.SUGGEST_WHICH
+    return texts.SUGGEST_WHICH_ASPECT.format(
+        what=", ".join(brief.ASPECT_WORDS[a] for a in aspects))
 
 
 def _pending(result: MatchResult, aspects: tuple[Aspect, ...]) -> ChatContext | None:

@@ -22,7 +22,9 @@ from knowledge.aspects import detect as detect_aspects
 from knowledge.loader import KnowledgeBase
 from knowledge.matcher import Decision, MatchResult
 
-MAX_PICK_WORDS = 6
+# Longer is a question of its own; every word but fillers must still be in an offered title
+# ("cái làm lại thẻ bị mất đó" is seven).
+MAX_PICK_WORDS = 8
 # A follow-up adds fewer than this many words of its own (beyond aspects, pointers,
 # fillers) unless the matcher's own best guess is the topic in context. Measured on the
 # held-out conversation sets' follow-ups the matcher alone could not place (165) and the
@@ -42,7 +44,7 @@ _ORDINALS = (
 _ORDINAL_RES = tuple((n, re.compile(rf"\b(?:{p})\b")) for n, p in _ORDINALS)
 _PICK_FILLER = frozenset(
     "cai muc so y thu chon lay xem ay do nay kia a nhe nha di em toi minh voi la cua "
-    "thu tuc dang ky lam ve nhe oi vay the".split())
+    "thu tuc dang ky lam ve nhe oi vay the bi".split())
 
 
 def pick_by_position(text: str, offered: tuple[str, ...]) -> str | None:
@@ -70,9 +72,32 @@ def pick_by_words(text: str, offered: tuple[str, ...], kb: KnowledgeBase) -> str
         return None
     picked = _pick_by_words([w for w in tokens if w not in _PICK_FILLER], offered, kb)
     if picked is None and detect_aspects(text):
-        picked = _pick_by_words([w for w in residual_words(text) if w not in _PICK_FILLER],
-                                offered, kb)
+        picked = _pick_by_own_words(
+            [w for w in residual_words(text) if w not in _PICK_FILLER], offered, kb)
     return picked
+
+
+# A word in more topic titles than this names no one topic ("giấy", "cấp", "thẻ").
+MAX_TITLES_FOR_A_PICK = 2
+
+
+def _pick_by_own_words(words: list[str], offered: tuple[str, ...], kb: KnowledgeBase
+                       ) -> str | None:
+    """The one offered topic whose own words hold every word an aspect question adds.
+
+    "mua ở đâu" while BHYT and VssID are offered: only the first uses "mua". A word
+    common to many titles picks nothing: "bao lâu thì có giấy" after the commune centre,
+    online filing and land titles were offered was answered as land titles once.
+    """
+    if not words or any(names_nothing(kb, w) for w in words):
+        return None
+    owners = [t for t in offered if all(w in topic_words(kb, t) for w in words)]
+    return owners[0] if len(owners) == 1 else None
+
+
+def names_nothing(kb: KnowledgeBase, word: str) -> bool:
+    """A word in so many topic titles ("giấy", "cấp", "thẻ") that it names no topic."""
+    return sum(word in title_words(kb, t) for t in kb.topics) > MAX_TITLES_FOR_A_PICK
 
 
 def _pick_by_words(content: list[str], offered: tuple[str, ...], kb: KnowledgeBase

@@ -35,6 +35,8 @@ ALSO = "Có thể bạn cũng cần: {title}."
 BUTTON_ALSO = "➕ {title}"
 # An aspect asked while several choices wait ("cần giấy tờ gì"): which one is it about?
 SUGGEST_WHICH = "Bạn hỏi về thủ tục nào trong các thủ tục này? Bạn chọn một, mình trả lời ngay:"
+SUGGEST_WHICH_ASPECT = ("Bạn hỏi {what} của thủ tục nào trong các thủ tục này? Bạn chọn một, "
+                        "mình trả lời ngay:")
 SUGGEST_NONE = "Không phải các mục trên"
 FALLBACK_TITLE = "Xin lỗi, mình chưa tìm thấy hướng dẫn phù hợp với câu hỏi này."
 FALLBACK_BODY = (

@@ -53,6 +53,7 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         r"tien le phi", r"mien phi", r"gia bao nhieu", r"het bao nhieu", r"dong tien",
         r"tra tien", r"nop tien (?:gi|bao nhieu)", r"ton bao nhieu", r"tien gi",
         r"het nhieu", r"nhieu tien", r"tinh tien", r"tinh phi",
+        r"dong (?:bao )?(?:nhieu|bn)\b",  # "một người đóng bao nhiêu"
         # "mất đồng nào không", "tốn kém không", "hết nhiêu" (southern "nhiêu" = "bao nhiêu")
         r"(?:mat|ton|het|dong) (?:\w+ )?dong nao", r"ton kem", r"nhieu dong",
         r"bao nhieu dong", r"(?:het|ton|mat) (?:bao )?nhieu(?! ngay| hom| tuan| thang)",
@@ -145,6 +146,8 @@ _ASPECT_PATTERNS: dict[Aspect, tuple[str, ...]] = {
         # "không biết làm thì sao" (help), "không có … thì sao" (a missing paper)
         r"\bkhong (?!biet|co\b|duoc|the\b|kip|nho|hieu|ranh)(?:\w+ ){1,3}"
         r"(?:thi (?:co )?(?:sao|bi gi|bi sao)|co sao|co bi gi|co bi sao)\b",
+        # a deadline passed by so long ("để quá 10 ngày mới nộp có sao không")
+        r"qua \d+ (?:ngay|hom|tuan|thang|nam)\b(?! nua)",
         # whether an old card or licence must be exchanged ("bằng A1 có phải đổi không")
         r"co phai doi (?:\w+ ){0,3}(?:khong|ko|k|hong|hok)\b",
     ),

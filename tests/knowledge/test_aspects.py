@@ -64,6 +64,9 @@ from knowledge.aspects import (
     ("thẻ căn cước cũ có phải đổi sang thẻ mới không", (Aspect.RULES,)),  # compulsory?
     ("tiền mai táng phí nhận ở đâu", (Aspect.WHERE,)),  # an allowance, not a fee
     ("mất tiền không", (Aspect.FEE,)),
+    ("một người đóng bao nhiêu", (Aspect.FEE,)),
+    ("để quá 10 ngày mới nộp có sao không", (Aspect.RULES,)),
+    ("qua 2 ngay nua toi di", ()),  # "in two days", not a deadline passed
     ("cháu có cần có mặt không", (Aspect.WHO,)),
     ("đi cùng nhau đi", ()),
     # late, fined, compulsory
