@@ -40,7 +40,8 @@ SUGGEST_WHICH_ASPECT = ("Bạn hỏi {what} của thủ tục nào trong các th
 SUGGEST_NONE = "Không phải các mục trên"
 FALLBACK_TITLE = "Xin lỗi, mình chưa tìm thấy hướng dẫn phù hợp với câu hỏi này."
 FALLBACK_BODY = (
-    "Bạn thử hỏi ngắn gọn hơn (ví dụ: “đăng ký tạm trú”, “cấp lại căn cước”), chọn trong "
+    "Mình chỉ hướng dẫn thủ tục hành chính và dịch vụ công. Nếu bạn hỏi về một thủ tục, "
+    "bạn thử gõ tên thủ tục (ví dụ: “đăng ký tạm trú”, “cấp lại căn cước”), chọn trong "
     "danh mục, hoặc hỏi trực tiếp cán bộ."
 )
 UNSUPPORTED = (
